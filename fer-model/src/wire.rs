@@ -1,0 +1,500 @@
+//! Wire quirks: every lenient input form of the spec lives here, in one place.
+//!
+//! | quirk (NOTES.md) | accepted on input | emitted |
+//! |---|---|---|
+//! | timestamps | `2023-10-01T09:00:00`, `2023-10-01 09:00:00`, `20.10.2023 08:00:00` | `2023-10-01T09:00:00` |
+//! | `duration` | `20` or `"20"` | `20` (tables), `"20"` (booking response) |
+//! | ids with stray spaces | `" 953f…8cde "` | `"953f…8cde"` |
+//! | birth dates | `1999-10-10T00:00:00`, `1999-10-10`, any timestamp form | `1999-10-10T00:00:00` |
+//!
+//! The remaining quirks are key spellings and are handled by serde aliases where the key is declared:
+//! `status_сode` (Cyrillic `с`) / `statusCode` in [`crate::booking`], `ErrorCode` / `errorCode` in
+//! [`crate::envelope`], `from_mo _id` in [`crate::referral`].
+
+use std::borrow::Cow;
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+use serde::{Deserialize, Deserializer, Serialize, Serializer, de};
+
+/// Why a timestamp, birth date or duration could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WireError {
+    /// Not one of the three timestamp forms.
+    #[error(
+        "invalid timestamp {0:?}: expected YYYY-MM-DDTHH:MI:SS (also accepted: \"YYYY-MM-DD HH:MI:SS\", \"DD.MM.YYYY HH:MI:SS\")"
+    )]
+    Timestamp(String),
+    /// Not a date.
+    #[error("invalid date {0:?}: expected YYYY-MM-DD or YYYY-MM-DDTHH:MI:SS")]
+    Date(String),
+    /// Not a whole number of minutes.
+    #[error("invalid duration {0:?}: expected a whole number of minutes, as a number or a string of digits")]
+    Duration(String),
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Timestamp
+// ---------------------------------------------------------------------------------------------------
+
+/// A local date and time without offset, as the tables declare: `YYYY-MM-DDTHH:MI:SS`.
+///
+/// Used for `create_ts`, `visit_time`, `start_date`, `end_date`, `beg_date`. The spec's examples also
+/// send `2023-10-01 09:00:00` and `20.10.2023 08:00:00`; both are accepted, and every timestamp is
+/// emitted in the declared form. Fractions of a second and offsets are rejected rather than silently
+/// dropped: the Vitrina's wall-clock times carry neither.
+///
+/// ```
+/// use fer_model::Timestamp;
+/// let a: Timestamp = "20.10.2023 08:00:00".parse().unwrap();
+/// let b: Timestamp = "2023-10-20 08:00:00".parse().unwrap();
+/// assert_eq!(a, b);
+/// assert_eq!(a.to_string(), "2023-10-20T08:00:00");
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Timestamp(NaiveDateTime);
+
+#[inline]
+fn digits<const N: usize>(b: &[u8]) -> Option<u32> {
+    let mut v = 0u32;
+    for &c in b.get(..N)? {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        v = v * 10 + u32::from(c - b'0');
+    }
+    Some(v)
+}
+
+impl Timestamp {
+    /// Parses one of the three accepted forms (surrounding white space ignored).
+    pub fn parse(s: &str) -> Result<Self, WireError> {
+        Self::parse_bytes(s.trim().as_bytes()).ok_or_else(|| WireError::Timestamp(s.to_owned()))
+    }
+
+    fn parse_bytes(b: &[u8]) -> Option<Self> {
+        if b.len() != 19 || b[13] != b':' || b[16] != b':' {
+            return None;
+        }
+        let (y, m, d) = if b[4] == b'-' && b[7] == b'-' && (b[10] == b'T' || b[10] == b' ') {
+            (digits::<4>(b)?, digits::<2>(&b[5..])?, digits::<2>(&b[8..])?)
+        } else if b[2] == b'.' && b[5] == b'.' && b[10] == b' ' {
+            (digits::<4>(&b[6..])?, digits::<2>(&b[3..])?, digits::<2>(b)?)
+        } else {
+            return None;
+        };
+        let date = NaiveDate::from_ymd_opt(y as i32, m, d)?;
+        let time = NaiveTime::from_hms_opt(
+            digits::<2>(&b[11..])?,
+            digits::<2>(&b[14..])?,
+            digits::<2>(&b[17..])?,
+        )?;
+        Some(Timestamp(NaiveDateTime::new(date, time)))
+    }
+
+    /// True when `s` is exactly the declared form `YYYY-MM-DDTHH:MI:SS`.
+    pub fn is_canonical(s: &str) -> bool {
+        let b = s.as_bytes();
+        b.len() == 19 && b[10] == b'T' && b[4] == b'-' && Self::parse_bytes(b).is_some()
+    }
+
+    /// Wraps a chrono value, dropping any fraction of a second.
+    pub fn from_naive(dt: NaiveDateTime) -> Self {
+        Timestamp(dt.with_nanosecond(0).unwrap_or(dt))
+    }
+
+    /// A timestamp from its parts; `None` when they do not form a valid date and time.
+    pub fn from_ymd_hms(y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> Option<Self> {
+        NaiveDate::from_ymd_opt(y, mo, d)?.and_hms_opt(h, mi, s).map(Timestamp)
+    }
+
+    /// The chrono value.
+    pub const fn naive(&self) -> NaiveDateTime {
+        self.0
+    }
+
+    /// The calendar date.
+    pub fn date(&self) -> NaiveDate {
+        self.0.date()
+    }
+
+    /// Writes the declared form into `buf`.
+    pub fn encode<'a>(&self, buf: &'a mut [u8; 19]) -> &'a str {
+        let (d, t) = (self.0.date(), self.0.time());
+        let year = d.year().clamp(0, 9999) as u32;
+        let parts = [
+            (0, year / 100),
+            (2, year % 100),
+            (5, d.month()),
+            (8, d.day()),
+            (11, t.hour()),
+            (14, t.minute()),
+            (17, t.second()),
+        ];
+        for (at, v) in parts {
+            buf[at] = b'0' + (v / 10) as u8;
+            buf[at + 1] = b'0' + (v % 10) as u8;
+        }
+        buf[4] = b'-';
+        buf[7] = b'-';
+        buf[10] = b'T';
+        buf[13] = b':';
+        buf[16] = b':';
+        // Only ASCII digits and separators were written.
+        std::str::from_utf8(buf).unwrap_or_default()
+    }
+}
+
+impl From<NaiveDateTime> for Timestamp {
+    fn from(dt: NaiveDateTime) -> Self {
+        Timestamp::from_naive(dt)
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.encode(&mut [0u8; 19]))
+    }
+}
+
+impl fmt::Debug for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+impl FromStr for Timestamp {
+    type Err = WireError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Timestamp::parse(s)
+    }
+}
+
+impl Serialize for Timestamp {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.encode(&mut [0u8; 19]))
+    }
+}
+
+impl<'de> Deserialize<'de> for Timestamp {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl de::Visitor<'_> for V {
+            type Value = Timestamp;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a timestamp YYYY-MM-DDTHH:MI:SS")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Timestamp, E> {
+                Timestamp::parse(v).map_err(E::custom)
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+/// The JSON Schema pattern of the three accepted timestamp forms.
+pub const TIMESTAMP_INPUT_PATTERN: &str =
+    r"^\s*(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}|\d{2}\.\d{2}\.\d{4} \d{2}:\d{2}:\d{2})\s*$";
+
+impl JsonSchema for Timestamp {
+    fn schema_name() -> Cow<'static, str> {
+        "Timestamp".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "type": "string",
+            "pattern": TIMESTAMP_INPUT_PATTERN,
+            "description": "Формат: YYYY-MM-DDTHH:MI:SS, ФОРМАТ RFC3339 (ISO8601), local time without offset. \
+                            Also accepted on input: \"YYYY-MM-DD HH:MI:SS\" and \"DD.MM.YYYY HH:MI:SS\".",
+            "examples": ["2024-03-28T05:00:00"],
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// BirthDate
+// ---------------------------------------------------------------------------------------------------
+
+/// A patient's birth date (`patient_data_rrp.birthdate`).
+///
+/// The booking example sends `1999-10-10T00:00:00`; a bare `1999-10-10`, the other timestamp forms
+/// and a trailing offset (`Z`, `+03:00`) are accepted too. A birth date is a calendar date: the time
+/// of day and offset are ignored. Emitted as `YYYY-MM-DDT00:00:00`, the example's form.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct BirthDate(NaiveDate);
+
+impl BirthDate {
+    /// Wraps a date.
+    pub const fn new(d: NaiveDate) -> Self {
+        BirthDate(d)
+    }
+
+    /// The date.
+    pub const fn date(&self) -> NaiveDate {
+        self.0
+    }
+
+    /// Parses any accepted form.
+    pub fn parse(s: &str) -> Result<Self, WireError> {
+        let t = s.trim();
+        let b = t.as_bytes();
+        if b.len() == 10 && b[4] == b'-' && b[7] == b'-' {
+            if let Some(d) = digits::<4>(b)
+                .zip(digits::<2>(&b[5..]))
+                .zip(digits::<2>(&b[8..]))
+                .and_then(|((y, m), d)| NaiveDate::from_ymd_opt(y as i32, m, d))
+            {
+                return Ok(BirthDate(d));
+            }
+        }
+        // A timestamp, possibly with fraction and offset after the seconds.
+        if b.len() >= 19 {
+            if let Some(ts) = Timestamp::parse_bytes(&b[..19]) {
+                let rest = &t[19..];
+                let rest_ok = rest.is_empty()
+                    || rest == "Z"
+                    || rest.starts_with('.')
+                    || rest.starts_with('+')
+                    || rest.starts_with('-');
+                if rest_ok {
+                    return Ok(BirthDate(ts.date()));
+                }
+            }
+        }
+        Err(WireError::Date(s.to_owned()))
+    }
+}
+
+impl fmt::Debug for BirthDate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+impl Serialize for BirthDate {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let ts = Timestamp(self.0.and_time(NaiveTime::MIN));
+        ts.serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for BirthDate {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl de::Visitor<'_> for V {
+            type Value = BirthDate;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a birth date YYYY-MM-DD or YYYY-MM-DDTHH:MI:SS")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<BirthDate, E> {
+                BirthDate::parse(v).map_err(E::custom)
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+impl JsonSchema for BirthDate {
+    fn schema_name() -> Cow<'static, str> {
+        "BirthDate".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "type": "string",
+            "pattern": r"^\s*(\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})?)?|\d{2}\.\d{2}\.\d{4} \d{2}:\d{2}:\d{2})\s*$",
+            "description": "Дата рождения. Emitted as YYYY-MM-DDT00:00:00; a bare date is accepted.",
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Duration
+// ---------------------------------------------------------------------------------------------------
+
+/// A duration in whole minutes (`slot.duration`, the booking response's `duration`).
+///
+/// The slot table declares `integer`; the spec's slot examples send `"20"`. Both are accepted.
+/// Tables emit a number; the booking response, which declares `string`, emits a string through
+/// [`duration_as_string`].
+///
+/// ```
+/// use fer_model::DurationMinutes;
+/// let a: DurationMinutes = serde_json::from_str("\"20\"").unwrap();
+/// let b: DurationMinutes = serde_json::from_str("20").unwrap();
+/// assert_eq!(a, b);
+/// assert_eq!(serde_json::to_string(&a).unwrap(), "20");
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct DurationMinutes(pub u32);
+
+impl DurationMinutes {
+    /// The number of minutes.
+    pub const fn minutes(self) -> u32 {
+        self.0
+    }
+
+    /// As a chrono duration.
+    pub fn to_chrono(self) -> chrono::Duration {
+        chrono::Duration::minutes(i64::from(self.0))
+    }
+}
+
+impl fmt::Debug for DurationMinutes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}min", self.0)
+    }
+}
+
+impl fmt::Display for DurationMinutes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+impl FromStr for DurationMinutes {
+    type Err = WireError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let t = s.trim();
+        if t.is_empty() || !t.bytes().all(|c| c.is_ascii_digit()) {
+            return Err(WireError::Duration(s.to_owned()));
+        }
+        t.parse().map(DurationMinutes).map_err(|_| WireError::Duration(s.to_owned()))
+    }
+}
+
+impl Serialize for DurationMinutes {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u32(self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for DurationMinutes {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl de::Visitor<'_> for V {
+            type Value = DurationMinutes;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a whole number of minutes, as a number or a string of digits")
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<DurationMinutes, E> {
+                u32::try_from(v)
+                    .map(DurationMinutes)
+                    .map_err(|_| E::custom(WireError::Duration(v.to_string())))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<DurationMinutes, E> {
+                u32::try_from(v)
+                    .map(DurationMinutes)
+                    .map_err(|_| E::custom(WireError::Duration(v.to_string())))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<DurationMinutes, E> {
+                if v.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&v) {
+                    Ok(DurationMinutes(v as u32))
+                } else {
+                    Err(E::custom(WireError::Duration(v.to_string())))
+                }
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<DurationMinutes, E> {
+                v.parse().map_err(E::custom)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl JsonSchema for DurationMinutes {
+    fn schema_name() -> Cow<'static, str> {
+        "DurationMinutes".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "Продолжительность в минутах (whole minutes). A number; a string of digits such as \"20\" is accepted on input.",
+            "anyOf": [
+                { "type": "integer", "minimum": 0 },
+                { "type": "string", "pattern": r"^\s*\d+\s*$" }
+            ]
+        })
+    }
+}
+
+/// Serializes a [`DurationMinutes`] as a string, as the booking response declares (`"40"`).
+pub fn duration_as_string<S: Serializer>(d: &DurationMinutes, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(&d.0)
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Trimmed strings
+// ---------------------------------------------------------------------------------------------------
+
+/// Deserializes a string with surrounding white space removed (the booking example pads
+/// `patient_data_rrp.id` with a trailing space).
+pub fn trimmed<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let s = Cow::<'de, str>::deserialize(d)?;
+    let t = s.trim();
+    Ok(if t.len() == s.len() { s.into_owned() } else { t.to_owned() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn three_timestamp_forms() {
+        let want = Timestamp::from_ymd_hms(2023, 10, 1, 9, 0, 0).unwrap();
+        for s in ["2023-10-01T09:00:00", "2023-10-01 09:00:00", "01.10.2023 09:00:00", " 2023-10-01T09:00:00 "] {
+            assert_eq!(Timestamp::parse(s).unwrap(), want, "{s}");
+        }
+        assert_eq!(want.to_string(), "2023-10-01T09:00:00");
+        assert!(Timestamp::is_canonical("2023-10-01T09:00:00"));
+        assert!(!Timestamp::is_canonical("2023-10-01 09:00:00"));
+    }
+
+    #[test]
+    fn timestamp_rejects_everything_else() {
+        for s in [
+            "",
+            "2023-10-01",
+            "2023-10-01T09:00",
+            "2023-10-01T09:00:00Z",
+            "2023-10-01T09:00:00.000",
+            "2023-13-01T09:00:00",
+            "2023-02-30T09:00:00",
+            "2023-10-01T24:00:00",
+            "2023/10/01 09:00:00",
+            "10.01.2023T09:00:00",
+            "string",
+            "2023-10-01T09:00:0x",
+        ] {
+            assert!(Timestamp::parse(s).is_err(), "{s:?} must be rejected");
+        }
+    }
+
+    #[test]
+    fn timestamp_encoding_pads() {
+        let t = Timestamp::from_ymd_hms(987, 1, 2, 3, 4, 5).unwrap();
+        assert_eq!(t.to_string(), "0987-01-02T03:04:05");
+        assert_eq!(Timestamp::parse(&t.to_string()).unwrap(), t);
+    }
+
+    #[test]
+    fn birth_dates() {
+        let want = NaiveDate::from_ymd_opt(1999, 10, 10).unwrap();
+        for s in ["1999-10-10T00:00:00", "1999-10-10", "1999-10-10T00:00:00Z", "1999-10-10T00:00:00+03:00", "10.10.1999 00:00:00"] {
+            assert_eq!(BirthDate::parse(s).unwrap().date(), want, "{s}");
+        }
+        assert!(BirthDate::parse("1999-10-10x").is_err());
+        assert!(BirthDate::parse("1999-10-10T00:00:00 junk").is_err());
+        assert_eq!(serde_json::to_string(&BirthDate::new(want)).unwrap(), "\"1999-10-10T00:00:00\"");
+    }
+
+    #[test]
+    fn durations() {
+        for (s, v) in [("20", 20), ("\"20\"", 20), ("\" 5 \"", 5), ("20.0", 20)] {
+            assert_eq!(serde_json::from_str::<DurationMinutes>(s).unwrap().0, v, "{s}");
+        }
+        for s in ["-5", "\"-5\"", "\"\"", "\"20min\"", "20.5", "null", "true", "\"1e3\""] {
+            assert!(serde_json::from_str::<DurationMinutes>(s).is_err(), "{s} must be rejected");
+        }
+    }
+}
