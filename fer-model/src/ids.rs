@@ -56,9 +56,7 @@ impl Guid {
         if b.len() != 36 || b[8] != b'-' || b[13] != b'-' || b[18] != b'-' || b[23] != b'-' {
             return Err(IdError::Guid(s.to_owned()));
         }
-        uuid::Uuid::try_parse_ascii(b)
-            .map(Guid)
-            .map_err(|_| IdError::Guid(s.to_owned()))
+        uuid::Uuid::try_parse_ascii(b).map(Guid).map_err(|_| IdError::Guid(s.to_owned()))
     }
 
     /// True when `s` is exactly the canonical form: 36 characters, lowercase, hyphenated.
@@ -188,11 +186,7 @@ impl Oid {
     /// Parses dotted decimal arcs, ignoring surrounding white space.
     pub fn parse(s: &str) -> Result<Self, IdError> {
         let t = s.trim();
-        if Self::is_valid(t) {
-            Ok(Oid(t.to_owned()))
-        } else {
-            Err(IdError::Oid(s.to_owned()))
-        }
+        if Self::is_valid(t) { Ok(Oid(t.to_owned())) } else { Err(IdError::Oid(s.to_owned())) }
     }
 
     /// True when `s` (as is, untrimmed) is a dotted-decimal OID with at least two arcs, the first
@@ -332,11 +326,7 @@ impl Snils {
     /// each digit times its weight (9 for the first down to 1 for the ninth), summed; below 100 the
     /// sum itself, 100 and 101 give 00, above 101 the remainder modulo 101 (100 again giving 00).
     pub fn expected_checksum(&self) -> u8 {
-        let sum: u32 = self.0[..9]
-            .iter()
-            .enumerate()
-            .map(|(i, d)| u32::from(d - b'0') * (9 - i as u32))
-            .sum();
+        let sum: u32 = self.0[..9].iter().enumerate().map(|(i, d)| u32::from(d - b'0') * (9 - i as u32)).sum();
         let c = match sum {
             0..=99 => sum,
             100 | 101 => 0,

@@ -99,3 +99,7 @@ impl UnknownValue {
         UnknownValue { kind, value: value.to_owned(), expected }
     }
 }
+
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

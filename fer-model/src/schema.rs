@@ -10,7 +10,7 @@
 //! assert_eq!(schemas.len(), 16);
 //! let (name, slot) = &schemas[3];
 //! assert_eq!(*name, "slot");
-//! assert_eq!(slot["title"], "Slot");
+//! assert_eq!(slot.get("title").and_then(|t| t.as_str()), Some("Slot"));
 //! ```
 
 use schemars::{JsonSchema, Schema, SchemaGenerator, generate::SchemaSettings};

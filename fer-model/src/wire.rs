@@ -9,7 +9,7 @@
 //!
 //! The remaining quirks are key spellings and are handled by serde aliases where the key is declared:
 //! `status_сode` (Cyrillic `с`) / `statusCode` in [`crate::booking`], `ErrorCode` / `errorCode` in
-//! [`crate::envelope`], `from_mo _id` in [`crate::referral`].
+//! [`crate::envelope`], `from_mo _id` in [`crate::tables::referral`].
 
 use std::borrow::Cow;
 use std::fmt;
@@ -86,11 +86,7 @@ impl Timestamp {
             return None;
         };
         let date = NaiveDate::from_ymd_opt(y as i32, m, d)?;
-        let time = NaiveTime::from_hms_opt(
-            digits::<2>(&b[11..])?,
-            digits::<2>(&b[14..])?,
-            digits::<2>(&b[17..])?,
-        )?;
+        let time = NaiveTime::from_hms_opt(digits::<2>(&b[11..])?, digits::<2>(&b[14..])?, digits::<2>(&b[17..])?)?;
         Some(Timestamp(NaiveDateTime::new(date, time)))
     }
 
@@ -240,27 +236,28 @@ impl BirthDate {
     pub fn parse(s: &str) -> Result<Self, WireError> {
         let t = s.trim();
         let b = t.as_bytes();
-        if b.len() == 10 && b[4] == b'-' && b[7] == b'-' {
-            if let Some(d) = digits::<4>(b)
+        if b.len() == 10
+            && b[4] == b'-'
+            && b[7] == b'-'
+            && let Some(d) = digits::<4>(b)
                 .zip(digits::<2>(&b[5..]))
                 .zip(digits::<2>(&b[8..]))
                 .and_then(|((y, m), d)| NaiveDate::from_ymd_opt(y as i32, m, d))
-            {
-                return Ok(BirthDate(d));
-            }
+        {
+            return Ok(BirthDate(d));
         }
         // A timestamp, possibly with fraction and offset after the seconds.
-        if b.len() >= 19 {
-            if let Some(ts) = Timestamp::parse_bytes(&b[..19]) {
-                let rest = &t[19..];
-                let rest_ok = rest.is_empty()
-                    || rest == "Z"
-                    || rest.starts_with('.')
-                    || rest.starts_with('+')
-                    || rest.starts_with('-');
-                if rest_ok {
-                    return Ok(BirthDate(ts.date()));
-                }
+        if b.len() >= 19
+            && let Some(ts) = Timestamp::parse_bytes(&b[..19])
+        {
+            let rest = &t[19..];
+            let rest_ok = rest.is_empty()
+                || rest == "Z"
+                || rest.starts_with('.')
+                || rest.starts_with('+')
+                || rest.starts_with('-');
+            if rest_ok {
+                return Ok(BirthDate(ts.date()));
             }
         }
         Err(WireError::Date(s.to_owned()))
@@ -379,14 +376,10 @@ impl<'de> Deserialize<'de> for DurationMinutes {
                 f.write_str("a whole number of minutes, as a number or a string of digits")
             }
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<DurationMinutes, E> {
-                u32::try_from(v)
-                    .map(DurationMinutes)
-                    .map_err(|_| E::custom(WireError::Duration(v.to_string())))
+                u32::try_from(v).map(DurationMinutes).map_err(|_| E::custom(WireError::Duration(v.to_string())))
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<DurationMinutes, E> {
-                u32::try_from(v)
-                    .map(DurationMinutes)
-                    .map_err(|_| E::custom(WireError::Duration(v.to_string())))
+                u32::try_from(v).map(DurationMinutes).map_err(|_| E::custom(WireError::Duration(v.to_string())))
             }
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<DurationMinutes, E> {
                 if v.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&v) {
@@ -480,7 +473,13 @@ mod tests {
     #[test]
     fn birth_dates() {
         let want = NaiveDate::from_ymd_opt(1999, 10, 10).unwrap();
-        for s in ["1999-10-10T00:00:00", "1999-10-10", "1999-10-10T00:00:00Z", "1999-10-10T00:00:00+03:00", "10.10.1999 00:00:00"] {
+        for s in [
+            "1999-10-10T00:00:00",
+            "1999-10-10",
+            "1999-10-10T00:00:00Z",
+            "1999-10-10T00:00:00+03:00",
+            "10.10.1999 00:00:00",
+        ] {
             assert_eq!(BirthDate::parse(s).unwrap().date(), want, "{s}");
         }
         assert!(BirthDate::parse("1999-10-10x").is_err());

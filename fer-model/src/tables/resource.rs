@@ -182,8 +182,7 @@ impl TryFrom<ResourceWire> for Resource {
             ResourceType::Machine => MACHINE_FIELDS,
             ResourceType::Room => ROOM_FIELDS,
         };
-        let foreign: Vec<&str> =
-            present.iter().filter(|(f, p)| *p && !own.contains(f)).map(|(f, _)| *f).collect();
+        let foreign: Vec<&str> = present.iter().filter(|(f, p)| *p && !own.contains(f)).map(|(f, _)| *f).collect();
         if !foreign.is_empty() {
             return Err(format!(
                 "resource {} of type {} must not carry {} (при type != X – не указывается)",
@@ -210,7 +209,14 @@ impl TryFrom<ResourceWire> for Resource {
                 room_name: missing("room_name", w.room_name)?,
             },
         };
-        Ok(Resource { id: w.id, mo_id: w.mo_id, enabled: w.enabled, create_ts: w.create_ts, description: w.description, kind })
+        Ok(Resource {
+            id: w.id,
+            mo_id: w.mo_id,
+            enabled: w.enabled,
+            create_ts: w.create_ts,
+            description: w.description,
+            kind,
+        })
     }
 }
 

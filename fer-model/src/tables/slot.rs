@@ -104,8 +104,7 @@ impl TagTypes {
         }
         for part in s.split(',') {
             let part = part.trim();
-            let t = TagType::from_wire(part)
-                .ok_or_else(|| UnknownValue::new("TagType", part, TagType::WIRE_NAMES))?;
+            let t = TagType::from_wire(part).ok_or_else(|| UnknownValue::new("TagType", part, TagType::WIRE_NAMES))?;
             set.insert(t);
         }
         Ok(set)
@@ -151,10 +150,10 @@ impl fmt::Debug for TagTypes {
 
 impl Serialize for TagTypes {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        if self.len() == 1 {
-            if let Some(t) = self.iter().next() {
-                return s.serialize_str(t.as_str());
-            }
+        if self.len() == 1
+            && let Some(t) = self.iter().next()
+        {
+            return s.serialize_str(t.as_str());
         }
         s.collect_str(self)
     }
