@@ -1,0 +1,125 @@
+//! Table 1 – MO (Appendix 1): lengths, blanks, `tag_age`; batch rule R-330 on names.
+
+use std::collections::HashMap;
+
+use fer_model::{Mo, Table};
+
+use super::{CheckRecord, run};
+use crate::check::{Checker, RecordId};
+use crate::diagnostic::Subject;
+use crate::{Report, RuleCode, Validate};
+
+impl CheckRecord for Mo {
+    const SUBJECT: Subject = Subject::Table(Table::Mo);
+
+    fn record_id(&self) -> RecordId<'_> {
+        RecordId::Guid(self.id)
+    }
+
+    fn check(&self, c: &mut Checker<'_>) {
+        c.max_len("/parent_id", self.parent_id.as_str(), 45);
+        c.text("/name", &self.name, 512);
+        c.text("/address", &self.address, 512);
+        c.opt_text("/address_fias_guid", self.address_fias_guid.as_deref(), 36);
+        c.opt_text("/region_okato", self.region_okato.as_deref(), 11);
+        c.opt_text("/phone", self.phone.as_deref(), 45);
+        if self.tag_age.is_none() {
+            c.report(
+                RuleCode::MoTagAgeMissing,
+                "/tag_age",
+                "поле обязательно по таблице 1; укажите ADULT, CHILD или ALL",
+                "mandatory in table 1; send ADULT, CHILD or ALL",
+            );
+        }
+    }
+}
+
+impl Validate for Mo {
+    fn validate(&self) -> Report {
+        run(self)
+    }
+
+    /// two subdivisions with the same name and different ids.
+    fn batch_rules(records: &[Self]) -> Report {
+        let mut out = Vec::new();
+        let mut seen: HashMap<&str, (usize, fer_model::Guid)> = HashMap::with_capacity(records.len());
+        for (i, mo) in records.iter().enumerate() {
+            let name = mo.name.trim();
+            match seen.get(name) {
+                Some(&(j, id)) if id != mo.id => {
+                    let prefix = format!("/data/{i}");
+                    Checker::new(Self::SUBJECT, RecordId::Guid(mo.id), &prefix, &mut out).report(
+                        RuleCode::R330,
+                        "/name",
+                        &format!(
+                            "наименование совпадает с подразделением {id} (/data/{j}); имена должны быть уникальны"
+                        ),
+                        &format!("the name equals that of subdivision {id} (/data/{j}); names must be unique"),
+                    );
+                }
+                Some(_) => {}
+                None => {
+                    seen.insert(name, (i, mo.id));
+                }
+            }
+        }
+        Report { diagnostics: out }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use fer_model::{Guid, MoAgeGroup};
+
+    use crate::records::test_support::*;
+    use crate::{RuleCode, Severity, Validate, validate_batch};
+
+    #[test]
+    fn valid_mo_passes() {
+        assert!(mo().validate().is_empty());
+    }
+
+    #[test]
+    fn name_too_long() {
+        let mut m = mo();
+        m.name = "а".repeat(513);
+        assert_only(&m.validate(), RuleCode::TooLong, "/name");
+    }
+
+    #[test]
+    fn blank_address() {
+        let mut m = mo();
+        m.address = "  ".into();
+        assert_only(&m.validate(), RuleCode::Required, "/address");
+    }
+
+    #[test]
+    fn okato_and_fias_lengths() {
+        let mut m = mo();
+        m.region_okato = Some("711000000001".into());
+        assert_only(&m.validate(), RuleCode::TooLong, "/region_okato");
+        let mut m = mo();
+        m.address_fias_guid = Some("x".repeat(37));
+        assert_only(&m.validate(), RuleCode::TooLong, "/address_fias_guid");
+    }
+
+    #[test]
+    fn missing_tag_age_is_a_warning() {
+        let mut m = mo();
+        m.tag_age = None;
+        assert_only_as(&m.validate(), RuleCode::MoTagAgeMissing, "/tag_age", Severity::Warning);
+        m.tag_age = Some(MoAgeGroup::Child);
+        assert!(m.validate().is_empty());
+    }
+
+    #[test]
+    fn same_name_other_id_is_r330() {
+        let a = mo();
+        let mut b = mo();
+        b.id = Guid::from_u128(99);
+        assert!(validate_batch(&[a.clone()]).is_empty());
+        assert_only(&validate_batch(&[a.clone(), b]), RuleCode::R330, "/data/1/name");
+        // The same id twice is R-310, not R-330.
+        assert_only(&validate_batch(&[a.clone(), a]), RuleCode::R310, "/data/1/id");
+    }
+}

@@ -1,0 +1,90 @@
+//! Table 8 – Referral (Appendix 1): lengths, blanks, the fields of each type, date order.
+
+use fer_model::{Referral, ReferralKind, Table};
+
+use super::{CheckRecord, validate_by_check};
+use crate::RuleCode;
+use crate::check::{Checker, RecordId};
+use crate::diagnostic::Subject;
+
+impl CheckRecord for Referral {
+    const SUBJECT: Subject = Subject::Table(Table::Referral);
+
+    fn record_id(&self) -> RecordId<'_> {
+        RecordId::Guid(self.id)
+    }
+
+    fn check(&self, c: &mut Checker<'_>) {
+        c.text("/patient_id", &self.patient_id, 45);
+        c.text("/number", &self.number, 45);
+        c.text("/to_profile_code", &self.to_profile_code, 45);
+        c.not_blank("/referral_type_code", &self.referral_type_code);
+        match &self.kind {
+            ReferralKind::Consultation { speciality_id, to_post_name } => {
+                c.text("/speciality_id", speciality_id, 45);
+                c.text("/to_post_name", to_post_name, 512);
+            }
+            ReferralKind::Research { to_service_id, .. } => c.text("/to_service_id", to_service_id, 45),
+        }
+        if let Some(end) = self.end_date
+            && end < self.start_date
+        {
+            c.report(
+                RuleCode::DateOrder,
+                "/end_date",
+                &format!(
+                    "end_date {end} раньше start_date {}; направление должно действовать хотя бы день",
+                    self.start_date
+                ),
+                &format!("end_date {end} is before start_date {}; start_date <= end_date is required", self.start_date),
+            );
+        }
+    }
+}
+
+validate_by_check!(Referral);
+
+#[cfg(test)]
+mod tests {
+    use fer_model::ReferralKind;
+
+    use crate::records::test_support::*;
+    use crate::{RuleCode, Validate};
+
+    #[test]
+    fn valid_referrals_pass() {
+        assert!(referral().validate().is_empty());
+        let mut r = referral();
+        r.kind = ReferralKind::Research { to_service_id: "A06.09.006".into(), to_service_name: None };
+        r.end_date = Some(r.start_date);
+        assert!(r.validate().is_empty());
+    }
+
+    #[test]
+    fn end_before_start() {
+        let mut r = referral();
+        r.end_date = Some(ts("2026-10-31T23:59:59"));
+        assert_only(&r.validate(), RuleCode::DateOrder, "/end_date");
+    }
+
+    #[test]
+    fn conditional_values_must_not_be_blank() {
+        let mut r = referral();
+        r.kind = ReferralKind::Consultation { speciality_id: String::new(), to_post_name: "врач".into() };
+        assert_only(&r.validate(), RuleCode::Required, "/speciality_id");
+        r.kind = ReferralKind::Consultation { speciality_id: "27".into(), to_post_name: " ".into() };
+        assert_only(&r.validate(), RuleCode::Required, "/to_post_name");
+        r.kind = ReferralKind::Research { to_service_id: String::new(), to_service_name: None };
+        assert_only(&r.validate(), RuleCode::Required, "/to_service_id");
+    }
+
+    #[test]
+    fn lengths() {
+        let mut r = referral();
+        r.number = "1".repeat(46);
+        assert_only(&r.validate(), RuleCode::TooLong, "/number");
+        let mut r = referral();
+        r.patient_id = String::new();
+        assert_only(&r.validate(), RuleCode::Required, "/patient_id");
+    }
+}

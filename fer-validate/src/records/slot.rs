@@ -1,0 +1,232 @@
+//! Table 4 – Slot (Appendix 1): duration, `tag_type`, status transitions; batch rules R-330 (same
+//! resource and visit time) and overlapping slots of one resource.
+
+use chrono::NaiveDateTime;
+use fer_model::{Guid, Slot, SlotStatus, Table};
+
+use super::{CheckRecord, run};
+use crate::check::{Checker, RecordId};
+use crate::diagnostic::Subject;
+use crate::{Report, RuleCode, Validate};
+
+/// The longest slot: a day.
+const MAX_DURATION_MINUTES: u32 = 24 * 60;
+
+impl CheckRecord for Slot {
+    const SUBJECT: Subject = Subject::Table(Table::Slot);
+
+    fn record_id(&self) -> RecordId<'_> {
+        RecordId::Guid(self.id)
+    }
+
+    fn check(&self, c: &mut Checker<'_>) {
+        duration_range(c, "/duration", self.duration.minutes());
+        if self.tag_type.is_empty() {
+            c.report(
+                RuleCode::TagTypeEmpty,
+                "/tag_type",
+                "укажите хотя бы одно значение, например EPGU",
+                "send at least one value, e.g. EPGU",
+            );
+        }
+    }
+}
+
+/// A duration must be above 0 and at most a day.
+pub(crate) fn duration_range(c: &mut Checker<'_>, pointer: &str, minutes: u32) {
+    if minutes == 0 || minutes > MAX_DURATION_MINUTES {
+        c.report(
+            RuleCode::DurationRange,
+            pointer,
+            &format!("{minutes} мин.; допустимо от 1 до {MAX_DURATION_MINUTES}"),
+            &format!("{minutes} minutes; allowed 1 to {MAX_DURATION_MINUTES}"),
+        );
+    }
+}
+
+impl Validate for Slot {
+    fn validate(&self) -> Report {
+        run(self)
+    }
+
+    /// R-330 for two slots of one resource at the same `visit_time`, and a warning for slots of
+    /// one resource that overlap (CANCELED slots left out). One sort serves both rules.
+    fn batch_rules(records: &[Self]) -> Report {
+        let mut out = Vec::new();
+        let mut by_time: Vec<(Guid, NaiveDateTime, u32)> = records
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.status != SlotStatus::Canceled)
+            .map(|(i, s)| (s.resource_id, s.visit_time.naive(), i as u32))
+            .collect();
+        by_time.sort_unstable();
+        // The slot of the current resource that ends last so far: (end, index).
+        let mut reach: Option<(Guid, NaiveDateTime, usize)> = None;
+        let mut prev: Option<(Guid, NaiveDateTime, usize)> = None;
+        for &(resource, start, i) in &by_time {
+            let i = i as usize;
+            let slot = &records[i];
+            if let Some((r, t, j)) = prev
+                && r == resource
+                && t == start
+                && records[j].id != slot.id
+            {
+                report(
+                    &mut out,
+                    slot,
+                    i,
+                    RuleCode::R330,
+                    &format!(
+                        "ресурс {resource} уже имеет слот {} на {start} (/data/{j}); один ресурс – один слот на время",
+                        records[j].id
+                    ),
+                    &format!(
+                        "resource {resource} already has slot {} at {start} (/data/{j}); one slot per resource and time",
+                        records[j].id
+                    ),
+                );
+            } else if let Some((r, end, j)) = reach
+                && r == resource
+                && start < end
+                && records[j].visit_time.naive() != start
+            {
+                report(
+                    &mut out,
+                    slot,
+                    i,
+                    RuleCode::SlotOverlap,
+                    &format!("начинается в {start}, до окончания слота {} (/data/{j}) в {end}", records[j].id),
+                    &format!("starts at {start}, before slot {} (/data/{j}) ends at {end}", records[j].id),
+                );
+            }
+            prev = Some((resource, start, i));
+            let end = slot.end_time();
+            match reach {
+                Some((r, e, _)) if r == resource && e >= end => {}
+                _ => reach = Some((resource, end, i)),
+            }
+        }
+        Report { diagnostics: out }
+    }
+}
+
+fn report(out: &mut Vec<crate::Diagnostic>, slot: &Slot, i: usize, code: RuleCode, ru: &str, en: &str) {
+    let prefix = format!("/data/{i}");
+    Checker::new(Slot::SUBJECT, RecordId::Guid(slot.id), &prefix, out).report(code, "/visit_time", ru, en);
+}
+
+/// Checks a change of a slot already on the Vitrina: `previous` is the stored state, `next` the one
+/// being sent. Reports [`RuleCode::SlotTransition`] at `/status` when the life cycle does not allow
+/// the change ([`SlotStatus::can_transition_to`]; UC-1 and UC-1.1), plus every rule of
+/// [`Validate`] on `next`.
+///
+/// ```
+/// use fer_model::SlotStatus;
+/// # let json = r#"{"id":"aaaaaaa1-5eff-49b8-9d07-ff2486162b3f","mo_id":"ab7cbc4b-2e68-40d2-881b-6f957b044818",
+/// #   "resource_id":"1919135c-7c9e-4564-a8b4-29aff7adfe72","tag_type":"EPGU","tag_age":"ALL",
+/// #   "visit_time":"2024-03-28T05:00:00","duration":20,"create_ts":"2023-10-01T09:00:00","status":"CANCELED"}"#;
+/// let stored: fer_model::Slot = serde_json::from_str(json).unwrap();
+/// let mut next = stored.clone();
+/// next.status = SlotStatus::Available;
+/// let report = fer_validate::validate_slot_update(&stored, &next);
+/// assert_eq!(report.diagnostics[0].pointer, "/status");
+/// ```
+pub fn validate_slot_update(previous: &Slot, next: &Slot) -> Report {
+    let mut report = next.validate();
+    if !previous.status.can_transition_to(next.status) {
+        let mut out = Vec::new();
+        Checker::new(Slot::SUBJECT, RecordId::Guid(next.id), "", &mut out).report(
+            RuleCode::SlotTransition,
+            "/status",
+            &format!("{} → {} не допускается; для аннулированного слота создайте новый", previous.status, next.status),
+            &format!(
+                "{} → {} is not allowed; publish a new slot instead of reviving a cancelled one",
+                previous.status, next.status
+            ),
+        );
+        report.extend(Report { diagnostics: out });
+    }
+    report
+}
+
+#[cfg(test)]
+mod tests {
+    use fer_model::{DurationMinutes, Guid, SlotStatus, TagTypes};
+
+    use crate::records::test_support::*;
+    use crate::{RuleCode, Severity, Validate, validate_batch, validate_slot_update};
+
+    #[test]
+    fn valid_slot_passes() {
+        assert!(slot().validate().is_empty());
+        let mut s = slot();
+        s.duration = DurationMinutes(1440);
+        assert!(s.validate().is_empty());
+    }
+
+    #[test]
+    fn duration_zero_or_over_a_day() {
+        let mut s = slot();
+        s.duration = DurationMinutes(0);
+        assert_only(&s.validate(), RuleCode::DurationRange, "/duration");
+        s.duration = DurationMinutes(1441);
+        assert_only(&s.validate(), RuleCode::DurationRange, "/duration");
+    }
+
+    #[test]
+    fn empty_tag_type() {
+        let mut s = slot();
+        s.tag_type = TagTypes::EMPTY;
+        assert_only(&s.validate(), RuleCode::TagTypeEmpty, "/tag_type");
+    }
+
+    fn at(id: u128, time: &str) -> fer_model::Slot {
+        let mut s = slot();
+        s.id = Guid::from_u128(id);
+        s.visit_time = ts(time);
+        s
+    }
+
+    #[test]
+    fn back_to_back_slots_pass() {
+        let batch = [at(1, "2026-12-01T08:00:00"), at(2, "2026-12-01T08:20:00"), at(3, "2026-12-01T08:40:00")];
+        assert!(validate_batch(&batch).is_empty());
+    }
+
+    #[test]
+    fn same_resource_same_time_is_r330() {
+        let batch = [at(1, "2026-12-01T08:00:00"), at(2, "2026-12-01T08:20:00"), at(3, "2026-12-01T08:00:00")];
+        assert_only(&validate_batch(&batch), RuleCode::R330, "/data/2/visit_time");
+        // Another resource at the same time is fine.
+        let mut other = at(3, "2026-12-01T08:00:00");
+        other.resource_id = Guid::from_u128(77);
+        assert!(validate_batch(&[at(1, "2026-12-01T08:00:00"), other]).is_empty());
+    }
+
+    #[test]
+    fn overlap_is_a_warning() {
+        let batch = [at(1, "2026-12-01T08:00:00"), at(2, "2026-12-01T08:10:00")];
+        assert_only_as(&validate_batch(&batch), RuleCode::SlotOverlap, "/data/1/visit_time", Severity::Warning);
+        // A cancelled slot does not count.
+        let mut cancelled = at(2, "2026-12-01T08:10:00");
+        cancelled.status = SlotStatus::Canceled;
+        assert!(validate_batch(&[at(1, "2026-12-01T08:00:00"), cancelled]).is_empty());
+    }
+
+    #[test]
+    fn repeated_id_is_r310() {
+        let batch = [at(1, "2026-12-01T08:00:00"), at(1, "2026-12-01T09:00:00")];
+        assert_only(&validate_batch(&batch), RuleCode::R310, "/data/1/id");
+    }
+
+    #[test]
+    fn status_transitions() {
+        let stored = slot();
+        let mut next = slot();
+        next.status = SlotStatus::Recorded;
+        assert!(validate_slot_update(&stored, &next).is_empty());
+        let mut cancelled = slot();
+        cancelled.status = SlotStatus::Canceled;
+        assert_only(&validate_slot_update(&cancelled, &next), RuleCode::SlotTransition, "/status");
+    }
+}
