@@ -1,0 +1,32 @@
+//! The age rule of booking code 14 («Бирка только для пациентов другой возрастной группы»,
+//! section 7; NOTES.md "Age rule"), from fer-validate, in the form a handler needs.
+
+use chrono::NaiveDateTime;
+use fer_model::{AgeGroup, BookingRejectionCode, BookingRequest};
+
+use crate::BookRejection;
+
+pub use fer_validate::{age_group, slot_accepts};
+
+/// Checks that the slot's `tag_age` accepts the requesting patient on the day of the visit;
+/// otherwise the code 14 rejection with the spec's text.
+///
+/// ```
+/// use fer_model::{AgeGroup, BookingRequest};
+/// use fer_webhook::check_age;
+/// let json = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"),
+///     "/../fixtures/spec/004/booking_request.json")).unwrap();
+/// let request: BookingRequest = serde_json::from_str(&json).unwrap(); // born 1999-10-10
+/// let visit = "2024-03-28T05:00:00".parse().unwrap();
+/// assert!(check_age(AgeGroup::Adult, &request, visit).is_ok());
+/// let refused = check_age(AgeGroup::Child, &request, visit).unwrap_err();
+/// assert_eq!(refused.code(), fer_model::BookingRejectionCode::AgeMismatch);
+/// ```
+pub fn check_age(tag_age: AgeGroup, request: &BookingRequest, visit_time: NaiveDateTime) -> Result<(), BookRejection> {
+    let birthdate = request.patient_data_rrp.birthdate.expose().date();
+    if slot_accepts(tag_age, birthdate, visit_time) {
+        Ok(())
+    } else {
+        Err(BookRejection::new(BookingRejectionCode::AgeMismatch))
+    }
+}

@@ -1,0 +1,209 @@
+//! From JSON bytes to a request the vendor may trust: syntax (400 when broken), shape (the typed
+//! DTO of fer-model) and the spec's rules (fer-validate); the last two answer status 18 with the
+//! reason («Несоответствие в переданных данных для записи», section 7). Also the sanity check of
+//! the vendor's own confirmation before it goes out.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use fer_model::{BookingConfirmation, BookingResponse, Guid};
+use fer_validate::{Diagnostic, Validate};
+use serde::de::{DeserializeOwned, IgnoredAny};
+use serde_path_to_error::Segment;
+
+use crate::WebhookError;
+
+/// The spec's description of the status 18 case "the data sent do not match".
+const MISMATCH: &str = "Несоответствие в переданных данных для записи";
+
+/// The outcome of decoding a request body.
+pub(crate) enum Decoded<T> {
+    /// Parsed and free of rule errors.
+    Valid(T),
+    /// Well-formed JSON that is not a valid request: answer status 18.
+    Invalid(Reason),
+    /// Not JSON at all: answer 400.
+    Malformed(WebhookError),
+}
+
+/// Why a well-formed request is refused: one or more problems, each at a JSON pointer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Reason {
+    problems: Vec<Problem>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Problem {
+    pointer: String,
+    rule: &'static str,
+    message_ru: String,
+}
+
+impl Reason {
+    fn single(pointer: String, rule: &'static str, message_ru: String) -> Self {
+        Reason { problems: vec![Problem { pointer, rule, message_ru }] }
+    }
+
+    fn from_diagnostics<'a>(diagnostics: impl Iterator<Item = &'a Diagnostic>) -> Self {
+        Reason {
+            problems: diagnostics
+                .map(|d| Problem {
+                    pointer: d.pointer.clone(),
+                    rule: d.code.as_str(),
+                    message_ru: d.message_ru.clone(),
+                })
+                .collect(),
+        }
+    }
+
+    /// The `status_message` of the answer: the spec's description, then each problem.
+    pub(crate) fn message(&self) -> String {
+        let details: Vec<String> = self
+            .problems
+            .iter()
+            .map(|p| {
+                let at = if p.pointer.is_empty() { String::new() } else { format!("{} ", p.pointer) };
+                format!("{at}[{}]: {}", p.rule, p.message_ru)
+            })
+            .collect();
+        format!("{MISMATCH}: {}", details.join("; "))
+    }
+
+    /// Pointers and rule codes only, never values: safe to log.
+    pub(crate) fn for_log(&self) -> String {
+        let items: Vec<String> = self.problems.iter().map(|p| format!("{} [{}]", p.pointer, p.rule)).collect();
+        items.join(", ")
+    }
+}
+
+/// Parses and validates a request body.
+pub(crate) fn decode<T: DeserializeOwned + Validate>(json: &[u8]) -> Decoded<T> {
+    if let Err(e) = serde_json::from_slice::<IgnoredAny>(json) {
+        return Decoded::Malformed(malformed(&e));
+    }
+    let mut deserializer = serde_json::Deserializer::from_slice(json);
+    let value: T = match serde_path_to_error::deserialize(&mut deserializer) {
+        Ok(value) => value,
+        Err(e) => return Decoded::Invalid(shape_problem(&e)),
+    };
+    match catch_unwind(AssertUnwindSafe(|| value.validate())) {
+        Ok(report) if report.has_errors() => Decoded::Invalid(Reason::from_diagnostics(report.errors())),
+        Ok(_) => Decoded::Valid(value),
+        Err(_) => {
+            tracing::error!("fer-validate panicked on a request: refusing it");
+            Decoded::Invalid(Reason::single(String::new(), "internal", "ошибка проверки запроса в МИС".to_owned()))
+        }
+    }
+}
+
+fn malformed(e: &serde_json::Error) -> WebhookError {
+    let text = e.to_string();
+    let suffix = format!(" at line {} column {}", e.line(), e.column());
+    let reason = text.strip_suffix(&suffix).unwrap_or(&text).to_owned();
+    WebhookError::MalformedJson { line: e.line(), column: e.column(), reason }
+}
+
+/// A typed-parse failure: where (as a JSON pointer) and what serde said.
+fn shape_problem(e: &serde_path_to_error::Error<serde_json::Error>) -> Reason {
+    let mut pointer = String::new();
+    for segment in e.path().iter() {
+        match segment {
+            Segment::Seq { index } => pointer.push_str(&format!("/{index}")),
+            Segment::Map { key } => pointer.push_str(&format!("/{}", key.replace('~', "~0").replace('/', "~1"))),
+            Segment::Enum { variant } => pointer.push_str(&format!("/{variant}")),
+            Segment::Unknown => pointer.push_str("/?"),
+        }
+    }
+    let inner = e.inner();
+    let text = inner.to_string();
+    let suffix = format!(" at line {} column {}", inner.line(), inner.column());
+    let message = text.strip_suffix(&suffix).unwrap_or(&text).to_owned();
+    Reason::single(pointer, "format", message)
+}
+
+/// Checks the vendor's confirmation before it is sent: it must be for the requested slot and
+/// pass fer-validate's rules for a booking answer; the gateway would refuse it otherwise.
+pub(crate) fn confirmation(slot_id: Guid, confirmation: BookingConfirmation) -> Result<BookingResponse, Reason> {
+    if confirmation.slot_id != slot_id {
+        return Err(Reason::single(
+            "/slot_id".to_owned(),
+            "slot_mismatch",
+            "подтверждена запись на другой слот".to_owned(),
+        ));
+    }
+    let response = BookingResponse::Confirmed(confirmation);
+    match catch_unwind(AssertUnwindSafe(|| response.validate())) {
+        Ok(report) if report.has_errors() => Err(Reason::from_diagnostics(report.errors())),
+        Ok(_) => Ok(response),
+        Err(_) => {
+            tracing::error!("fer-validate panicked on a booking answer: sending it unchecked");
+            Ok(response)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use fer_model::{BookingRequest, CancelRequest};
+
+    use super::*;
+
+    const BOOKING: &str = include_str!("../../fixtures/spec/004/booking_request.json");
+
+    #[test]
+    fn spec_example_is_valid() {
+        assert!(matches!(decode::<BookingRequest>(BOOKING.as_bytes()), Decoded::Valid(_)));
+        let cancel = include_str!("../../fixtures/spec/004/cancel_request.json");
+        assert!(matches!(decode::<CancelRequest>(cancel.as_bytes()), Decoded::Valid(_)));
+    }
+
+    #[test]
+    fn syntax_errors_are_malformed_with_position() {
+        let Decoded::Malformed(WebhookError::MalformedJson { line, column, reason }) =
+            decode::<BookingRequest>(b"{\n  \"slot_id\" 1}")
+        else {
+            panic!("expected malformed")
+        };
+        assert_eq!((line, column), (2, 13));
+        assert_eq!(reason, "expected `:`");
+        assert!(matches!(decode::<BookingRequest>(b""), Decoded::Malformed(_)));
+        assert!(matches!(decode::<BookingRequest>(b"{} x"), Decoded::Malformed(_)));
+    }
+
+    #[test]
+    fn shape_errors_name_the_field() {
+        let json = BOOKING.replace("\"gender\": \"2\"", "\"gender\": \"3\"");
+        let Decoded::Invalid(reason) = decode::<BookingRequest>(json.as_bytes()) else { panic!("expected invalid") };
+        assert!(
+            reason
+                .message()
+                .starts_with("Несоответствие в переданных данных для записи: /patient_data_rrp/gender [format]: ")
+        );
+        assert_eq!(reason.for_log(), "/patient_data_rrp/gender [format]");
+
+        let json = BOOKING.replace("\"slot_id\": \"b10902d0-e331-11ed-8d9e-60123c4747d1\",", "");
+        let Decoded::Invalid(reason) = decode::<BookingRequest>(json.as_bytes()) else { panic!("expected invalid") };
+        assert!(reason.message().contains("missing field `slot_id`"), "{}", reason.message());
+    }
+
+    #[test]
+    fn rule_errors_come_from_fer_validate() {
+        let json = BOOKING.replace("\"APPOINTMENT\"", "\"VACCINATION\"");
+        let Decoded::Invalid(reason) = decode::<BookingRequest>(json.as_bytes()) else { panic!("expected invalid") };
+        assert!(reason.for_log().contains("/service_id"), "{}", reason.for_log());
+        assert!(reason.message().contains("/dictionary_nsi_code"), "{}", reason.message());
+    }
+
+    #[test]
+    fn confirmation_for_another_slot_is_refused() {
+        let conf = BookingConfirmation {
+            book_ext_id: Guid::from_u128(1),
+            slot_id: Guid::from_u128(2),
+            visit_time: "2022-12-14T08:00:00+05:00".parse().unwrap(),
+            duration: fer_model::DurationMinutes(40),
+            details: Default::default(),
+            message: None,
+        };
+        assert!(confirmation(Guid::from_u128(3), conf.clone()).is_err());
+        assert!(confirmation(Guid::from_u128(2), conf).is_ok());
+    }
+}

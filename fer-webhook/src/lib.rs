@@ -1,0 +1,108 @@
+//! The MIS side of FER 2.0 booking: the webhook the gateway calls (seed 004, section 7 «Сервис
+//! бронирования и отмены записи на прием», and section 10 «Ответный сервис»).
+//!
+//! The gateway sends `POST /booking/book` and `POST /booking/cancel`, probes `GET /booking/book`
+//! before registering the webhook, and waits at most 10 seconds for each answer, which must have the
+//! spec's exact JSON structure. With this crate a vendor writes only the business logic, a
+//! [`BookingHandler`]; the [`WebhookService`] does the rest:
+//!
+//! * routing of the three calls, 404 and 405 elsewhere;
+//! * a source-address [`AllowList`] (403);
+//! * body size limits, gzip bodies, and a limit on the decompressed size against gzip bombs (413);
+//! * malformed JSON answered with 400 and a body naming the problem and its position;
+//! * requests that are well-formed but invalid (missing field, wrong type, a rule of
+//!   `fer-validate`) answered with status 18 and the reason;
+//! * the handler run on its own task under a deadline (9 s by default): too slow or panicking means
+//!   status 18, and the server carries on;
+//! * the answer JSON of fer-model ([`fer_model::BookingResponse`], [`fer_model::CancelResponse`]),
+//!   with the spec's texts for every code.
+//!
+//! Helpers: [`check_age`] (code 14), [`Idempotent`] (repeated calls), [`AllowList`].
+//! Adapters: `tower::Service` (feature `tower`), an axum `Router` ([`adapters::axum::router`],
+//! feature `axum`), and [`serve`] on hyper (feature `server`). The pipeline is one function,
+//! [`WebhookService::handle_body`], and every adapter calls it.
+//!
+//! Logs (`tracing`) carry the request id, the route, the answer code and the time taken; never
+//! patient data.
+//!
+//! # A vendor's handler
+//!
+//! ```
+//! use async_trait::async_trait;
+//! use fer_model::*;
+//! use fer_webhook::*;
+//!
+//! /// One free adult slot; a real MIS asks its database.
+//! struct Mis {
+//!     slot: Guid,
+//! }
+//!
+//! #[async_trait]
+//! impl BookingHandler for Mis {
+//!     async fn book(&self, request: BookingRequest, _ctx: RequestContext) -> Result<BookingConfirmation, BookRejection> {
+//!         if request.slot_id != self.slot {
+//!             return Err(BookRejection::new(BookingRejectionCode::Other).with_message("Слот не найден"));
+//!         }
+//!         let visit_time = "2024-03-28T08:00:00+03:00".parse::<chrono::DateTime<chrono::FixedOffset>>().unwrap();
+//!         check_age(AgeGroup::Adult, &request, visit_time.naive_local())?;
+//!         Ok(BookingConfirmation {
+//!             book_ext_id: Guid::new_v4(),
+//!             slot_id: request.slot_id,
+//!             visit_time,
+//!             duration: DurationMinutes(20),
+//!             details: BookingDetails::default(),
+//!             message: None,
+//!         })
+//!     }
+//!
+//!     async fn cancel(&self, _request: CancelRequest, _ctx: RequestContext) -> Result<(), CancelRejection> {
+//!         Ok(())
+//!     }
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! let body = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/spec/004/booking_request.json")).unwrap();
+//! let mis = Mis { slot: "b10902d0-e331-11ed-8d9e-60123c4747d1".parse().unwrap() };
+//! let service = WebhookService::new(Idempotent::in_memory(mis));
+//!
+//! let request = http::Request::post("/booking/book").body(bytes::Bytes::from(body)).unwrap();
+//! let answer = service.handle(request).await;
+//! assert_eq!(answer.status(), 200);
+//! let json: serde_json::Value = serde_json::from_slice(answer.body()).unwrap();
+//! assert_eq!(json["status"]["status_code"], 0);
+//! assert_eq!(json["duration"], "20");
+//! # }
+//! ```
+//!
+//! Then serve it: `fer_webhook::serve(listener, service).await` (hyper), or mount
+//! [`adapters::axum::router`] in an axum application, or the service itself in any tower stack.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod adapters;
+mod age;
+mod allow_list;
+mod body;
+mod checks;
+mod config;
+mod error;
+mod guard;
+mod handler;
+mod idempotency;
+mod service;
+
+pub use age::{age_group, check_age, slot_accepts};
+pub use allow_list::{AllowList, AllowListError, IpNetwork};
+pub use config::WebhookConfig;
+pub use error::{StoreError, WebhookError};
+pub use handler::{BookRejection, BookingHandler, CancelRejection, CancelRejectionCode, RequestContext};
+pub use idempotency::{BookingKey, IdempotencyStore, Idempotent, MemoryStore};
+pub use service::{REQUEST_ID_HEADER, RemoteAddr, WebhookService};
+
+#[cfg(feature = "server")]
+pub use adapters::server::{serve, serve_with_shutdown};
+
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -1,0 +1,379 @@
+//! The pipeline: one function from `http::Request` to `http::Response` that every adapter calls
+//! (route, allow-list, limits, gunzip, JSON, validation, the vendor's handler under a deadline and a
+//! panic guard, the spec's answer JSON).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use chrono::Utc;
+use fer_model::{
+    BookingRejectionCode, BookingRequest, BookingResponse, CancelRequest, CancelResponse, CancelStatusCode, Guid,
+};
+use http::{HeaderValue, Method, Request, Response, StatusCode, header};
+use http_body::Body;
+use http_body_util::Full;
+use tokio::time::Instant;
+use tracing::Instrument;
+
+use crate::checks::{self, Decoded};
+use crate::guard::{self, GuardError};
+use crate::{BookRejection, BookingHandler, CancelRejection, RequestContext, WebhookConfig, WebhookError, body};
+
+/// The header carrying the request id in and out.
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// The peer's socket address, put into the request's extensions by whatever accepted the
+/// connection. [`serve`](crate::serve) does it; with another server insert it yourself (axum's
+/// `ConnectInfo<SocketAddr>` is read too).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RemoteAddr(pub SocketAddr);
+
+/// The MIS webhook (section 7): `POST /booking/book`, `POST /booking/cancel` and the
+/// reachability probe `GET /booking/book` (section 10, step 3 of webhook registration), over plain
+/// `http` types, for any server.
+///
+/// Cloning is cheap (the handler and the settings are shared).
+///
+/// * `GET`/`HEAD /booking/book` answers 200 (the gateway registers a webhook only after that).
+/// * `POST /booking/book` and `/booking/cancel` answer 200 with the spec's answer JSON; business
+///   failures are a `status_code` in that JSON, never an HTTP error (section 7: «Ответ на успешно
+///   выполненный запрос (200)»).
+/// * Well-formed JSON that does not fit the request (a missing field, a wrong type, a rule of
+///   `fer-validate` broken) answers status 18 with the reason in `status_message`.
+/// * The vendor's handler runs on its own task: if it panics, or is still running at
+///   [`WebhookConfig::deadline`], the answer is status 18 and the server carries on.
+/// * Everything else is an HTTP error with a JSON body naming the problem ([`WebhookError`]):
+///   404, 405, 403 (allow-list), 413 (body or gunzipped body too large), 415, 400 (bad gzip,
+///   malformed JSON).
+pub struct WebhookService<H> {
+    inner: Arc<Inner<H>>,
+}
+
+struct Inner<H> {
+    handler: Arc<H>,
+    config: WebhookConfig,
+    book_path: String,
+    cancel_path: String,
+}
+
+impl<H> Clone for WebhookService<H> {
+    fn clone(&self) -> Self {
+        WebhookService { inner: Arc::clone(&self.inner) }
+    }
+}
+
+impl<H> std::fmt::Debug for WebhookService<H> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebhookService").field("config", &self.inner.config).finish_non_exhaustive()
+    }
+}
+
+/// Which of the three calls a request is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Route {
+    Probe,
+    Book,
+    Cancel,
+}
+
+impl Route {
+    fn name(self) -> &'static str {
+        match self {
+            Route::Probe => "probe",
+            Route::Book => "book",
+            Route::Cancel => "cancel",
+        }
+    }
+}
+
+impl<H: BookingHandler + 'static> WebhookService<H> {
+    /// A service around `handler` with the default [`WebhookConfig`].
+    pub fn new(handler: H) -> Self {
+        Self::from_arc(Arc::new(handler))
+    }
+
+    /// A service around a shared handler.
+    pub fn from_arc(handler: Arc<H>) -> Self {
+        Self::build(handler, WebhookConfig::default())
+    }
+
+    /// The same service with other settings.
+    pub fn with_config(self, config: WebhookConfig) -> Self {
+        Self::build(Arc::clone(&self.inner.handler), config)
+    }
+
+    fn build(handler: Arc<H>, config: WebhookConfig) -> Self {
+        if config.deadline >= fer_model::GATEWAY_DEADLINE {
+            tracing::warn!(
+                deadline_ms = config.deadline.as_millis() as u64,
+                "the webhook deadline is not shorter than the gateway's 10 s: slow answers will be lost"
+            );
+        }
+        let base = config.base_path.trim_end_matches('/');
+        let book_path = format!("{base}/booking/book");
+        let cancel_path = format!("{base}/booking/cancel");
+        WebhookService { inner: Arc::new(Inner { handler, config, book_path, cancel_path }) }
+    }
+
+    /// The settings in force.
+    pub fn config(&self) -> &WebhookConfig {
+        &self.inner.config
+    }
+
+    /// The booking and cancel paths in force (`/booking/book`, `/booking/cancel` under
+    /// [`WebhookConfig::base_path`]).
+    pub fn paths(&self) -> (&str, &str) {
+        (&self.inner.book_path, &self.inner.cancel_path)
+    }
+
+    /// The vendor's handler.
+    pub fn handler(&self) -> &Arc<H> {
+        &self.inner.handler
+    }
+
+    /// Answers one request whose body is already in memory. Must run inside a tokio runtime.
+    pub async fn handle(&self, request: Request<Bytes>) -> Response<Bytes> {
+        self.handle_body(request.map(Full::new)).await
+    }
+
+    /// Answers one request with any [`http_body::Body`] (hyper's `Incoming`, axum's `Body`, …);
+    /// the body is read under [`WebhookConfig::body_limit`]. Must run inside a tokio runtime.
+    pub async fn handle_body<B>(&self, request: Request<B>) -> Response<Bytes>
+    where
+        B: Body,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        let received = Instant::now();
+        let ctx = RequestContext::received(
+            remote_addr(&request),
+            request_id(&request),
+            Utc::now(),
+            received + self.inner.config.deadline,
+        );
+        let span = tracing::info_span!("fer_webhook", request_id = %ctx.request_id());
+        async {
+            let mut response = match self.admit(&request, &ctx) {
+                Err(e) => {
+                    tracing::info!(status = e.status().as_u16(), error = %e, "refused");
+                    e.to_response(ctx.request_id())
+                }
+                Ok(Route::Probe) => {
+                    tracing::info!("reachability probe");
+                    json_response(StatusCode::OK, &serde_json::json!({ "status": "ok" }))
+                }
+                Ok(route) => self.call(route, request, ctx.clone()).await,
+            };
+            if let Ok(value) = HeaderValue::from_str(ctx.request_id()) {
+                response.headers_mut().insert(REQUEST_ID_HEADER, value);
+            }
+            response
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// Allow-list and routing.
+    fn admit<B>(&self, request: &Request<B>, ctx: &RequestContext) -> Result<Route, WebhookError> {
+        if let Some(list) = &self.inner.config.allow_list {
+            let ip = ctx.remote_addr().map(|a| a.ip());
+            if !ip.is_some_and(|ip| list.allows(ip)) {
+                return Err(WebhookError::Forbidden { addr: ip });
+            }
+        }
+        let path = request.uri().path();
+        let path = if path.len() > 1 { path.trim_end_matches('/') } else { path };
+        let method = request.method();
+        let not_allowed =
+            |allowed| WebhookError::MethodNotAllowed { method: method.clone(), path: path.to_owned(), allowed };
+        if path == self.inner.book_path {
+            match *method {
+                Method::POST => Ok(Route::Book),
+                Method::GET | Method::HEAD => Ok(Route::Probe),
+                _ => Err(not_allowed("GET, HEAD, POST")),
+            }
+        } else if path == self.inner.cancel_path {
+            match *method {
+                Method::POST => Ok(Route::Cancel),
+                _ => Err(not_allowed("POST")),
+            }
+        } else {
+            Err(WebhookError::NotFound {
+                path: path.to_owned(),
+                book: self.inner.book_path.clone(),
+                cancel: self.inner.cancel_path.clone(),
+            })
+        }
+    }
+
+    /// Book or cancel under the deadline, counted from the request's arrival.
+    async fn call<B>(&self, route: Route, request: Request<B>, ctx: RequestContext) -> Response<Bytes>
+    where
+        B: Body,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        let started = Instant::now();
+        let deadline = ctx.deadline();
+        let work = async {
+            let (parts, body) = request.into_parts();
+            let config = &self.inner.config;
+            let raw = body::collect(&parts.headers, body, config.body_limit).await?;
+            let json = body::decode(&parts.headers, raw, config.decompressed_limit)?;
+            match route {
+                Route::Book => self.book(&json, ctx.clone()).await.map(Answer::Book),
+                _ => self.cancel(&json, ctx.clone()).await.map(Answer::Cancel),
+            }
+        };
+        let answer = match tokio::time::timeout_at(deadline, work).await {
+            Ok(Ok(answer)) => answer,
+            Ok(Err(e)) => {
+                tracing::info!(route = route.name(), status = e.status().as_u16(), error = %e, "refused");
+                return e.to_response(ctx.request_id());
+            }
+            Err(_) => {
+                tracing::warn!(route = route.name(), "deadline passed: answering status 18 on the handler's behalf");
+                match route {
+                    Route::Book => Answer::Book(deadline_rejection().into_response(None)),
+                    _ => Answer::Cancel(deadline_cancel_rejection().into_response(None)),
+                }
+            }
+        };
+        let elapsed_ms = started.elapsed().as_millis() as u64;
+        match answer {
+            Answer::Book(response) => {
+                let code = match &response {
+                    BookingResponse::Confirmed(_) => 0,
+                    BookingResponse::Rejected(r) => r.code.code(),
+                };
+                tracing::info!(route = "book", status_code = code, elapsed_ms, "answered");
+                json_response(StatusCode::OK, &response)
+            }
+            Answer::Cancel(response) => {
+                tracing::info!(route = "cancel", status_code = response.status.code.code(), elapsed_ms, "answered");
+                json_response(StatusCode::OK, &response)
+            }
+        }
+    }
+
+    async fn book(&self, json: &[u8], ctx: RequestContext) -> Result<BookingResponse, WebhookError> {
+        let request: BookingRequest = match checks::decode(json) {
+            Decoded::Valid(request) => request,
+            Decoded::Invalid(reason) => {
+                tracing::info!(reason = %reason.for_log(), "invalid booking request");
+                let rejection = BookRejection::new(BookingRejectionCode::Other).with_message(reason.message());
+                return Ok(rejection.into_response(None));
+            }
+            Decoded::Malformed(e) => return Err(e),
+        };
+        let slot_id = request.slot_id;
+        let handler = Arc::clone(&self.inner.handler);
+        let outcome = guard::run(async move { handler.book(request, ctx).await }).await;
+        Ok(match outcome {
+            Ok(Ok(confirmation)) => match checks::confirmation(slot_id, confirmation) {
+                Ok(confirmed) => confirmed,
+                Err(reason) => {
+                    tracing::error!(reason = %reason.for_log(), "the handler's confirmation is invalid: answering status 18");
+                    BookRejection::new(BookingRejectionCode::Other).into_response(Some(slot_id))
+                }
+            },
+            Ok(Err(rejection)) => rejection.into_response(Some(slot_id)),
+            Err(e) => {
+                log_guard_error(e);
+                BookRejection::new(BookingRejectionCode::Other).into_response(Some(slot_id))
+            }
+        })
+    }
+
+    async fn cancel(&self, json: &[u8], ctx: RequestContext) -> Result<CancelResponse, WebhookError> {
+        let request: CancelRequest = match checks::decode(json) {
+            Decoded::Valid(request) => request,
+            Decoded::Invalid(reason) => {
+                tracing::info!(reason = %reason.for_log(), "invalid cancel request");
+                let rejection = CancelRejection::technical_error().with_message(reason.message());
+                return Ok(rejection.into_response(None));
+            }
+            Decoded::Malformed(e) => return Err(e),
+        };
+        let book_ext_id = request.book_ext_id;
+        let handler = Arc::clone(&self.inner.handler);
+        let outcome = guard::run(async move { handler.cancel(request, ctx).await }).await;
+        Ok(match outcome {
+            Ok(Ok(())) => cancelled(book_ext_id),
+            Ok(Err(rejection)) => rejection.into_response(Some(book_ext_id)),
+            Err(e) => {
+                log_guard_error(e);
+                CancelRejection::technical_error().into_response(Some(book_ext_id))
+            }
+        })
+    }
+}
+
+/// The answer of a book or cancel call.
+enum Answer {
+    Book(BookingResponse),
+    Cancel(CancelResponse),
+}
+
+/// Status 0 of a cancel, with the spec's description («Запись отменена»).
+fn cancelled(book_ext_id: Guid) -> CancelResponse {
+    CancelResponse::new(book_ext_id, CancelStatusCode::Success)
+}
+
+/// The suffix of status 18 messages written on the handler's behalf at the deadline.
+const TOO_SLOW: &str = "МИС не ответила вовремя";
+
+fn deadline_rejection() -> BookRejection {
+    let code = BookingRejectionCode::Other;
+    BookRejection::new(code).with_message(format!("{}: {TOO_SLOW}", code.user_title_ru()))
+}
+
+fn deadline_cancel_rejection() -> CancelRejection {
+    let code = CancelStatusCode::TechnicalError;
+    CancelRejection::technical_error().with_message(format!("{}: {TOO_SLOW}", code.description_ru()))
+}
+
+fn log_guard_error(e: GuardError) {
+    match e {
+        GuardError::Panicked => tracing::error!("the booking handler panicked: answering status 18"),
+        GuardError::Cancelled => tracing::error!("the booking handler's task was cancelled: answering status 18"),
+    }
+}
+
+/// A JSON answer with `Content-Type: application/json; charset=utf-8`.
+pub(crate) fn json_response<T: serde::Serialize + ?Sized>(status: StatusCode, value: &T) -> Response<Bytes> {
+    let (status, body) = match serde_json::to_vec(value) {
+        Ok(body) => (status, Bytes::from(body)),
+        Err(e) => {
+            tracing::error!(error = %e, "could not encode the answer");
+            let body = r#"{"error":{"code":"internal","message":"could not encode the answer"}}"#;
+            (StatusCode::INTERNAL_SERVER_ERROR, Bytes::from_static(body.as_bytes()))
+        }
+    };
+    let mut response = Response::new(body);
+    *response.status_mut() = status;
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
+    response
+}
+
+fn remote_addr<B>(request: &Request<B>) -> Option<SocketAddr> {
+    let extensions = request.extensions();
+    if let Some(RemoteAddr(addr)) = extensions.get::<RemoteAddr>() {
+        return Some(*addr);
+    }
+    #[cfg(feature = "axum")]
+    if let Some(axum::extract::ConnectInfo(addr)) = extensions.get::<axum::extract::ConnectInfo<SocketAddr>>() {
+        return Some(*addr);
+    }
+    None
+}
+
+/// The caller's `X-Request-Id` when it is short printable ASCII, else a new random id.
+fn request_id<B>(request: &Request<B>) -> String {
+    request
+        .headers()
+        .get(REQUEST_ID_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|id| !id.is_empty() && id.len() <= 128 && id.bytes().all(|b| b.is_ascii_graphic()))
+        .map_or_else(|| Guid::new_v4().to_string(), str::to_owned)
+}
