@@ -1,0 +1,85 @@
+//! Webhook registration, `/api/callback` (section 10, «Ответный сервис»): register, read, update,
+//! delete and check, for the whole MO or for one subdivision (`depart_oid`).
+//!
+//! The spec writes update and subdivision delete as `GET`; like the emulator we use `PUT` for an
+//! update and `DELETE` for a delete, with the registration as a JSON body
+//! `{"address": "…", "depart_oid": "…"}` (DESIGN.md, "Interfaces").
+
+use fer_model::{Callback, Oid};
+use reqwest::Method;
+
+use crate::client::{VitrinaClient, decode_result};
+use crate::error::Error;
+use crate::transport::ApiRequest;
+
+const CALLBACK_PATH: &str = "/api/callback";
+
+impl VitrinaClient {
+    /// Registers a webhook (`POST /api/callback`). The gateway first probes
+    /// `GET <address>/booking/book` and registers only on a 200 answer; otherwise this is an error.
+    /// Returns the registration as the Vitrina stored it.
+    pub async fn register_callback(&self, callback: &Callback) -> Result<Callback, Error> {
+        self.write_callback(Method::POST, callback).await
+    }
+
+    /// Changes the address of a webhook (`PUT /api/callback`, same body as the registration).
+    pub async fn update_callback(&self, callback: &Callback) -> Result<Callback, Error> {
+        self.write_callback(Method::PUT, callback).await
+    }
+
+    /// The webhook of the MO (`depart_oid` = `None`) or of one subdivision
+    /// (`GET /api/callback[?depart_oid=]`); `None` when there is none (404).
+    pub async fn get_callback(&self, depart_oid: Option<&Oid>) -> Result<Option<Callback>, Error> {
+        let reply =
+            self.transport().execute(with_depart(ApiRequest::new(Method::GET, CALLBACK_PATH), depart_oid)).await?;
+        if reply.status == 404 {
+            return Ok(None);
+        }
+        match reply.success()?.result {
+            None | Some(serde_json::Value::Null) => Ok(None),
+            Some(value) => decode_result(value, "the webhook").map(Some),
+        }
+    }
+
+    /// Deletes the webhook of the MO or of one subdivision (`DELETE /api/callback[?depart_oid=]`).
+    /// Returns `false` when there was none (404). Afterwards the MIS gets no booking calls.
+    pub async fn delete_callback(&self, depart_oid: Option<&Oid>) -> Result<bool, Error> {
+        let request = with_depart(ApiRequest::new(Method::DELETE, CALLBACK_PATH), depart_oid);
+        let reply = self.transport().execute(request).await?;
+        if reply.status == 404 {
+            return Ok(false);
+        }
+        reply.success().map(|_| true)
+    }
+
+    /// Asks the gateway whether it can reach a webhook (`GET /api/callback/check?address=`, section
+    /// 8.5). `Ok(false)` when the gateway answered that it cannot; errors are failures of the call.
+    pub async fn check_callback(&self, address: &str) -> Result<bool, Error> {
+        let request = ApiRequest::new(Method::GET, format!("{CALLBACK_PATH}/check")).query("address", address);
+        let reply = self.transport().execute(request).await?;
+        if reply.is_success() {
+            // A `result` of `false` is a negative answer even inside a 200.
+            return Ok(reply.envelope.result.as_ref().and_then(serde_json::Value::as_bool).unwrap_or(true));
+        }
+        match reply.status {
+            200 | 400 | 404 | 422 | 502 | 504 => Ok(false),
+            _ => Err(reply.into_error()),
+        }
+    }
+
+    async fn write_callback(&self, method: Method, callback: &Callback) -> Result<Callback, Error> {
+        let request = ApiRequest::new(method, CALLBACK_PATH).json(callback, 1)?;
+        let envelope = self.transport().execute(request).await?.success()?;
+        match envelope.result {
+            None | Some(serde_json::Value::Null) => Ok(callback.clone()),
+            Some(value) => decode_result(value, "the webhook"),
+        }
+    }
+}
+
+fn with_depart(request: ApiRequest, depart_oid: Option<&Oid>) -> ApiRequest {
+    match depart_oid {
+        Some(oid) => request.query("depart_oid", oid.as_str()),
+        None => request,
+    }
+}

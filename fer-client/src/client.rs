@@ -1,0 +1,158 @@
+//! [`VitrinaClient`]: the generic table calls `upsert`, `get` and `delete` (section 5, «Описание
+//! подсистем»: `POST/GET/DELETE /api/<table>`), over the one request path of [`crate::transport`].
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+
+use fer_model::{Guid, Record};
+use fer_validate::Validate;
+use reqwest::Method;
+use serde::de::DeserializeOwned;
+
+use crate::config::{ClientConfig, VitrinaClientBuilder};
+use crate::error::{Error, excerpt};
+use crate::transport::{ApiRequest, Transport};
+use crate::upload::{UploadReport, upload};
+
+/// An async client of the FER 2.0 Vitrina: one connection pool, one token, shared by every clone.
+///
+/// Cloning is cheap (an `Arc`); clones share the pool and the token cache. `Debug` never shows the
+/// password or the token.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), fer_client::Error> {
+/// use fer_client::VitrinaClient;
+/// use fer_model::{Guid, Slot};
+///
+/// let client = VitrinaClient::builder()
+///     .base_url("http://127.0.0.1:2100")
+///     .credentials("1.2.643.5.1.13.13.12.2.86.8902".parse().unwrap(), "secret")
+///     .build()?;
+/// let slots: Vec<Slot> = Vec::new();
+/// let report = client.upsert(&slots).await?;
+/// println!("{report:#}");
+/// let id: Guid = "3fa85f64-5717-4562-b3fc-2c963f66afa6".parse().unwrap();
+/// let slot: Option<Slot> = client.get(&id).await?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct VitrinaClient {
+    transport: Arc<Transport>,
+}
+
+impl fmt::Debug for VitrinaClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("VitrinaClient").field("config", self.config()).finish_non_exhaustive()
+    }
+}
+
+impl VitrinaClient {
+    /// Starts building a client.
+    pub fn builder() -> VitrinaClientBuilder {
+        VitrinaClientBuilder::default()
+    }
+
+    /// A client with the given settings (normally reached through [`VitrinaClient::builder`]).
+    pub fn from_config(config: ClientConfig) -> Result<Self, Error> {
+        Ok(VitrinaClient { transport: Arc::new(Transport::new(config)?) })
+    }
+
+    /// The settings in force.
+    pub fn config(&self) -> &ClientConfig {
+        self.transport.config()
+    }
+
+    pub(crate) fn transport(&self) -> &Transport {
+        &self.transport
+    }
+
+    /// Adds or updates records of one table (`POST /api/<table>` with `{"data": [...]}`).
+    ///
+    /// Records are checked first as the [`Preflight`](crate::Preflight) setting says, split into
+    /// batches of `batch_size`, and sent `concurrency` at a time, gzipped unless turned off. The
+    /// answer accounts for every input id (see [`UploadReport`]). The call itself fails only when
+    /// nothing could be attempted: [`Error::Validation`] in strict mode.
+    pub async fn upsert<T: Record + Validate>(&self, records: &[T]) -> Result<UploadReport, Error> {
+        upload(&self.transport, records, self.config().preflight, HashMap::new()).await
+    }
+
+    /// Reads one record by id (`GET /api/<table>?id=`). `None` when the Vitrina does not have it (404).
+    pub async fn get<T: Record>(&self, id: &Guid) -> Result<Option<T>, Error> {
+        let request = ApiRequest::new(Method::GET, T::TABLE.path()).query("id", id.to_string());
+        let reply = self.transport.execute(request).await?;
+        if reply.status == 404 {
+            return Ok(None);
+        }
+        let envelope = reply.success()?;
+        match envelope.result {
+            None | Some(serde_json::Value::Null) => Ok(None),
+            // Lenient: a list of one record is accepted as the record.
+            Some(serde_json::Value::Array(mut items)) if items.len() <= 1 => {
+                items.pop().map(|item| decode_result(item, "the record")).transpose()
+            }
+            Some(value) => decode_result(value, "the record").map(Some),
+        }
+    }
+
+    /// Deletes one record by id (`DELETE /api/<table>?id=`). The Vitrina deletes its dependants too
+    /// (section 3.1.5, see [`Table::cascades_to`](fer_model::Table::cascades_to)). Returns `false`
+    /// when there was nothing to delete (404), so that a retried delete is harmless.
+    pub async fn delete<T: Record>(&self, id: &Guid) -> Result<bool, Error> {
+        let request = ApiRequest::new(Method::DELETE, T::TABLE.path()).query("id", id.to_string());
+        let reply = self.transport.execute(request).await?;
+        if reply.status == 404 {
+            return Ok(false);
+        }
+        reply.success().map(|_| true)
+    }
+}
+
+/// Decodes the `result` of an answer into `T`, with an excerpt of the value on failure.
+pub(crate) fn decode_result<T: DeserializeOwned>(value: serde_json::Value, what: &str) -> Result<T, Error> {
+    let text = value.to_string();
+    serde_json::from_value(value).map_err(|e| Error::Decode {
+        status: 200,
+        reason: format!("{what} does not match the table: {e}"),
+        excerpt: excerpt(text.as_bytes()),
+    })
+}
+
+/// Decodes a list `result`: an array, `null` (empty) or, leniently, a single record.
+pub(crate) fn decode_list<T: DeserializeOwned>(value: Option<serde_json::Value>) -> Result<Vec<T>, Error> {
+    match value {
+        None | Some(serde_json::Value::Null) => Ok(Vec::new()),
+        Some(serde_json::Value::Array(items)) => items
+            .into_iter()
+            .enumerate()
+            .map(|(i, item)| decode_result(item, &format!("item {i} of the list")))
+            .collect(),
+        Some(single) => decode_result(single, "the single item").map(|one| vec![one]),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use fer_model::Slot;
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn lists_decode_leniently_and_fail_with_the_index() {
+        assert!(decode_list::<Slot>(None).unwrap().is_empty());
+        assert!(decode_list::<Slot>(Some(json!(null))).unwrap().is_empty());
+        let batch = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../fixtures/spec/004/slot_batch_duplicate_id.json"
+        ))
+        .unwrap();
+        let data: serde_json::Value = serde_json::from_str(&batch).unwrap();
+        let slots: Vec<Slot> = decode_list(Some(data["data"].clone())).unwrap();
+        assert_eq!(slots.len(), 2);
+        let one: Vec<Slot> = decode_list(Some(data["data"][0].clone())).unwrap();
+        assert_eq!(one.len(), 1);
+        let err = decode_list::<Slot>(Some(json!([data["data"][0].clone(), {"id": "x"}]))).unwrap_err();
+        assert!(err.to_string().contains("item 1"), "{err}");
+    }
+}

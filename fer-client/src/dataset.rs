@@ -1,0 +1,219 @@
+//! Whole datasets: every table in load order (NOTES.md, "Load order"; [`Table::LOAD_ORDER`]), with
+//! the children of a parent that was not accepted withheld and reported as skipped (issue #5, item 6).
+
+use std::collections::HashMap;
+use std::fmt;
+
+use fer_model::{Guid, Record, Table};
+use fer_validate::{Dataset, Diagnostic, Severity, Subject, Validate};
+
+use crate::client::VitrinaClient;
+use crate::config::Preflight;
+use crate::error::Error;
+use crate::upload::{Outcome, OutcomeKind, SkipReason, UploadReport, upload};
+
+/// The result of [`VitrinaClient::upload_dataset`]: one [`UploadReport`] per table, in load order.
+///
+/// `Display` prints one summary line per table; `{:#}` adds every record that was not accepted.
+#[derive(Debug, Clone)]
+pub struct DatasetReport {
+    tables: Vec<UploadReport>,
+    warnings: Vec<Diagnostic>,
+}
+
+impl DatasetReport {
+    /// The report of one table.
+    pub fn table(&self, table: Table) -> Option<&UploadReport> {
+        self.tables.iter().find(|r| r.table() == table)
+    }
+
+    /// Every table's report, in load order.
+    pub fn iter(&self) -> impl Iterator<Item = &UploadReport> {
+        self.tables.iter()
+    }
+
+    /// The outcome of one record.
+    pub fn outcome(&self, table: Table, id: &Guid) -> Option<&Outcome> {
+        self.table(table)?.get(id)
+    }
+
+    /// The number of records of every table whose outcome is of `kind`.
+    pub fn count(&self, kind: OutcomeKind) -> usize {
+        self.tables.iter().map(|r| r.count(kind)).sum()
+    }
+
+    /// The number of records in the dataset (distinct ids per table).
+    pub fn len(&self) -> usize {
+        self.tables.iter().map(UploadReport::len).sum()
+    }
+
+    /// True when the dataset had no records.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// True when every record of every table was accepted.
+    pub fn all_accepted(&self) -> bool {
+        self.tables.iter().all(UploadReport::all_accepted)
+    }
+
+    /// Pre-flight warnings of the whole dataset.
+    pub fn warnings(&self) -> &[Diagnostic] {
+        &self.warnings
+    }
+}
+
+impl fmt::Display for DatasetReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "dataset: {} record(s)", self.len())?;
+        for kind in OutcomeKind::ALL {
+            let n = self.count(kind);
+            if n > 0 || kind == OutcomeKind::Accepted {
+                write!(f, ", {n} {kind}")?;
+            }
+        }
+        for report in &self.tables {
+            if f.alternate() { write!(f, "\n{report:#}")? } else { write!(f, "\n{report}")? }
+        }
+        Ok(())
+    }
+}
+
+/// What the upload knows so far: the records of the dataset that were not accepted.
+#[derive(Default)]
+struct Progress {
+    not_accepted: HashMap<(Table, Guid), OutcomeKind>,
+}
+
+impl Progress {
+    /// The first parent of `record` that is in the dataset and was not accepted.
+    fn blocked_by<T: Record>(&self, record: &T) -> Option<SkipReason> {
+        record.parents().into_iter().find_map(|p| {
+            self.not_accepted.get(&(p.table, p.id)).map(|&kind| SkipReason {
+                parent_table: p.table,
+                field: p.field,
+                parent_id: p.id,
+                parent_outcome: kind,
+            })
+        })
+    }
+
+    fn learn(&mut self, report: &UploadReport) {
+        for (id, outcome) in report.not_accepted() {
+            self.not_accepted.insert((report.table(), *id), outcome.kind());
+        }
+    }
+}
+
+impl VitrinaClient {
+    /// Uploads a whole dataset: the tables in [`Table::LOAD_ORDER`] (MO, resource, service,
+    /// profilecode_resource, unaccessable_period, slot, referral, book), each with
+    /// [`upsert`](VitrinaClient::upsert)'s batching and concurrency.
+    ///
+    /// A record whose parent (by [`Record::parents`]) is in the dataset but was not accepted is not
+    /// sent: it is reported as [`Outcome::Skipped`] with the parent and its outcome, and its own
+    /// children are skipped in turn. Parents not in the dataset are assumed to be on the Vitrina.
+    ///
+    /// Pre-flight runs [`Dataset::validate`] (every batch rule and every cross-table rule) once:
+    /// in strict mode any error refuses the whole dataset with [`Error::Validation`]; per record,
+    /// records with errors are reported as [`Outcome::Invalid`] and their children skipped.
+    pub async fn upload_dataset(&self, dataset: &Dataset) -> Result<DatasetReport, Error> {
+        let preflight = self.config().preflight;
+        let (mut invalid, warnings) = match preflight {
+            Preflight::Off => (HashMap::new(), Vec::new()),
+            Preflight::Strict | Preflight::PerRecord => {
+                let findings = dataset.validate();
+                if preflight == Preflight::Strict && findings.has_errors() {
+                    return Err(Error::Validation(findings));
+                }
+                attribute(dataset, findings)?
+            }
+        };
+        let mut progress = Progress::default();
+        let mut tables = Vec::with_capacity(Table::LOAD_ORDER.len());
+        for table in Table::LOAD_ORDER {
+            let report = match table {
+                Table::Mo => self.upload_table(&dataset.mo, &mut invalid, &progress).await?,
+                Table::Resource => self.upload_table(&dataset.resource, &mut invalid, &progress).await?,
+                Table::Service => self.upload_table(&dataset.service, &mut invalid, &progress).await?,
+                Table::ProfilecodeResource => {
+                    self.upload_table(&dataset.profilecode_resource, &mut invalid, &progress).await?
+                }
+                Table::UnaccessablePeriod => {
+                    self.upload_table(&dataset.unaccessable_period, &mut invalid, &progress).await?
+                }
+                Table::Slot => self.upload_table(&dataset.slot, &mut invalid, &progress).await?,
+                Table::Referral => self.upload_table(&dataset.referral, &mut invalid, &progress).await?,
+                Table::Book => self.upload_table(&dataset.book, &mut invalid, &progress).await?,
+            };
+            progress.learn(&report);
+            tables.push(report);
+        }
+        let report = DatasetReport { tables, warnings };
+        tracing::info!("{report}");
+        Ok(report)
+    }
+
+    async fn upload_table<T: Record + Validate>(
+        &self,
+        records: &[T],
+        invalid: &mut HashMap<(Table, Guid), Vec<Diagnostic>>,
+        progress: &Progress,
+    ) -> Result<UploadReport, Error> {
+        let mut withheld = HashMap::new();
+        for record in records {
+            let id = record.id();
+            if let Some(diagnostics) = invalid.remove(&(T::TABLE, id)) {
+                withheld.insert(id, Outcome::Invalid { diagnostics });
+            } else if let Some(reason) = progress.blocked_by(record) {
+                withheld.insert(id, Outcome::Skipped { reason });
+            }
+        }
+        // The dataset was validated as a whole already.
+        upload(self.transport(), records, Preflight::Off, withheld).await
+    }
+}
+
+type Attributed = (HashMap<(Table, Guid), Vec<Diagnostic>>, Vec<Diagnostic>);
+
+/// Sorts the dataset's findings: errors by (table, record id), warnings apart. An error that names
+/// no record of the dataset refuses the whole upload.
+fn attribute(dataset: &Dataset, findings: fer_validate::Report) -> Result<Attributed, Error> {
+    let mut invalid: HashMap<(Table, Guid), Vec<Diagnostic>> = HashMap::new();
+    let mut warnings = Vec::new();
+    let mut unattributed = false;
+    for d in &findings.diagnostics {
+        if d.severity != Severity::Error {
+            warnings.push(d.clone());
+            continue;
+        }
+        let key = match (d.table, d.record_id.as_deref().map(Guid::parse)) {
+            (Subject::Table(table), Some(Ok(id))) if contains(dataset, table, id) => Some((table, id)),
+            _ => None,
+        };
+        match key {
+            Some(key) => invalid.entry(key).or_default().push(d.clone()),
+            None => unattributed = true,
+        }
+    }
+    if unattributed {
+        return Err(Error::Validation(findings));
+    }
+    Ok((invalid, warnings))
+}
+
+fn contains(dataset: &Dataset, table: Table, id: Guid) -> bool {
+    fn has<T: Record>(records: &[T], id: Guid) -> bool {
+        records.iter().any(|r| r.id() == id)
+    }
+    match table {
+        Table::Mo => has(&dataset.mo, id),
+        Table::Resource => has(&dataset.resource, id),
+        Table::Service => has(&dataset.service, id),
+        Table::Slot => has(&dataset.slot, id),
+        Table::Book => has(&dataset.book, id),
+        Table::Referral => has(&dataset.referral, id),
+        Table::UnaccessablePeriod => has(&dataset.unaccessable_period, id),
+        Table::ProfilecodeResource => has(&dataset.profilecode_resource, id),
+    }
+}

@@ -1,0 +1,184 @@
+//! The errors of the client (issue #5, item 7): one enum, one variant per way a call can fail.
+//!
+//! Statuses follow the error table of section 5 («Коды ошибок»): 400 format, 401 authorisation,
+//! 405 blocked subdivision, 422 duplicates, 500 system error, 503 maintenance; the envelope is
+//! Appendix 2.
+
+use std::fmt;
+use std::time::Duration;
+
+use fer_model::VitrinaResponse;
+
+/// Everything that can go wrong in a call to the Vitrina.
+///
+/// `Debug` and `Display` never show a password, a token, or a record: envelopes are kept without
+/// their `result`, and answers of `/auth.svc` are never quoted.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The settings given to the builder are not usable.
+    #[error("invalid client configuration: {0}")]
+    Config(String),
+
+    /// `/auth.svc` refused the credentials, or a call was still answered 401 after one fresh token
+    /// (section 6, «Сервис авторизации»).
+    #[error("authorisation failed (HTTP {status}): {message}")]
+    Auth {
+        /// The HTTP status of the refusing answer.
+        status: u16,
+        /// What the service said (`ErrorMessage`), or a description of the failure.
+        message: String,
+    },
+
+    /// Pre-flight validation found errors and nothing was sent ([`Preflight::Strict`](crate::Preflight)).
+    #[error("pre-flight validation failed: {} error(s), {} warning(s); nothing was sent",
+        .0.errors().count(), .0.warnings().count())]
+    Validation(fer_validate::Report),
+
+    /// 422 «Дублирование данных» with no per-record detail to report.
+    #[error("duplicates refused (HTTP 422): {}", summary(.envelope))]
+    Duplicates {
+        /// The decoded answer.
+        envelope: Box<VitrinaResponse>,
+    },
+
+    /// 405: updates of this subdivision are blocked (`enabled = NONE` after many technical errors).
+    #[error("subdivision blocked (HTTP 405): {message}")]
+    Blocked {
+        /// The Vitrina's message.
+        message: String,
+    },
+
+    /// 503 «Выполняются технические работы»: still in maintenance after every retry.
+    #[error("the Vitrina is under maintenance (HTTP 503){}: {message}", retry_after_text(.retry_after))]
+    Maintenance {
+        /// The last `Retry-After` the server sent.
+        retry_after: Option<Duration>,
+        /// The Vitrina's message, if any.
+        message: String,
+    },
+
+    /// Any other answer that is not a success, with its decoded envelope (Appendix 2).
+    #[error("HTTP {status}: {}", summary(.envelope))]
+    Http {
+        /// The HTTP status.
+        status: u16,
+        /// The decoded answer, without `result`.
+        envelope: Box<VitrinaResponse>,
+    },
+
+    /// No answer within the request timeout (after every retry).
+    #[error("{method} {path}: no answer within {after:?}")]
+    Timeout {
+        /// The HTTP method.
+        method: String,
+        /// The path, without its query.
+        path: String,
+        /// The request timeout in force.
+        after: Duration,
+    },
+
+    /// The connection failed (refused, reset, TLS, closed without an answer) after every retry.
+    #[error("{method} {path}: transport error: {source}")]
+    Transport {
+        /// The HTTP method.
+        method: String,
+        /// The path, without its query.
+        path: String,
+        /// The underlying error (without the URL).
+        #[source]
+        source: reqwest::Error,
+    },
+
+    /// The answer could not be decoded: not JSON, not the envelope, or a `result` of the wrong shape.
+    #[error("HTTP {status}: undecodable answer ({reason}); body starts with: {excerpt}")]
+    Decode {
+        /// The HTTP status.
+        status: u16,
+        /// Why decoding failed.
+        reason: String,
+        /// The first characters of the body (withheld for `/auth.svc`, whose answer holds the token).
+        excerpt: String,
+    },
+
+    /// A request body could not be encoded (JSON or gzip).
+    #[error("could not encode the request body: {0}")]
+    Encode(String),
+}
+
+impl Error {
+    /// The HTTP status of the answer behind this error, when there was one.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Auth { status, .. } | Error::Http { status, .. } | Error::Decode { status, .. } => Some(*status),
+            Error::Duplicates { .. } => Some(422),
+            Error::Blocked { .. } => Some(405),
+            Error::Maintenance { .. } => Some(503),
+            _ => None,
+        }
+    }
+}
+
+/// The longest body excerpt kept in [`Error::Decode`], in characters.
+pub(crate) const EXCERPT_CHARS: usize = 200;
+
+/// The first [`EXCERPT_CHARS`] characters of a body, lossily decoded.
+pub(crate) fn excerpt(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let mut out: String = text.chars().take(EXCERPT_CHARS).collect();
+    if text.chars().nth(EXCERPT_CHARS).is_some() {
+        out.push('…');
+    }
+    out
+}
+
+fn summary(envelope: &VitrinaResponse) -> String {
+    let mut s = match &envelope.error {
+        Some(e) => format!("{} {}", e.error_code, e.error_message),
+        None => "no error description".to_owned(),
+    };
+    if let Some(errors) = &envelope.errors
+        && !errors.is_empty()
+    {
+        s.push_str(&format!(" ({} record error(s))", errors.len()));
+    }
+    s
+}
+
+fn retry_after_text(retry_after: &Option<Duration>) -> impl fmt::Display {
+    match retry_after {
+        Some(d) => format!(", retry after {}s", d.as_secs()),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn excerpt_is_short_and_marks_the_cut() {
+        assert_eq!(excerpt(b"abc"), "abc");
+        let long = "я".repeat(EXCERPT_CHARS + 10);
+        let e = excerpt(long.as_bytes());
+        assert_eq!(e.chars().count(), EXCERPT_CHARS + 1);
+        assert!(e.ends_with('…'));
+        assert_eq!(excerpt(&[0xff, b'a']), "\u{fffd}a");
+    }
+
+    #[test]
+    fn display_names_status_and_codes() {
+        let json = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../fixtures/spec/004/slot_duplicate_time_response.json"
+        ))
+        .unwrap();
+        let envelope: VitrinaResponse = serde_json::from_str(&json).unwrap();
+        let e = Error::Duplicates { envelope: Box::new(envelope) };
+        let text = e.to_string();
+        assert!(text.contains("422") && text.contains("R-310") && text.contains("1 record error"), "{text}");
+        assert_eq!(e.status(), Some(422));
+        let m = Error::Maintenance { retry_after: Some(Duration::from_secs(3)), message: "работы".into() };
+        assert!(m.to_string().contains("retry after 3s"));
+    }
+}

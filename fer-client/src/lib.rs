@@ -1,0 +1,58 @@
+//! The async client of the FER 2.0 data showcase «Витрина данных "Запись к врачу"»: what a medical
+//! information system (MIS) uses to push its subdivisions, resources, schedules and bookings.
+//!
+//! Section names refer to the integration profile (seed 004 of the spec): the services in section 5,
+//! authorisation in section 6, webhook registration in section 10, the envelope in Appendix 2.
+//!
+//! * **One request path.** Every call gets a token, is gzipped (section 5, «Дополнение»), retried
+//!   with backoff on 500/503 and transport errors, decoded from the envelope and traced with one span
+//!   (method, path, record count, status, attempts, duration). See [`VitrinaClient`].
+//! * **Auth.** The token of `/auth.svc` is cached, refreshed before `ValidTo` and once after a 401;
+//!   concurrent callers share one refresh.
+//! * **Uploads that account for every record.** [`VitrinaClient::upsert`] validates with
+//!   `fer-validate`, splits into batches of [`DEFAULT_BATCH_SIZE`], sends [`DEFAULT_CONCURRENCY`] at
+//!   once and answers an [`UploadReport`] with one [`Outcome`] per input id, partial 422 answers
+//!   merged. [`VitrinaClient::upload_dataset`] sends all eight tables in load order and skips the
+//!   children of a rejected parent.
+//! * **Typed calls** for `get`/`delete` of every table, the list calls and the webhook registration.
+//! * **Typed errors** ([`Error`]); no password, token or patient data in `Debug`, `Display` or logs.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), fer_client::Error> {
+//! use fer_client::{OutcomeKind, VitrinaClient};
+//! use fer_validate::Dataset;
+//!
+//! let client = VitrinaClient::builder()
+//!     .base_url("http://10.86.6.237:2100")
+//!     .credentials("1.2.643.5.1.13.13.12.2.86.8902".parse().unwrap(), "secret")
+//!     .build()?;
+//! let dataset = Dataset::default(); // your subdivisions, resources, slots, …
+//! let report = client.upload_dataset(&dataset).await?;
+//! println!("{report:#}");
+//! assert_eq!(report.count(OutcomeKind::Failed), 0);
+//! # Ok(()) }
+//! ```
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod callbacks;
+mod client;
+mod config;
+mod dataset;
+mod error;
+mod lists;
+mod transport;
+mod upload;
+
+pub use client::VitrinaClient;
+pub use config::{
+    ClientConfig, DEFAULT_BATCH_SIZE, DEFAULT_CONCURRENCY, DEFAULT_REFRESH_MARGIN, Preflight, VitrinaClientBuilder,
+};
+pub use dataset::DatasetReport;
+pub use error::Error;
+pub use transport::retry::RetryPolicy;
+pub use upload::{Outcome, OutcomeKind, SkipReason, UploadReport};
+
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

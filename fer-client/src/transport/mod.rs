@@ -1,0 +1,453 @@
+//! The one request path every call goes through: token, gzip, retries, envelope decoding and a
+//! tracing span (DESIGN.md, "fer-client").
+//!
+//! ```text
+//! ApiRequest ─► token (cache, single-flight refresh) ─► JSON (+ gzip) ─► HTTP ─► 401? refresh once
+//!            ─► 500/502/503/504 or transport error? back off and retry ─► envelope (Appendix 2) ─► Reply
+//! ```
+
+pub(crate) mod auth;
+pub(crate) mod gzip;
+pub mod retry;
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use fer_model::{AuthRequest, AuthResponse, AuthToken, VitrinaResponse};
+use reqwest::header::{AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE, HeaderMap, HeaderValue};
+use reqwest::{Method, Url};
+use tokio::time::Instant;
+use tracing::Instrument;
+
+use self::auth::{Token, TokenCache};
+use self::retry::retry_after;
+use crate::config::ClientConfig;
+use crate::error::{Error, excerpt};
+
+/// The largest answer read, compressed or not (64 MiB): a list of a whole region's slots fits.
+const MAX_ANSWER_BYTES: usize = 64 * 1024 * 1024;
+
+/// The path of the authorisation service (section 6).
+const AUTH_PATH: &str = "/auth.svc";
+
+/// One call to the Vitrina, before encoding.
+pub(crate) struct ApiRequest {
+    pub(crate) method: Method,
+    /// The path after the base URL, e.g. `/api/slot`.
+    pub(crate) path: String,
+    /// Query parameters, e.g. `("id", "…")`.
+    pub(crate) query: Vec<(&'static str, String)>,
+    /// The JSON body, uncompressed.
+    pub(crate) body: Option<Vec<u8>>,
+    /// Records in the body, for the span.
+    pub(crate) records: usize,
+}
+
+impl ApiRequest {
+    /// A request without a body.
+    pub(crate) fn new(method: Method, path: impl Into<String>) -> Self {
+        ApiRequest { method, path: path.into(), query: Vec::new(), body: None, records: 0 }
+    }
+
+    /// Adds a query parameter.
+    pub(crate) fn query(mut self, key: &'static str, value: impl Into<String>) -> Self {
+        self.query.push((key, value.into()));
+        self
+    }
+
+    /// Sets a JSON body of `records` records.
+    pub(crate) fn json<B: serde::Serialize + ?Sized>(mut self, body: &B, records: usize) -> Result<Self, Error> {
+        self.body = Some(serde_json::to_vec(body).map_err(|e| Error::Encode(e.to_string()))?);
+        self.records = records;
+        Ok(self)
+    }
+}
+
+/// A decoded answer: the HTTP status and the envelope (Appendix 2).
+#[derive(Debug)]
+pub(crate) struct Reply {
+    pub(crate) status: u16,
+    pub(crate) envelope: VitrinaResponse,
+    pub(crate) retry_after: Option<Duration>,
+}
+
+impl Reply {
+    /// True for a 2xx answer that reports no failure.
+    pub(crate) fn is_success(&self) -> bool {
+        (200..300).contains(&self.status) && (self.envelope.is_success || self.envelope.error.is_none())
+    }
+
+    /// The envelope of a successful answer, or the typed error of any other.
+    pub(crate) fn success(self) -> Result<VitrinaResponse, Error> {
+        if self.is_success() { Ok(self.envelope) } else { Err(self.into_error()) }
+    }
+
+    /// The typed error for this answer (section 5, «Коды ошибок»).
+    pub(crate) fn into_error(self) -> Error {
+        let mut envelope = self.envelope;
+        envelope.result = None;
+        let message = envelope.error.as_ref().map(|e| e.error_message.clone()).unwrap_or_default();
+        match self.status {
+            401 | 403 => Error::Auth { status: self.status, message },
+            405 => Error::Blocked { message },
+            422 => Error::Duplicates { envelope: Box::new(envelope) },
+            503 => Error::Maintenance { retry_after: self.retry_after, message },
+            status => Error::Http { status, envelope: Box::new(envelope) },
+        }
+    }
+}
+
+/// An answer as read from the wire.
+struct RawAnswer {
+    status: u16,
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+/// The HTTP client, the settings and the token cache: the one connection pool of a client.
+pub(crate) struct Transport {
+    http: reqwest::Client,
+    config: ClientConfig,
+    tokens: TokenCache,
+}
+
+impl Transport {
+    /// Builds the reqwest client (rustls) with the configured timeouts.
+    pub(crate) fn new(config: ClientConfig) -> Result<Self, Error> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(config.connect_timeout)
+            .timeout(config.request_timeout)
+            .user_agent(concat!("fer-client/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
+        let tokens = TokenCache::new(config.refresh_margin);
+        Ok(Transport { http, config, tokens })
+    }
+
+    /// The settings.
+    pub(crate) fn config(&self) -> &ClientConfig {
+        &self.config
+    }
+
+    /// Sends an authorised request through the whole path and decodes the envelope. Any status that
+    /// carries an envelope is a `Reply`; the caller decides what a non-2xx means for it.
+    pub(crate) async fn execute(&self, request: ApiRequest) -> Result<Reply, Error> {
+        let span = request_span(&request.method, &request.path, request.records);
+        async {
+            let started = Instant::now();
+            let (body, gzipped) = self.encode(request.body.as_deref())?;
+            let url = self.url(&request.path, &request.query)?;
+            let mut refreshed = false;
+            let mut attempt = 1u32;
+            let result = loop {
+                let token = self.tokens.get(|| self.fetch_token()).await?;
+                let outcome =
+                    self.send_once(&request.method, &url, &request.path, body.clone(), gzipped, Some(&token)).await;
+                if let Ok(raw) = &outcome
+                    && raw.status == 401
+                {
+                    if !refreshed {
+                        tracing::info!("token refused (401): refreshing once");
+                        self.tokens.invalidate(token.generation);
+                        refreshed = true;
+                        continue;
+                    }
+                    break outcome;
+                }
+                match self.retry_delay(&outcome, attempt, started) {
+                    Some(delay) => {
+                        tracing::warn!(
+                            attempt,
+                            delay_ms = delay.as_millis() as u64,
+                            "{}; retrying",
+                            describe(&outcome)
+                        );
+                        tokio::time::sleep(delay).await;
+                        attempt += 1;
+                    }
+                    None => break outcome,
+                }
+            };
+            let span = tracing::Span::current();
+            span.record("attempts", attempt);
+            span.record("duration_ms", started.elapsed().as_millis() as u64);
+            let raw = result?;
+            span.record("status", raw.status);
+            let reply = decode_reply(raw)?;
+            if reply.is_success() {
+                tracing::info!("done");
+            } else {
+                tracing::warn!(error_code = ?reply.envelope.error.as_ref().map(|e| e.error_code.as_str()), "refused");
+            }
+            Ok(reply)
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// Gets a fresh token from `/auth.svc` (retrying like any call) and checks the answer.
+    async fn fetch_token(&self) -> Result<AuthToken, Error> {
+        let span = request_span(&Method::POST, AUTH_PATH, 0);
+        async {
+            let started = Instant::now();
+            let request = AuthRequest::new(self.config.username.clone(), self.config.password.expose_str());
+            let body = Bytes::from(serde_json::to_vec(&request).map_err(|e| Error::Encode(e.to_string()))?);
+            let url = self.url(AUTH_PATH, &[])?;
+            let mut attempt = 1u32;
+            let raw = loop {
+                let outcome = self.send_once(&Method::POST, &url, AUTH_PATH, Some(body.clone()), false, None).await;
+                match self.retry_delay(&outcome, attempt, started) {
+                    Some(delay) => {
+                        tracing::warn!(
+                            attempt,
+                            delay_ms = delay.as_millis() as u64,
+                            "{}; retrying",
+                            describe(&outcome)
+                        );
+                        tokio::time::sleep(delay).await;
+                        attempt += 1;
+                    }
+                    None => break outcome?,
+                }
+            };
+            let span = tracing::Span::current();
+            span.record("status", raw.status);
+            span.record("attempts", attempt);
+            span.record("duration_ms", started.elapsed().as_millis() as u64);
+            decode_auth(raw)
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// The body to send (gzipped when configured) and whether it is gzipped.
+    fn encode(&self, json: Option<&[u8]>) -> Result<(Option<Bytes>, bool), Error> {
+        match json {
+            None => Ok((None, false)),
+            Some(json) if self.config.gzip => {
+                let packed = gzip::compress(json).map_err(|e| Error::Encode(format!("gzip: {e}")))?;
+                Ok((Some(Bytes::from(packed)), true))
+            }
+            Some(json) => Ok((Some(Bytes::copy_from_slice(json)), false)),
+        }
+    }
+
+    fn url(&self, path: &str, query: &[(&'static str, String)]) -> Result<Url, Error> {
+        let mut url = Url::parse(&format!("{}{path}", self.config.base_url))
+            .map_err(|e| Error::Config(format!("cannot build the URL of {path}: {e}")))?;
+        if !query.is_empty() {
+            url.query_pairs_mut().extend_pairs(query.iter().map(|(k, v)| (*k, v.as_str())));
+        }
+        Ok(url)
+    }
+
+    /// One HTTP exchange: send, then read the whole answer (bounded).
+    async fn send_once(
+        &self,
+        method: &Method,
+        url: &Url,
+        path: &str,
+        body: Option<Bytes>,
+        gzipped: bool,
+        token: Option<&Token>,
+    ) -> Result<RawAnswer, Error> {
+        let mut builder = self.http.request(method.clone(), url.clone());
+        if let Some(token) = token {
+            let mut value = HeaderValue::from_str(&format!("Bearer {}", token.value.expose_str()))
+                .map_err(|_| Error::Auth { status: 200, message: "the token is not a valid header value".into() })?;
+            value.set_sensitive(true);
+            builder = builder.header(AUTHORIZATION, value);
+        }
+        if let Some(body) = body {
+            builder = builder.header(CONTENT_TYPE, "application/json").body(body);
+            if gzipped {
+                builder = builder.header(CONTENT_ENCODING, "gzip");
+            }
+        }
+        let transport_error = |e: reqwest::Error| self.transport_error(method, path, e);
+        let mut response = builder.send().await.map_err(transport_error)?;
+        let status = response.status().as_u16();
+        let headers = std::mem::take(response.headers_mut());
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(transport_error)? {
+            if body.len() + chunk.len() > MAX_ANSWER_BYTES {
+                return Err(Error::Decode {
+                    status,
+                    reason: format!("answer larger than {MAX_ANSWER_BYTES} bytes"),
+                    excerpt: withheld_or(path, &body),
+                });
+            }
+            body.extend_from_slice(&chunk);
+        }
+        let body = if is_gzip(&headers) {
+            gzip::decompress(&body, MAX_ANSWER_BYTES).map_err(|reason| Error::Decode {
+                status,
+                reason,
+                excerpt: String::new(),
+            })?
+        } else {
+            body
+        };
+        Ok(RawAnswer { status, headers, body: Bytes::from(body) })
+    }
+
+    fn transport_error(&self, method: &Method, path: &str, e: reqwest::Error) -> Error {
+        if e.is_timeout() {
+            Error::Timeout { method: method.to_string(), path: path.to_owned(), after: self.config.request_timeout }
+        } else {
+            Error::Transport { method: method.to_string(), path: path.to_owned(), source: e.without_url() }
+        }
+    }
+
+    /// The wait before another attempt, or `None` when the outcome is final (success, a refusal
+    /// that a retry cannot change, or the policy's bounds reached).
+    fn retry_delay(&self, outcome: &Result<RawAnswer, Error>, attempt: u32, started: Instant) -> Option<Duration> {
+        let retry_after = match outcome {
+            Ok(raw) if is_retryable_status(raw.status) => retry_after(&raw.headers),
+            Ok(_) => return None,
+            Err(Error::Timeout { .. } | Error::Transport { .. }) => None,
+            Err(_) => return None,
+        };
+        self.config.retry.next_delay(attempt, started.elapsed(), retry_after)
+    }
+}
+
+/// 500 (system error), 502/504 (a proxy in front of the gateway) and 503 (maintenance) are worth
+/// another attempt; everything else is an answer.
+fn is_retryable_status(status: u16) -> bool {
+    matches!(status, 500 | 502 | 503 | 504)
+}
+
+fn is_gzip(headers: &HeaderMap) -> bool {
+    headers.get(CONTENT_ENCODING).and_then(|v| v.to_str().ok()).is_some_and(|v| v.trim().eq_ignore_ascii_case("gzip"))
+}
+
+fn describe(outcome: &Result<RawAnswer, Error>) -> String {
+    match outcome {
+        Ok(raw) => format!("HTTP {}", raw.status),
+        Err(e) => e.to_string(),
+    }
+}
+
+fn request_span(method: &Method, path: &str, records: usize) -> tracing::Span {
+    tracing::info_span!(
+        "vitrina_request",
+        method = %method,
+        path = %path,
+        records,
+        status = tracing::field::Empty,
+        attempts = tracing::field::Empty,
+        duration_ms = tracing::field::Empty,
+    )
+}
+
+/// The body excerpt for an error, never for `/auth.svc` (its answer holds the token).
+fn withheld_or(path: &str, body: &[u8]) -> String {
+    if path == AUTH_PATH { "<withheld: answer of /auth.svc>".to_owned() } else { excerpt(body) }
+}
+
+/// Decodes the envelope of an answer. An empty body gets an envelope made from the status alone.
+fn decode_reply(raw: RawAnswer) -> Result<Reply, Error> {
+    let retry_after = retry_after(&raw.headers);
+    if raw.body.iter().all(u8::is_ascii_whitespace) {
+        let ok = (200..300).contains(&raw.status);
+        let envelope = VitrinaResponse { is_success: ok, status_code: raw.status, ..VitrinaResponse::ok(Vec::new()) };
+        return Ok(Reply { status: raw.status, envelope, retry_after });
+    }
+    match serde_json::from_slice::<VitrinaResponse>(&raw.body) {
+        Ok(envelope) => Ok(Reply { status: raw.status, envelope, retry_after }),
+        // A maintenance page or a proxy's error page is still the status it says.
+        Err(_) if raw.status == 503 => Err(Error::Maintenance { retry_after, message: excerpt(&raw.body) }),
+        Err(e) => Err(Error::Decode {
+            status: raw.status,
+            reason: format!("not the envelope: {e}"),
+            excerpt: excerpt(&raw.body),
+        }),
+    }
+}
+
+/// Decodes the answer of `/auth.svc` (PascalCase, section 6).
+fn decode_auth(raw: RawAnswer) -> Result<AuthToken, Error> {
+    let answer: AuthResponse = match serde_json::from_slice(&raw.body) {
+        Ok(a) => a,
+        Err(e) if (200..300).contains(&raw.status) => {
+            return Err(Error::Decode {
+                status: raw.status,
+                reason: format!("not an auth answer: {e}"),
+                excerpt: withheld_or(AUTH_PATH, &raw.body),
+            });
+        }
+        Err(_) => {
+            return Err(Error::Auth { status: raw.status, message: "the authorisation service refused".into() });
+        }
+    };
+    match answer.result {
+        Some(token) if answer.is_success && (200..300).contains(&raw.status) => Ok(token),
+        _ => Err(Error::Auth {
+            status: raw.status,
+            message: answer.error_message.filter(|m| !m.is_empty()).unwrap_or_else(|| "no token in the answer".into()),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw(status: u16, body: &str) -> RawAnswer {
+        RawAnswer { status, headers: HeaderMap::new(), body: Bytes::copy_from_slice(body.as_bytes()) }
+    }
+
+    fn fixture(name: &str) -> String {
+        std::fs::read_to_string(format!("{}/../fixtures/spec/004/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+    }
+
+    #[test]
+    fn spec_422_answer_decodes_and_maps_to_duplicates() {
+        let reply = decode_reply(raw(422, &fixture("slot_duplicate_time_response.json"))).unwrap();
+        assert!(!reply.is_success());
+        assert!(matches!(reply.into_error(), Error::Duplicates { .. }));
+    }
+
+    #[test]
+    fn statuses_map_to_typed_errors() {
+        let body = r#"{"isSuccess":false,"error":{"errorCode":"X","errorMessage":"заблокировано"},"statusCode":405}"#;
+        assert!(
+            matches!(decode_reply(raw(405, body)).unwrap().into_error(), Error::Blocked { message } if message == "заблокировано")
+        );
+        assert!(matches!(decode_reply(raw(503, "<html>maintenance</html>")), Err(Error::Maintenance { .. })));
+        assert!(matches!(
+            decode_reply(raw(500, "{\"statusCode\":500}")).unwrap().into_error(),
+            Error::Http { status: 500, .. }
+        ));
+        match decode_reply(raw(200, "not json")) {
+            Err(Error::Decode { status: 200, excerpt, .. }) => assert_eq!(excerpt, "not json"),
+            other => panic!("{other:?}"),
+        }
+        let empty = decode_reply(raw(200, "")).unwrap();
+        assert!(empty.is_success() && empty.envelope.sended_guids.is_empty());
+    }
+
+    #[test]
+    fn spec_auth_answer_decodes_and_failures_never_quote_the_body() {
+        let token = decode_auth(raw(200, &fixture("auth_response.json"))).unwrap();
+        assert!(token.value.expose().starts_with("eyJ"));
+        let refused = r#"{"Result":null,"IsSuccess":false,"ErrorMessage":"Неверный пароль","StatusCode":401}"#;
+        assert!(
+            matches!(decode_auth(raw(401, refused)), Err(Error::Auth { status: 401, message }) if message == "Неверный пароль")
+        );
+        let garbled = r#"{"Result":{"Value":"secret-token"#;
+        let err = decode_auth(raw(200, garbled)).unwrap_err();
+        assert!(!err.to_string().contains("secret-token") && !format!("{err:?}").contains("secret-token"));
+    }
+
+    #[test]
+    fn retryable_statuses() {
+        for s in [500, 502, 503, 504] {
+            assert!(is_retryable_status(s));
+        }
+        for s in [200, 400, 401, 404, 405, 422] {
+            assert!(!is_retryable_status(s));
+        }
+    }
+}

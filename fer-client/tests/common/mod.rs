@@ -1,0 +1,112 @@
+//! Shared test helpers: a small deterministic schedule and a running emulator with a client.
+
+#![allow(dead_code)] // each test binary uses a different part
+
+use std::time::Duration;
+
+use chrono::{NaiveDate, NaiveDateTime};
+use fer_client::{Preflight, RetryPolicy, VitrinaClient, VitrinaClientBuilder};
+use fer_emulator::{Emulator, EmulatorConfig, EmulatorHandle};
+use fer_model::{
+    AgeGroup, DurationMinutes, Enabled, Guid, Mo, MoAgeGroup, Oid, Resource, ResourceKind, Slot, SlotStatus,
+    Specialist, TagType, TagTypes, Timestamp,
+};
+use fer_validate::Dataset;
+
+/// A GUID that depends only on `(kind, n)`: `0000000k-0000-4000-8000-00000000000n`.
+pub fn guid(kind: u32, n: u32) -> Guid {
+    format!("{kind:08x}-0000-4000-8000-{n:012x}").parse().unwrap()
+}
+
+pub fn ts(s: &str) -> Timestamp {
+    s.parse().unwrap()
+}
+
+/// A subdivision of the emulator's MO.
+pub fn mo(n: u32, parent: &Oid) -> Mo {
+    Mo {
+        id: guid(1, n),
+        parent_id: parent.clone(),
+        branch_oid: format!("1.2.643.5.1.13.13.12.2.77.7777.0.{}", 100 + n).parse().unwrap(),
+        name: format!("Поликлиника № {n}"),
+        address: format!("г. Москва, ул. Тестовая, д. {n}"),
+        address_fias_guid: None,
+        region_okato: None,
+        phone: None,
+        enabled: Enabled::All,
+        create_ts: ts("2024-03-01T08:00:00"),
+        tag_age: Some(MoAgeGroup::All),
+    }
+}
+
+/// A doctor of subdivision `mo_id`.
+pub fn doctor(n: u32, mo_id: Guid) -> Resource {
+    Resource {
+        id: guid(2, n),
+        mo_id,
+        enabled: Enabled::All,
+        create_ts: ts("2024-03-01T08:00:00"),
+        description: None,
+        kind: ResourceKind::Specialist(Specialist {
+            post_id: "110".into(),
+            speciality_id: "27".into(),
+            snils: "112-233-445 95".parse().unwrap(),
+            last_name: format!("Иванов{n}"),
+            first_name: "Пётр".into(),
+            middle_name: Some("Сергеевич".into()),
+        }),
+    }
+}
+
+/// Slot `k` of a doctor's day: 20-minute slots from 08:00 on 2024-04-01.
+pub fn slot(n: u32, k: u32, resource: &Resource) -> Slot {
+    let start: NaiveDateTime = NaiveDate::from_ymd_opt(2024, 4, 1).unwrap().and_hms_opt(8, 0, 0).unwrap();
+    Slot {
+        id: guid(3, n * 1000 + k),
+        mo_id: resource.mo_id,
+        resource_id: resource.id,
+        tag_type: TagTypes::only(TagType::Epgu).with(TagType::Registry),
+        tag_age: AgeGroup::All,
+        visit_time: Timestamp::from_naive(start + chrono::Duration::minutes(20 * i64::from(k))),
+        duration: DurationMinutes(20),
+        status: SlotStatus::Available,
+        create_ts: ts("2024-03-01T08:00:00"),
+    }
+}
+
+/// `mos` subdivisions with `doctors` doctors each and `slots` slots per doctor.
+pub fn schedule(parent: &Oid, mos: u32, doctors: u32, slots: u32) -> Dataset {
+    let mut d = Dataset::default();
+    for m in 1..=mos {
+        let mo = mo(m, parent);
+        for r in 1..=doctors {
+            let doc = doctor(m * 100 + r, mo.id);
+            for k in 0..slots {
+                d.slot.push(slot(m * 100 + r, k, &doc));
+            }
+            d.resource.push(doc);
+        }
+        d.mo.push(mo);
+    }
+    d
+}
+
+/// A builder for a client of `emulator` with quick retries.
+pub fn client_builder(emulator: &EmulatorHandle) -> VitrinaClientBuilder {
+    VitrinaClient::builder()
+        .base_url(emulator.base_url())
+        .credentials(emulator.username().clone(), emulator.password())
+        .request_timeout(Duration::from_secs(10))
+        .retry(RetryPolicy {
+            max_attempts: 8,
+            max_elapsed: Duration::from_secs(30),
+            initial_backoff: Duration::from_millis(10),
+            max_backoff: Duration::from_millis(100),
+        })
+        .preflight(Preflight::PerRecord)
+}
+
+/// An emulator with the default configuration.
+pub async fn emulator() -> EmulatorHandle {
+    Emulator::spawn(EmulatorConfig::default()).await.unwrap()
+}
