@@ -1,0 +1,149 @@
+//! How an emulator is set up: [`EmulatorConfig`] and the fault injection of [`Faults`].
+
+use std::fmt;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use fer_model::{GATEWAY_DEADLINE, Oid};
+
+/// The MO OID the emulator accepts at `POST /auth.svc` unless told otherwise.
+pub const DEFAULT_USERNAME: &str = "1.2.643.5.1.13.13.12.2.77.7777";
+
+/// The password the emulator accepts at `POST /auth.svc` unless told otherwise.
+pub const DEFAULT_PASSWORD: &str = "emulator";
+
+/// Everything an [`Emulator`](crate::Emulator) needs to start.
+///
+/// `Debug` never prints the password.
+///
+/// ```
+/// use fer_emulator::EmulatorConfig;
+/// let config = EmulatorConfig::default();
+/// assert_eq!(config.listen.port(), 0); // any free port
+/// assert_eq!(config.webhook_timeout.as_secs(), 10); // section 7: «не более 10 секунд»
+/// assert!(!format!("{config:?}").contains("emulator\""));
+/// ```
+#[derive(Clone)]
+pub struct EmulatorConfig {
+    /// Where to listen. The library default is `127.0.0.1:0` (a free port, see
+    /// [`EmulatorHandle::base_url`](crate::EmulatorHandle::base_url)); the binary's is `127.0.0.1:2100`.
+    pub listen: SocketAddr,
+    /// The MO OID accepted as `username` by `POST /auth.svc` (section 6).
+    pub username: Oid,
+    /// The password accepted by `POST /auth.svc`.
+    pub password: String,
+    /// How long an issued token stays valid (`ValidTo` of the auth answer).
+    pub token_lifetime: Duration,
+    /// Where to keep the store between runs; `None` keeps it in memory only. The file is rewritten
+    /// atomically (temporary file in the same folder, then rename) after every change.
+    pub state_file: Option<PathBuf>,
+    /// Fault injection for client tests; all off by default.
+    pub faults: Faults,
+    /// How long the gateway side waits for a webhook answer: [`GATEWAY_DEADLINE`] (10 s, section 7).
+    pub webhook_timeout: Duration,
+    /// The largest request body accepted as sent on the wire, in bytes; larger bodies get 413.
+    pub body_limit: usize,
+    /// The largest request body accepted after gunzipping, in bytes; a gzip bomb gets 413 without
+    /// ever holding more than this in memory.
+    pub decompressed_limit: usize,
+}
+
+impl Default for EmulatorConfig {
+    fn default() -> Self {
+        EmulatorConfig {
+            listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            username: default_username(),
+            password: DEFAULT_PASSWORD.to_owned(),
+            token_lifetime: Duration::from_secs(3600),
+            state_file: None,
+            faults: Faults::default(),
+            webhook_timeout: GATEWAY_DEADLINE,
+            body_limit: 32 * 1024 * 1024,
+            decompressed_limit: 256 * 1024 * 1024,
+        }
+    }
+}
+
+fn default_username() -> Oid {
+    // Not an input path: the constant is checked by the unit test below.
+    DEFAULT_USERNAME.parse().expect("DEFAULT_USERNAME is a valid OID")
+}
+
+impl fmt::Debug for EmulatorConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EmulatorConfig")
+            .field("listen", &self.listen)
+            .field("username", &self.username)
+            .field("password", &"<redacted>")
+            .field("token_lifetime", &self.token_lifetime)
+            .field("state_file", &self.state_file)
+            .field("faults", &self.faults)
+            .field("webhook_timeout", &self.webhook_timeout)
+            .field("body_limit", &self.body_limit)
+            .field("decompressed_limit", &self.decompressed_limit)
+            .finish()
+    }
+}
+
+/// Faults injected into the Vitrina side (`/auth.svc` and `/api/...`) so that a client's retries,
+/// timeouts and token refresh can be tested. All off by default; change them at run time with
+/// [`EmulatorHandle::set_faults`](crate::EmulatorHandle::set_faults).
+///
+/// The draws come from a random generator seeded with [`Faults::seed`], so a test that sends the
+/// same requests sees the same faults every run. The gateway side (`/sandbox/...`) is never
+/// faulted, except by `drop_ratio`, which acts on connections before their route is known.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Faults {
+    /// Share of Vitrina answers replaced by 503 «Выполняются технические работы» (0.0 – 1.0).
+    pub unavailable_ratio: f64,
+    /// Delay added before every Vitrina answer.
+    pub latency: Duration,
+    /// Share of new connections closed without an answer (0.0 – 1.0): the client sees a transport
+    /// error.
+    pub drop_ratio: f64,
+    /// When set, tokens issued from now on expire after this instead of the configured lifetime
+    /// (and `ValidTo` says so), to test refresh.
+    pub token_lifetime_override: Option<Duration>,
+    /// Seed of the fault generator.
+    pub seed: u64,
+}
+
+impl Default for Faults {
+    fn default() -> Self {
+        Faults {
+            unavailable_ratio: 0.0,
+            latency: Duration::ZERO,
+            drop_ratio: 0.0,
+            token_lifetime_override: None,
+            seed: 0,
+        }
+    }
+}
+
+impl Faults {
+    /// True when no fault is configured.
+    pub fn is_off(&self) -> bool {
+        self.unavailable_ratio <= 0.0
+            && self.latency.is_zero()
+            && self.drop_ratio <= 0.0
+            && self.token_lifetime_override.is_none()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_match_the_contract() {
+        let c = EmulatorConfig::default();
+        assert_eq!(c.username.as_str(), DEFAULT_USERNAME);
+        assert_eq!(c.password, DEFAULT_PASSWORD);
+        assert_eq!(c.token_lifetime, Duration::from_secs(3600));
+        assert_eq!(c.body_limit, 32 << 20);
+        assert_eq!(c.decompressed_limit, 256 << 20);
+        assert!(c.faults.is_off());
+        assert!(!Faults { drop_ratio: 0.5, ..Faults::default() }.is_off());
+    }
+}

@@ -1,0 +1,98 @@
+//! The list endpoints of section 5 (NOTES.md "Transport"), each answering the envelope with the
+//! records as a JSON array in `result`:
+//!
+//! * `GET /api/mo/oid/{oid}` and `GET /api/oid/{oid}` (the address row and the example disagree:
+//!   both are served): the subdivisions of an MO, i.e. every `mo` row whose `parent_id` is the OID,
+//!   plus the row whose `branch_oid` is the OID when a subdivision's OID is given;
+//! * `GET /api/mo/{mo_id}/resource`: the subdivision's resources;
+//! * `GET /api/resourse/{resource_id}/slots?startDate=YYYY-MM-DD&endDate=YYYY-MM-DD` (the spec's
+//!   spelling) and the `resource` spelling: the resource's slots whose `visit_time` falls on a day in
+//!   the range (both ends included; a missing end is open);
+//! * `GET /api/slot/{slot_id}/books`: the slot's books.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use axum::routing::get;
+use chrono::NaiveDate;
+use fer_model::{Guid, Oid, Record};
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::envelope::{self, ApiError};
+use crate::state::Shared;
+
+/// The list routes.
+pub(crate) fn routes() -> Router<Arc<Shared>> {
+    Router::new()
+        .route("/api/mo/oid/{oid}", get(mo_by_oid))
+        .route("/api/oid/{oid}", get(mo_by_oid))
+        .route("/api/mo/{mo_id}/resource", get(resources_of_mo))
+        .route("/api/resourse/{resource_id}/slots", get(slots_of_resource))
+        .route("/api/resource/{resource_id}/slots", get(slots_of_resource))
+        .route("/api/slot/{slot_id}/books", get(books_of_slot))
+}
+
+fn list<T: Record>(rows: Vec<&T>) -> Response {
+    envelope::result(Value::Array(rows.into_iter().filter_map(|r| serde_json::to_value(r).ok()).collect()))
+}
+
+fn guid(raw: &str, what: &str) -> Result<Guid, ApiError> {
+    raw.parse().map_err(|e| ApiError::bad_request(format!("{what} {raw:?} не является GUID: {e}")))
+}
+
+async fn mo_by_oid(State(shared): State<Arc<Shared>>, Path(oid): Path<String>) -> Result<Response, ApiError> {
+    let oid: Oid = oid.parse().map_err(|e| ApiError::bad_request(format!("{oid:?} не является OID: {e}")))?;
+    Ok(shared.read(|s| list(s.tables.mo.values().filter(|m| m.parent_id == oid || m.branch_oid == oid).collect())))
+}
+
+async fn resources_of_mo(State(shared): State<Arc<Shared>>, Path(mo_id): Path<String>) -> Result<Response, ApiError> {
+    let mo_id = guid(&mo_id, "Идентификатор подразделения")?;
+    Ok(shared.read(|s| list(s.tables.resource.values().filter(|r| r.mo_id == mo_id).collect())))
+}
+
+/// `startDate` / `endDate` of the slot list.
+#[derive(Debug, Deserialize)]
+struct DateRange {
+    #[serde(rename = "startDate")]
+    start_date: Option<String>,
+    #[serde(rename = "endDate")]
+    end_date: Option<String>,
+}
+
+fn date(raw: Option<&str>, name: &str) -> Result<Option<NaiveDate>, ApiError> {
+    raw.filter(|s| !s.trim().is_empty())
+        .map(|s| {
+            NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+                .map_err(|e| ApiError::bad_request(format!("Параметр {name}={s:?}: ожидается дата YYYY-MM-DD ({e})")))
+        })
+        .transpose()
+}
+
+async fn slots_of_resource(
+    State(shared): State<Arc<Shared>>,
+    Path(resource_id): Path<String>,
+    Query(range): Query<DateRange>,
+) -> Result<Response, ApiError> {
+    let resource_id = guid(&resource_id, "Идентификатор ресурса")?;
+    let start = date(range.start_date.as_deref(), "startDate")?;
+    let end = date(range.end_date.as_deref(), "endDate")?;
+    Ok(shared.read(|s| {
+        list(
+            s.tables
+                .slot
+                .values()
+                .filter(|slot| slot.resource_id == resource_id)
+                .filter(|slot| start.is_none_or(|d| slot.visit_time.date() >= d))
+                .filter(|slot| end.is_none_or(|d| slot.visit_time.date() <= d))
+                .collect(),
+        )
+    }))
+}
+
+async fn books_of_slot(State(shared): State<Arc<Shared>>, Path(slot_id): Path<String>) -> Result<Response, ApiError> {
+    let slot_id = guid(&slot_id, "Идентификатор слота")?;
+    Ok(shared.read(|s| list(s.tables.book.values().filter(|b| b.slot_id == slot_id).collect())))
+}

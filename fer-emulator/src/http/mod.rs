@@ -1,0 +1,91 @@
+//! The HTTP side: the Vitrina routes (`/auth.svc`, `/api/...`) and the gateway's sandbox routes
+//! (`/sandbox/...`), assembled into one axum router.
+//!
+//! Layers of the Vitrina routes, outermost first: the journal, fault injection, then (for `/api/...`)
+//! the token check. Every Vitrina answer, errors included, is the Appendix 2 envelope; unknown
+//! addresses (e.g. a table that does not exist) get 404 and a known address with the wrong method
+//! 405, both enveloped.
+
+pub(crate) mod auth;
+pub(crate) mod body;
+pub(crate) mod callback;
+pub(crate) mod envelope;
+pub(crate) mod faults;
+pub(crate) mod lists;
+pub(crate) mod sandbox;
+pub(crate) mod tables;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::post;
+use chrono::Utc;
+use http::header::CONTENT_LENGTH;
+
+use crate::codes;
+use crate::journal::{Direction, Exchange};
+use crate::state::Shared;
+
+/// The whole router of one emulator.
+pub(crate) fn router(shared: Arc<Shared>) -> Router {
+    let api = Router::new()
+        .merge(tables::routes())
+        .merge(lists::routes())
+        .merge(callback::routes())
+        .method_not_allowed_fallback(method_not_allowed)
+        .route_layer(middleware::from_fn_with_state(shared.clone(), auth::require_token));
+    let vitrina = Router::new()
+        .route("/auth.svc", post(auth::login))
+        .merge(api)
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(shared.clone(), faults::inject))
+        .layer(middleware::from_fn_with_state(shared.clone(), journal));
+    Router::new()
+        .merge(sandbox::routes())
+        .merge(vitrina)
+        // Bodies are read with the configured limits by `body::read`, which answers 413 itself.
+        .layer(DefaultBodyLimit::disable())
+        .with_state(shared)
+}
+
+async fn not_found(request: Request) -> Response {
+    envelope::failure(404, codes::NOT_FOUND, format!("Адрес {} не найден", request.uri().path()))
+}
+
+async fn method_not_allowed(request: Request) -> Response {
+    envelope::failure(
+        405,
+        codes::METHOD_NOT_ALLOWED,
+        format!("Метод {} не поддерживается для {}", request.method(), request.uri().path()),
+    )
+}
+
+/// Middleware: journals every Vitrina call (method, path and query, status, timing, body size; never
+/// the body or the token).
+async fn journal(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
+    let at = Utc::now();
+    let started = Instant::now();
+    let method = request.method().to_string();
+    let url = request.uri().path_and_query().map_or_else(|| request.uri().path().to_owned(), ToString::to_string);
+    let request_bytes =
+        request.headers().get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok()).unwrap_or(0);
+    let response = next.run(request).await;
+    shared.journal.record(Exchange {
+        at,
+        direction: Direction::Inbound,
+        method,
+        url,
+        status: Some(response.status().as_u16()),
+        duration: started.elapsed(),
+        request_bytes,
+        request_body: None,
+        response_body: None,
+        error: None,
+    });
+    response
+}

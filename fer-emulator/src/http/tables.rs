@@ -1,0 +1,190 @@
+//! The eight table endpoints (section 5): `POST /api/<table>` (batch upsert, gzip or plain),
+//! `GET /api/<table>?id=`, `DELETE /api/<table>?id=`. Addresses come from
+//! [`Table::path`](fer_model::Table::path).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use axum::routing::post;
+use fer_model::{Guid, Table};
+use fer_validate::{Report, RuleCode};
+use http::HeaderMap;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::body::{self, Limits};
+use super::envelope::{self, ApiError, RequestError};
+use crate::codes;
+use crate::state::Shared;
+use crate::store::cascade;
+use crate::store::rules::{Refusal, upsert_batch};
+use crate::store::tables::for_table;
+
+/// The routes of every table.
+pub(crate) fn routes() -> Router<Arc<Shared>> {
+    Table::LOAD_ORDER.into_iter().fold(Router::new(), |router, table| {
+        router.route(
+            table.path(),
+            post(move |state, headers, body| upsert(state, table, headers, body))
+                .get(move |state, query| get(state, table, query))
+                .delete(move |state, query| delete(state, table, query)),
+        )
+    })
+}
+
+/// The `?id=` of GET and DELETE.
+#[derive(Debug, Deserialize)]
+pub(crate) struct IdQuery {
+    id: Option<String>,
+}
+
+fn parse_id(table: Table, query: &IdQuery) -> Result<Guid, ApiError> {
+    let Some(raw) = query.id.as_deref() else {
+        return Err(ApiError::bad_request(format!("Не указан параметр id ({} ?id=<GUID>)", table.path())));
+    };
+    raw.parse().map_err(|e| ApiError::bad_request(format!("Параметр id {raw:?} не является GUID: {e}")))
+}
+
+async fn get(
+    State(shared): State<Arc<Shared>>,
+    table: Table,
+    Query(query): Query<IdQuery>,
+) -> Result<Response, ApiError> {
+    let id = parse_id(table, &query)?;
+    shared.read(|store| store.tables.get_json(table, &id)).map(envelope::result).ok_or_else(|| not_found(table, id))
+}
+
+fn not_found(table: Table, id: Guid) -> ApiError {
+    ApiError {
+        status: 404,
+        code: codes::NOT_FOUND,
+        message: format!("Запись «{}» с идентификатором [{id}] не найдена", table.name_ru()),
+    }
+}
+
+/// Deletes a row and the rows the Vitrina deletes with it (section 3.1.5). `sendedGuids` holds the
+/// requested id; `result` lists every deleted row as `{"table", "id"}`, cascade included.
+async fn delete(
+    State(shared): State<Arc<Shared>>,
+    table: Table,
+    Query(query): Query<IdQuery>,
+) -> Result<Response, ApiError> {
+    let id = parse_id(table, &query)?;
+    let deleted = shared
+        .write(|store| cascade::delete(&mut store.tables, table, id))
+        .map_err(|e| ApiError::internal(e.to_string()))?;
+    if deleted.is_empty() {
+        return Err(not_found(table, id));
+    }
+    let rows: Vec<Value> = deleted.iter().map(|(t, id)| json!({"table": t.as_str(), "id": id})).collect();
+    let mut answer = fer_model::VitrinaResponse::ok(vec![id]);
+    answer.result = Some(Value::Array(rows));
+    Ok(envelope::reply(answer))
+}
+
+/// The records of a batch body, or why the body is not a batch.
+fn records_of(table: Table, body: &[u8]) -> Result<Vec<Value>, String> {
+    let value: Value = serde_json::from_slice(body).map_err(|e| {
+        let hint = if body::looks_gzipped(body) {
+            " (тело сжато gzip, но заголовок Content-Encoding: gzip не указан)"
+        } else {
+            ""
+        };
+        format!("Тело запроса не является корректным JSON: {e}{hint}")
+    })?;
+    match value {
+        Value::Object(mut map) => match map.remove("data") {
+            Some(Value::Array(records)) => Ok(records),
+            Some(_) => Err("Поле data должно быть массивом записей".to_owned()),
+            None => Err(format!("Ожидается объект {{\"data\": [...]}} с записями таблицы {table}")),
+        },
+        Value::Array(records) => Ok(records),
+        _ => Err(format!("Ожидается объект {{\"data\": [...]}} с записями таблицы {table}")),
+    }
+}
+
+/// The format check of fer-validate on the raw body. The duplicate rules are left
+/// to the store, which decides them against the Vitrina's state; a panic inside the validator is
+/// contained and logged, and the typed parse of each record still guards the store.
+fn format_check(table: Table, body: &[u8]) -> (BTreeMap<usize, Refusal>, Vec<RequestError>) {
+    let report = match std::panic::catch_unwind(|| fer_validate::validate_raw(table, body)) {
+        Ok(report) => report,
+        Err(_) => {
+            tracing::error!(%table, "fer-validate panicked on a request body; falling back to typed parsing only");
+            Report::default()
+        }
+    };
+    let mut per_record: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+    let mut first_code: BTreeMap<usize, RuleCode> = BTreeMap::new();
+    let mut request_errors = Vec::new();
+    for d in report.errors().filter(|d| !matches!(d.code, RuleCode::R310 | RuleCode::R330)) {
+        let message = format!("{} ({})", d.message_ru, d.pointer);
+        match record_index(&d.pointer) {
+            Some(i) => {
+                first_code.entry(i).or_insert(d.code);
+                per_record.entry(i).or_default().push(message);
+            }
+            None => request_errors.push(RequestError { code: d.code.as_str().to_owned(), message }),
+        }
+    }
+    let refusals = per_record
+        .into_iter()
+        .filter_map(|(i, messages)| Some((i, Refusal::format(first_code.get(&i)?.as_str(), messages.join("; ")))))
+        .collect();
+    (refusals, request_errors)
+}
+
+/// The record index of a pointer into a batch: `/data/3/visit_time` (or `/3/...` for a bare array).
+fn record_index(pointer: &str) -> Option<usize> {
+    let rest = pointer.strip_prefix("/data").unwrap_or(pointer);
+    rest.strip_prefix('/')?.split('/').next()?.parse().ok()
+}
+
+async fn upsert(State(shared): State<Arc<Shared>>, table: Table, headers: HeaderMap, body: Body) -> Response {
+    let limits = Limits { body: shared.config.body_limit, decompressed: shared.config.decompressed_limit };
+    let bytes = match body::read(&headers, body, limits).await {
+        Ok(bytes) => bytes,
+        Err(e) => return e.into_response(),
+    };
+    let prepared = tokio::task::spawn_blocking(move || {
+        let records = records_of(table, &bytes)?;
+        let (refusals, request_errors) = format_check(table, &bytes);
+        Ok::<_, String>((records, refusals, request_errors))
+    })
+    .await;
+    let (records, refusals, request_errors) = match prepared {
+        Ok(Ok(prepared)) => prepared,
+        Ok(Err(message)) => return envelope::failure(400, codes::FORMAT, message),
+        Err(e) => return envelope::failure(500, codes::INTERNAL, format!("Ошибка обработки запроса: {e}")),
+    };
+    let applied = shared.write(|store| for_table!(table, T => upsert_batch::<T>(&mut store.tables, records, refusals)));
+    match applied {
+        Ok(outcome) => envelope::batch(table, outcome, request_errors),
+        Err(e) => envelope::failure(500, codes::INTERNAL, e.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pointers_name_their_record() {
+        assert_eq!(record_index("/data/3/visit_time"), Some(3));
+        assert_eq!(record_index("/0/id"), Some(0));
+        assert_eq!(record_index("/data"), None);
+        assert_eq!(record_index(""), None);
+    }
+
+    #[test]
+    fn bodies_that_are_not_batches() {
+        assert!(records_of(Table::Slot, b"{\"data\": 1}").unwrap_err().contains("массивом"));
+        assert!(records_of(Table::Slot, b"42").is_err());
+        assert!(records_of(Table::Slot, &[0x1f, 0x8b, 0]).unwrap_err().contains("gzip"));
+        assert_eq!(records_of(Table::Slot, b"[{}]").unwrap().len(), 1);
+    }
+}

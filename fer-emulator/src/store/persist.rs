@@ -1,0 +1,112 @@
+//! The state file (`--state FILE`): the whole store as one JSON document, rewritten atomically so
+//! that a restart, or a crash in the middle of a write, loses nothing that was acknowledged.
+//!
+//! Tokens are not kept: after a restart clients authenticate again, as after a Vitrina restart.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::{CallbackKey, Store, Tables};
+use crate::EmulatorError;
+
+/// The version of the file's layout, checked on load.
+const FORMAT: u32 = 1;
+
+/// The JSON document of the state file.
+#[derive(Serialize, Deserialize)]
+struct Snapshot {
+    /// Layout version ([`FORMAT`]).
+    format: u32,
+    /// The eight tables.
+    tables: Tables,
+    /// The registered webhooks.
+    callbacks: Vec<CallbackEntry>,
+}
+
+/// One registered webhook.
+#[derive(Serialize, Deserialize)]
+struct CallbackEntry {
+    #[serde(flatten)]
+    key: CallbackKey,
+    address: String,
+}
+
+/// Loads the store from `path`; a missing file is an empty store.
+pub(crate) fn load(path: &Path) -> Result<Store, EmulatorError> {
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Store::default()),
+        Err(source) => return Err(EmulatorError::State { path: path.to_owned(), source }),
+    };
+    let snapshot: Snapshot = serde_json::from_slice(&bytes)
+        .map_err(|e| EmulatorError::StateFormat { path: path.to_owned(), reason: e.to_string() })?;
+    if snapshot.format != FORMAT {
+        return Err(EmulatorError::StateFormat {
+            path: path.to_owned(),
+            reason: format!("layout version {} (this emulator reads {FORMAT})", snapshot.format),
+        });
+    }
+    Ok(Store {
+        tables: snapshot.tables,
+        callbacks: snapshot.callbacks.into_iter().map(|c| (c.key, c.address)).collect(),
+    })
+}
+
+/// Writes the store to `path` atomically: a temporary file in the same folder, flushed to disk,
+/// then renamed over the old file.
+pub(crate) fn save(store: &Store, path: &Path) -> Result<(), EmulatorError> {
+    let snapshot = Snapshot {
+        format: FORMAT,
+        tables: store.tables.clone(),
+        callbacks: store
+            .callbacks
+            .iter()
+            .map(|(key, address)| CallbackEntry { key: key.clone(), address: address.clone() })
+            .collect(),
+    };
+    let bytes = serde_json::to_vec(&snapshot)
+        .map_err(|e| EmulatorError::StateFormat { path: path.to_owned(), reason: e.to_string() })?;
+    let tmp = temp_path(path);
+    let io = |source| EmulatorError::State { path: path.to_owned(), source };
+    let mut file = std::fs::File::create(&tmp).map_err(io)?;
+    file.write_all(&bytes).map_err(io)?;
+    file.sync_all().map_err(io)?;
+    drop(file);
+    std::fs::rename(&tmp, path).map_err(io)
+}
+
+fn temp_path(path: &Path) -> PathBuf {
+    let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_else(|| "state".into());
+    name.push(format!(".tmp-{}", std::process::id()));
+    path.with_file_name(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_file_is_an_empty_store_and_a_round_trip_keeps_callbacks() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.json");
+        assert_eq!(load(&path).unwrap().tables.count(fer_model::Table::Slot), 0);
+        let mut store = Store::default();
+        let key = CallbackKey { mo_oid: "1.2.643.5.1".parse().unwrap(), depart_oid: None };
+        store.callbacks.insert(key.clone(), "http://127.0.0.1:1".into());
+        save(&store, &path).unwrap();
+        let back = load(&path).unwrap();
+        assert_eq!(back.callbacks.get(&key).map(String::as_str), Some("http://127.0.0.1:1"));
+        assert!(!temp_path(&path).exists());
+    }
+
+    #[test]
+    fn a_corrupt_file_is_a_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.json");
+        std::fs::write(&path, b"{not json").unwrap();
+        let err = load(&path).unwrap_err();
+        assert!(err.to_string().contains("state.json"), "{err}");
+    }
+}

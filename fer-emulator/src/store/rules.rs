@@ -1,0 +1,367 @@
+//! What the Vitrina refuses when rows arrive, and the batch upsert that applies it.
+//!
+//! Format rules (types, lengths, dictionaries, ...) are fer-validate's and are checked by the HTTP
+//! layer before rows reach the store. The rules here need the Vitrina's *state*, so only the store
+//! can decide them:
+//!
+//! * R-310: an id repeated inside one request. Records are applied in order, so the first copy is
+//!   accepted and every repeat refused (the spec's example lists the id in `sendedGuids` and in
+//!   `errors`, section «Описание подсистемы Slot», check 1).
+//! * R-330: a slot with the `resource_id` and `visit_time` of another slot already on the Vitrina
+//!   (or earlier in the request), an MO subdivision with the `name` of another subdivision of the
+//!   same MO (checks «Проверка на дублирование слотов по времени», «Проверка на дублировании
+//!   наименование подразделения»). These are the store's unique keys ([`UniqueKey`]).
+//! * 405: rows of a subdivision whose `enabled` is NONE («Обновление информации о структурных
+//!   подразделениях МО заблокировано», codes table of section 7). The subdivision row itself can
+//!   still be sent: in the emulator that is how a test blocks and unblocks a subdivision (on the real
+//!   Vitrina the support team does it).
+//! * A book is refused unless its slot is on the Vitrina with status RECORDED («Перед выгрузкой
+//!   бирки, необходимо выгрузить слот со статусом RECORDED», Appendix 1 table 7).
+//!
+//! Other references (a slot's resource, a resource's MO) are not enforced: the spec does not say the
+//! Vitrina refuses them, and fer-validate's dataset rules report them before sending.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use fer_model::{
+    Book, Enabled, ErrorCode, Guid, Mo, Oid, ProfilecodeResource, Referral, Resource, Service, Slot, SlotStatus,
+    Timestamp, UnaccessablePeriod,
+};
+use serde_json::Value;
+
+use super::{Stored, Tables};
+
+/// Why one record was refused; decides the HTTP status of the answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum RefusalKind {
+    /// 422, R-310 / R-330.
+    Duplicate,
+    /// 405: the record's subdivision is blocked (`enabled = NONE`).
+    Blocked,
+    /// 400: the record breaks a format rule or a reference rule.
+    Format,
+}
+
+impl RefusalKind {
+    /// The HTTP status a refusal of this kind gives the answer. When one request has refusals of
+    /// several kinds, the status of the greatest kind wins (400 over 405 over 422).
+    pub fn status(self) -> u16 {
+        match self {
+            RefusalKind::Duplicate => 422,
+            RefusalKind::Blocked => 405,
+            RefusalKind::Format => 400,
+        }
+    }
+}
+
+/// One refused record: why, with the code and message that go into the envelope's `errors`.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Refusal {
+    /// The class of the refusal.
+    pub kind: RefusalKind,
+    /// The envelope's `errorCode`.
+    pub code: ErrorCode,
+    /// The envelope's `errorMessage`, in Russian as the Vitrina writes them.
+    pub message: String,
+}
+
+impl Refusal {
+    /// A format refusal with the given code.
+    pub fn format(code: impl Into<ErrorCode>, message: impl Into<String>) -> Self {
+        Refusal { kind: RefusalKind::Format, code: code.into(), message: message.into() }
+    }
+}
+
+/// The answer of the store to one batch: every record is either accepted or refused.
+#[derive(Debug, Default)]
+pub(crate) struct BatchOutcome {
+    /// Ids of the accepted records, in request order.
+    pub accepted: Vec<Guid>,
+    /// Refused records: their id as written (when readable) and why.
+    pub refused: Vec<(Option<String>, Refusal)>,
+}
+
+/// A key that must be unique on the Vitrina besides the id (R-330).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) enum UniqueKey {
+    /// A subdivision's name, among the subdivisions of one MO.
+    MoName {
+        /// The MO (`parent_id`).
+        mo_oid: Oid,
+        /// The name.
+        name: String,
+    },
+    /// A slot's resource and visit time.
+    SlotTime {
+        /// The resource.
+        resource_id: Guid,
+        /// The visit time.
+        visit_time: Timestamp,
+    },
+}
+
+impl UniqueKey {
+    /// The spec's R-330 message for a record `id` that clashes with `other`.
+    fn duplicate_message(&self, id: Guid, other: Guid) -> String {
+        match self {
+            UniqueKey::MoName { .. } => format!(
+                "Структурное подразделение с идентификатором [{id}] дублирует ранее загруженное в витрину \
+                 структурное подразделение с таким наименованием [name] и с другим идентификатором [{other}]."
+            ),
+            UniqueKey::SlotTime { .. } => format!(
+                "Слот с идентификатором [{id}] и указанным в нем ресурсом [resource_id] и временем визита \
+                 [visit_time] дублирует ранее загруженный в витрину слот с другим идентификатором [{other}]."
+            ),
+        }
+    }
+}
+
+/// The Vitrina's state-dependent rules for one table.
+pub(crate) trait VitrinaRules: Stored {
+    /// The subdivision (`mo.id`) the row belongs to, for the 405 rule; `None` for the subdivision
+    /// itself and for rows whose subdivision is not on the Vitrina yet.
+    fn subdivision(&self, _tables: &Tables) -> Option<Guid> {
+        None
+    }
+
+    /// The row's unique key besides the id, if the table has one (R-330).
+    fn unique_key(&self) -> Option<UniqueKey> {
+        None
+    }
+
+    /// Reference rules the Vitrina enforces on arrival.
+    fn check_references(&self, _tables: &Tables) -> Result<(), Refusal> {
+        Ok(())
+    }
+}
+
+fn resource_subdivision(tables: &Tables, resource_id: &Guid) -> Option<Guid> {
+    tables.resource.get(resource_id).map(|r| r.mo_id)
+}
+
+impl VitrinaRules for Mo {
+    fn unique_key(&self) -> Option<UniqueKey> {
+        Some(UniqueKey::MoName { mo_oid: self.parent_id.clone(), name: self.name.trim().to_owned() })
+    }
+}
+
+impl VitrinaRules for Resource {
+    fn subdivision(&self, _: &Tables) -> Option<Guid> {
+        Some(self.mo_id)
+    }
+}
+
+impl VitrinaRules for Service {
+    fn subdivision(&self, tables: &Tables) -> Option<Guid> {
+        resource_subdivision(tables, &self.resource_id)
+    }
+}
+
+impl VitrinaRules for ProfilecodeResource {
+    fn subdivision(&self, tables: &Tables) -> Option<Guid> {
+        resource_subdivision(tables, &self.resource_id)
+    }
+}
+
+impl VitrinaRules for UnaccessablePeriod {
+    fn subdivision(&self, tables: &Tables) -> Option<Guid> {
+        resource_subdivision(tables, &self.resource_id)
+    }
+}
+
+impl VitrinaRules for Slot {
+    fn subdivision(&self, _: &Tables) -> Option<Guid> {
+        Some(self.mo_id)
+    }
+
+    fn unique_key(&self) -> Option<UniqueKey> {
+        Some(UniqueKey::SlotTime { resource_id: self.resource_id, visit_time: self.visit_time })
+    }
+}
+
+impl VitrinaRules for Referral {
+    fn subdivision(&self, _: &Tables) -> Option<Guid> {
+        Some(self.to_mo_id)
+    }
+}
+
+impl VitrinaRules for Book {
+    fn subdivision(&self, tables: &Tables) -> Option<Guid> {
+        tables.slot.get(&self.slot_id).map(|s| s.mo_id)
+    }
+
+    fn check_references(&self, tables: &Tables) -> Result<(), Refusal> {
+        let message = match tables.slot.get(&self.slot_id) {
+            Some(slot) if slot.status == SlotStatus::Recorded => return Ok(()),
+            Some(slot) => format!(
+                "Бирка с идентификатором [{}]: слот [{}] находится в статусе {}; перед выгрузкой бирки необходимо \
+                 выгрузить слот со статусом RECORDED.",
+                self.id, self.slot_id, slot.status
+            ),
+            None => format!(
+                "Бирка с идентификатором [{}]: слот [{}] не найден в витрине; перед выгрузкой бирки необходимо \
+                 выгрузить слот со статусом RECORDED.",
+                self.id, self.slot_id
+            ),
+        };
+        Err(Refusal::format(crate::codes::SLOT_NOT_RECORDED, message))
+    }
+}
+
+/// The record's id as written, for the envelope of a record that could not be parsed.
+pub(crate) fn raw_id(table: fer_model::Table, raw: &Value) -> Option<String> {
+    match raw.get(table.id_field())? {
+        Value::String(s) => Some(s.clone()),
+        Value::Null => None,
+        other => Some(other.to_string()),
+    }
+}
+
+/// Applies one request's records to the tables, in order. `pre_refused` holds the records the
+/// format check already refused (by index in `records`); they are reported and skipped.
+pub(crate) fn upsert_batch<T: VitrinaRules>(
+    tables: &mut Tables,
+    records: Vec<Value>,
+    mut pre_refused: BTreeMap<usize, Refusal>,
+) -> BatchOutcome {
+    let mut outcome = BatchOutcome::default();
+    let mut keys: HashMap<UniqueKey, Guid> =
+        T::rows(tables).values().filter_map(|r| Some((r.unique_key()?, r.id()))).collect();
+    let mut seen = HashSet::new();
+
+    for (index, raw) in records.into_iter().enumerate() {
+        let written_id = raw_id(T::TABLE, &raw);
+        if let Some(refusal) = pre_refused.remove(&index) {
+            outcome.refused.push((written_id, refusal));
+            continue;
+        }
+        let record: T = match serde_json::from_value(raw) {
+            Ok(record) => record,
+            Err(e) => {
+                let message = format!("{} №{index} ({}): {e}", T::TABLE.name_ru(), T::TABLE);
+                outcome.refused.push((written_id, Refusal::format(crate::codes::FORMAT, message)));
+                continue;
+            }
+        };
+        let id = record.id();
+        match admit(tables, &keys, &mut seen, &record) {
+            Ok(()) => {
+                let key = record.unique_key();
+                if let Some(old_key) = T::rows(tables).get(&id).and_then(VitrinaRules::unique_key)
+                    && keys.get(&old_key) == Some(&id)
+                {
+                    keys.remove(&old_key);
+                }
+                if let Some(key) = key {
+                    keys.insert(key, id);
+                }
+                T::rows_mut(tables).insert(id, record);
+                outcome.accepted.push(id);
+            }
+            Err(refusal) => outcome.refused.push((Some(id.to_string()), refusal)),
+        }
+    }
+    outcome
+}
+
+/// Decides whether one parsed record may enter the tables.
+fn admit<T: VitrinaRules>(
+    tables: &Tables,
+    keys: &HashMap<UniqueKey, Guid>,
+    seen: &mut HashSet<Guid>,
+    record: &T,
+) -> Result<(), Refusal> {
+    let id = record.id();
+    let table = T::TABLE;
+    if !seen.insert(id) {
+        return Err(Refusal {
+            kind: RefusalKind::Duplicate,
+            code: ErrorCode::R310,
+            message: format!(
+                "В записи «{}» с идентификатором '{id}': уникальный идентификатор [{}] имеет дубликат внутри запроса",
+                table.name_ru(),
+                table.id_field()
+            ),
+        });
+    }
+    if let Some(mo_id) = record.subdivision(tables)
+        && tables.mo.get(&mo_id).is_some_and(|mo| mo.enabled == Enabled::None)
+    {
+        return Err(Refusal {
+            kind: RefusalKind::Blocked,
+            code: ErrorCode::Other(crate::codes::BLOCKED.to_owned()),
+            message: format!(
+                "Обновление информации о структурных подразделениях МО [{mo_id}] заблокировано (enabled = NONE). \
+                 Для разъяснения обратитесь в группу сопровождения."
+            ),
+        });
+    }
+    if let Some(key) = record.unique_key()
+        && let Some(&other) = keys.get(&key)
+        && other != id
+    {
+        return Err(Refusal {
+            kind: RefusalKind::Duplicate,
+            code: ErrorCode::R330,
+            message: key.duplicate_message(id, other),
+        });
+    }
+    record.check_references(tables)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn slot(id: &str, resource: &str, time: &str) -> Value {
+        json!({"id": id, "mo_id": "ab7cbc4b-2e68-40d2-881b-6f957b044818", "resource_id": resource,
+               "tag_type": "EPGU", "tag_age": "ALL", "visit_time": time, "duration": 20,
+               "status": "AVAILABLE", "create_ts": "2023-10-01T09:00:00"})
+    }
+
+    const R1: &str = "1919135c-7c9e-4564-a8b4-29aff7adfe72";
+    const A1: &str = "aaaaaaa1-5eff-49b8-9d07-ff2486162b3f";
+    const A2: &str = "aaaaaaa2-5eff-49b8-9d07-ff2486162b3f";
+
+    #[test]
+    fn repeated_id_accepts_the_first_copy() {
+        let mut t = Tables::default();
+        let out = upsert_batch::<Slot>(
+            &mut t,
+            vec![slot(A1, R1, "2024-03-28T05:00:00"), slot(A1, R1, "2024-03-29T05:00:00")],
+            BTreeMap::new(),
+        );
+        assert_eq!(out.accepted.len(), 1);
+        assert_eq!(out.refused[0].1.code, ErrorCode::R310);
+        assert_eq!(t.slot.len(), 1);
+    }
+
+    #[test]
+    fn same_resource_and_time_is_r330_but_an_update_of_the_same_id_is_not() {
+        let mut t = Tables::default();
+        upsert_batch::<Slot>(&mut t, vec![slot(A1, R1, "2024-03-28T05:00:00")], BTreeMap::new());
+        let out = upsert_batch::<Slot>(&mut t, vec![slot(A2, R1, "2024-03-28T05:00:00")], BTreeMap::new());
+        assert_eq!(out.refused[0].1.code, ErrorCode::R330);
+        assert!(out.refused[0].1.message.contains(A1));
+        // Moving A1 frees its old time for A2.
+        let out = upsert_batch::<Slot>(
+            &mut t,
+            vec![slot(A1, R1, "2024-03-28T06:00:00"), slot(A2, R1, "2024-03-28T05:00:00")],
+            BTreeMap::new(),
+        );
+        assert_eq!(out.accepted.len(), 2, "{:?}", out.refused);
+    }
+
+    #[test]
+    fn unparsable_record_is_a_format_refusal_with_its_written_id() {
+        let mut t = Tables::default();
+        let mut bad = slot(A1, R1, "2024-03-28T05:00:00");
+        bad["status"] = json!("LOST");
+        let out = upsert_batch::<Slot>(&mut t, vec![bad], BTreeMap::new());
+        assert_eq!(out.refused[0].0.as_deref(), Some(A1));
+        assert_eq!(out.refused[0].1.kind, RefusalKind::Format);
+        assert!(out.refused[0].1.message.contains("LOST"));
+    }
+}

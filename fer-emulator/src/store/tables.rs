@@ -1,0 +1,147 @@
+//! The eight tables as typed rows keyed by id, and [`Stored`], the generic access to one of them.
+
+use std::collections::BTreeMap;
+
+use fer_model::{Book, Guid, Mo, ProfilecodeResource, Record, Referral, Resource, Service, Slot, UnaccessablePeriod};
+use serde::{Deserialize, Serialize};
+
+/// The rows of the eight Vitrina tables (Appendix 1), each keyed by its id.
+///
+/// Serialized (for the state file) as one array of canonical records per table.
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
+pub(crate) struct Tables {
+    #[serde(with = "rows")]
+    pub mo: BTreeMap<Guid, Mo>,
+    #[serde(with = "rows")]
+    pub resource: BTreeMap<Guid, Resource>,
+    #[serde(with = "rows")]
+    pub service: BTreeMap<Guid, Service>,
+    #[serde(with = "rows")]
+    pub slot: BTreeMap<Guid, Slot>,
+    #[serde(with = "rows")]
+    pub book: BTreeMap<Guid, Book>,
+    #[serde(with = "rows")]
+    pub referral: BTreeMap<Guid, Referral>,
+    #[serde(with = "rows")]
+    pub unaccessable_period: BTreeMap<Guid, UnaccessablePeriod>,
+    #[serde(with = "rows")]
+    pub profilecode_resource: BTreeMap<Guid, ProfilecodeResource>,
+}
+
+/// A table as a JSON array of its records (the id is inside each record).
+mod rows {
+    use std::collections::BTreeMap;
+
+    use fer_model::{Guid, Record};
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer, T: Record>(rows: &BTreeMap<Guid, T>, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(rows.values())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>, T: Record>(d: D) -> Result<BTreeMap<Guid, T>, D::Error> {
+        Ok(Vec::<T>::deserialize(d)?.into_iter().map(|r| (r.id(), r)).collect())
+    }
+}
+
+/// A record type together with the table of [`Tables`] that holds it.
+pub(crate) trait Stored: Record {
+    /// The rows of this table.
+    fn rows(tables: &Tables) -> &BTreeMap<Guid, Self>;
+    /// The rows of this table, to change them.
+    fn rows_mut(tables: &mut Tables) -> &mut BTreeMap<Guid, Self>;
+}
+
+macro_rules! stored {
+    ($($ty:ty => $field:ident),+ $(,)?) => {$(
+        impl Stored for $ty {
+            fn rows(tables: &Tables) -> &BTreeMap<Guid, Self> {
+                &tables.$field
+            }
+            fn rows_mut(tables: &mut Tables) -> &mut BTreeMap<Guid, Self> {
+                &mut tables.$field
+            }
+        }
+    )+};
+}
+
+stored! {
+    Mo => mo,
+    Resource => resource,
+    Service => service,
+    Slot => slot,
+    Book => book,
+    Referral => referral,
+    UnaccessablePeriod => unaccessable_period,
+    ProfilecodeResource => profilecode_resource,
+}
+
+/// Runs `$body` with the type alias `$ty` set to the record type of the runtime table `$table`: the
+/// one place where a [`Table`](fer_model::Table) value becomes a type.
+macro_rules! for_table {
+    ($table:expr, $ty:ident => $body:expr) => {
+        match $table {
+            fer_model::Table::Mo => {
+                type $ty = fer_model::Mo;
+                $body
+            }
+            fer_model::Table::Resource => {
+                type $ty = fer_model::Resource;
+                $body
+            }
+            fer_model::Table::Service => {
+                type $ty = fer_model::Service;
+                $body
+            }
+            fer_model::Table::Slot => {
+                type $ty = fer_model::Slot;
+                $body
+            }
+            fer_model::Table::Book => {
+                type $ty = fer_model::Book;
+                $body
+            }
+            fer_model::Table::Referral => {
+                type $ty = fer_model::Referral;
+                $body
+            }
+            fer_model::Table::UnaccessablePeriod => {
+                type $ty = fer_model::UnaccessablePeriod;
+                $body
+            }
+            fer_model::Table::ProfilecodeResource => {
+                type $ty = fer_model::ProfilecodeResource;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use for_table;
+
+impl Tables {
+    /// The number of rows of a table.
+    pub fn count(&self, table: fer_model::Table) -> usize {
+        for_table!(table, T => T::rows(self).len())
+    }
+
+    /// One row as canonical JSON.
+    pub fn get_json(&self, table: fer_model::Table, id: &Guid) -> Option<serde_json::Value> {
+        for_table!(table, T => T::rows(self).get(id).and_then(|r| serde_json::to_value(r).ok()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use fer_model::Table;
+
+    use super::*;
+
+    #[test]
+    fn every_table_has_its_rows() {
+        let tables = Tables::default();
+        for table in Table::LOAD_ORDER {
+            assert_eq!(tables.count(table), 0);
+            for_table!(table, T => assert_eq!(T::TABLE, table));
+        }
+    }
+}
