@@ -295,7 +295,7 @@ pub(crate) async fn upload<T: Record + Validate>(
     transport: &Transport,
     records: &[T],
     preflight: Preflight,
-    mut withheld: HashMap<Guid, Outcome>,
+    withheld: HashMap<Guid, Outcome>,
 ) -> Result<UploadReport, Error> {
     let mut report = UploadReport::new(T::TABLE);
     let to_check: Cow<'_, [T]> = if withheld.is_empty() {
@@ -303,7 +303,7 @@ pub(crate) async fn upload<T: Record + Validate>(
     } else {
         Cow::Owned(records.iter().filter(|r| !withheld.contains_key(&r.id())).cloned().collect())
     };
-    let mut outcomes: HashMap<Guid, Outcome> = preflight_check(&to_check, preflight, &mut report)?
+    let outcomes: HashMap<Guid, Outcome> = preflight_check(&to_check, preflight, &mut report)?
         .into_iter()
         .map(|(id, diagnostics)| (id, Outcome::Invalid { diagnostics }))
         .collect();
@@ -334,6 +334,21 @@ pub(crate) async fn upload<T: Record + Validate>(
         .collect()
         .await;
 
+    assemble(&mut report, records.iter().map(Record::id), withheld, outcomes, answers);
+    tracing::info!(table = %T::TABLE, "{report}");
+    Ok(report)
+}
+
+/// Gives every distinct input id, in input order, exactly one outcome: the one it was withheld
+/// with, its pre-flight outcome, or what the answers of its batches say (the least favourable one
+/// when a repeated id travelled in several batches).
+fn assemble(
+    report: &mut UploadReport,
+    input: impl Iterator<Item = Guid>,
+    mut withheld: HashMap<Guid, Outcome>,
+    mut outcomes: HashMap<Guid, Outcome>,
+    answers: Vec<BatchAnswer>,
+) {
     for (ids, result) in answers {
         for (id, outcome) in merge_batch(&ids, result) {
             match outcomes.entry(id) {
@@ -347,8 +362,7 @@ pub(crate) async fn upload<T: Record + Validate>(
             }
         }
     }
-    for record in records {
-        let id = record.id();
+    for id in input {
         if report.get(&id).is_some() {
             continue; // a repeated id: reported once
         }
@@ -359,8 +373,6 @@ pub(crate) async fn upload<T: Record + Validate>(
         };
         report.record(id, outcome);
     }
-    tracing::info!(table = %T::TABLE, "{report}");
-    Ok(report)
 }
 
 /// The ids of one batch and what the Vitrina answered (or why the call failed).
@@ -566,5 +578,86 @@ mod tests {
         let text = format!("{r:#}");
         assert!(text.starts_with("slot: 2 record(s), 0 accepted, 1 rejected, 1 unconfirmed"), "{text}");
         assert!(text.contains(&a.to_string()) && text.contains("R-310"));
+    }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        /// What the simulated Vitrina does with one batch.
+        #[derive(Debug, Clone)]
+        enum Answer {
+            /// Accepts the ids at the given positions, rejects others, mentions a stranger.
+            Partial { status: u16, accept: Vec<bool>, reject: Vec<bool>, stranger: bool },
+            /// The call failed.
+            Fail,
+        }
+
+        fn answer() -> impl Strategy<Value = Answer> {
+            prop_oneof![
+                (
+                    prop_oneof![Just(200u16), Just(400), Just(422), Just(405)],
+                    proptest::collection::vec(any::<bool>(), 0..8),
+                    proptest::collection::vec(any::<bool>(), 0..8),
+                    any::<bool>()
+                )
+                    .prop_map(|(status, accept, reject, stranger)| Answer::Partial {
+                        status,
+                        accept,
+                        reject,
+                        stranger
+                    }),
+                Just(Answer::Fail),
+            ]
+        }
+
+        proptest! {
+            #[test]
+            fn every_input_id_appears_exactly_once(
+                picks in proptest::collection::vec(0u32..20, 0..60),
+                batch_size in 1usize..8,
+                answers in proptest::collection::vec(answer(), 8),
+                withheld_mod in 1u32..6,
+            ) {
+                let pool: Vec<Guid> = (0..20).map(|n| format!("00000000-0000-4000-8000-{n:012x}").parse().unwrap()).collect();
+                let input: Vec<Guid> = picks.iter().map(|&i| pool[i as usize]).collect();
+                let withheld: HashMap<Guid, Outcome> = picks.iter().filter(|&&i| i % withheld_mod == 0 && withheld_mod > 1)
+                    .map(|&i| (pool[i as usize], Outcome::Unconfirmed { status: 1 })).collect();
+                let sendable: Vec<Guid> = input.iter().copied().filter(|id| !withheld.contains_key(id)).collect();
+                let batch_answers: Vec<BatchAnswer> = sendable.chunks(batch_size).enumerate().map(|(b, ids)| {
+                    let result = match &answers[b % answers.len()] {
+                        Answer::Fail => Err(Arc::new(Error::Config("simulated".into()))),
+                        Answer::Partial { status, accept, reject, stranger } => {
+                            let pick = |mask: &Vec<bool>| ids.iter().enumerate()
+                                .filter(|(i, _)| mask.get(*i).copied().unwrap_or(false)).map(|(_, id)| *id).collect::<Vec<_>>();
+                            let mut env = VitrinaResponse::ok(pick(accept));
+                            env.status_code = *status;
+                            if *stranger { env.sended_guids.push(Guid::new_v4()); }
+                            let errors: Vec<_> = pick(reject).into_iter().map(|id| fer_model::RecordError {
+                                id: Some(id.to_string()), error_message: "дубль".into(), error_code: ErrorCode::R330 }).collect();
+                            if !errors.is_empty() { env.errors = Some(errors); }
+                            Ok(Reply { status: *status, envelope: env, retry_after: None })
+                        }
+                    };
+                    (ids.to_vec(), result)
+                }).collect();
+                let mut report = UploadReport::new(Table::Slot);
+                assemble(&mut report, input.iter().copied(), withheld.clone(), HashMap::new(), batch_answers);
+
+                let mut distinct: Vec<Guid> = Vec::new();
+                for id in &input { if !distinct.contains(id) { distinct.push(*id); } }
+                let reported: Vec<Guid> = report.iter().map(|(id, _)| *id).collect();
+                prop_assert_eq!(&reported, &distinct);
+                prop_assert_eq!(OutcomeKind::ALL.iter().map(|&k| report.count(k)).sum::<usize>(), distinct.len());
+                for id in withheld.keys() {
+                    let ok = matches!(report.get(id), Some(Outcome::Unconfirmed { status: 1 }));
+                    prop_assert!(ok, "withheld id lost its outcome");
+                }
+                // Never a placeholder: every sent id has an outcome from its answer.
+                let no_placeholder = report.iter().all(|(_, o)| !matches!(o, Outcome::Unconfirmed { status: 0 }));
+                prop_assert!(no_placeholder, "an id sent got no outcome from its answer");
+            }
+        }
     }
 }

@@ -8,8 +8,9 @@ use chrono::{NaiveDate, NaiveDateTime};
 use fer_client::{Preflight, RetryPolicy, VitrinaClient, VitrinaClientBuilder};
 use fer_emulator::{Emulator, EmulatorConfig, EmulatorHandle};
 use fer_model::{
-    AgeGroup, DurationMinutes, Enabled, Guid, Mo, MoAgeGroup, Oid, Resource, ResourceKind, Slot, SlotStatus,
-    Specialist, TagType, TagTypes, Timestamp,
+    AgeGroup, Book, BookStatus, BookType, DurationMinutes, Enabled, Guid, Mo, MoAgeGroup, Oid, ProfilecodeResource,
+    Referral, ReferralKind, ReferralStatus, Resource, ResourceKind, Service, Slot, SlotStatus, Specialist, TagSource,
+    TagType, TagTypes, Timestamp, UnaccessablePeriod, UnavailabilityReason,
 };
 use fer_validate::Dataset;
 
@@ -109,4 +110,72 @@ pub fn client_builder(emulator: &EmulatorHandle) -> VitrinaClientBuilder {
 /// An emulator with the default configuration.
 pub async fn emulator() -> EmulatorHandle {
     Emulator::spawn(EmulatorConfig::default()).await.unwrap()
+}
+
+pub fn service(n: u32, resource: &Resource) -> Service {
+    Service {
+        id: guid(4, n),
+        resource_id: resource.id,
+        code: "B01.047.001".into(),
+        price: Some(1500.0),
+        create_ts: ts("2024-03-01T08:00:00"),
+    }
+}
+
+pub fn profile(n: u32, resource: &Resource) -> ProfilecodeResource {
+    ProfilecodeResource {
+        id: guid(5, n),
+        resource_id: resource.id,
+        profile_code: "97".into(),
+        create_ts: ts("2024-03-01T08:00:00"),
+    }
+}
+
+pub fn period(n: u32, resource: &Resource) -> UnaccessablePeriod {
+    UnaccessablePeriod {
+        period_id: guid(6, n),
+        resource_id: resource.id,
+        reason: UnavailabilityReason::Vacation,
+        beg_date: ts("2024-05-01T00:00:00"),
+        end_date: ts("2024-05-14T23:59:59"),
+        create_ts: ts("2024-03-01T08:00:00"),
+    }
+}
+
+pub fn referral(n: u32, mo: &Mo, resource: &Resource) -> Referral {
+    Referral {
+        id: guid(7, n),
+        patient_id: guid(9, n).to_string(),
+        number: format!("NAPR-{n}"),
+        kind: ReferralKind::Consultation { speciality_id: "27".into(), to_post_name: "врач-терапевт".into() },
+        start_date: ts("2024-03-20T00:00:00"),
+        end_date: Some(ts("2024-06-20T00:00:00")),
+        to_mo_id: mo.id,
+        to_profile_code: "97".into(),
+        status: ReferralStatus::Available,
+        create_ts: ts("2024-03-20T09:00:00"),
+        from_mo_id: Some(mo.id),
+        from_resource_id: resource.id,
+        to_resource_id: Some(resource.id),
+        from_referral_id: None,
+        from_rmis_id: None,
+        referral_type_code: "1".into(),
+        to_mo_oid: mo.parent_id.clone(),
+        from_mo_oid: mo.parent_id.clone(),
+        from_mnemonic_code: None,
+    }
+}
+
+/// A book of a (RECORDED) slot.
+pub fn book(n: u32, slot: &Slot) -> Book {
+    Book {
+        id: guid(8, n),
+        patient_id: guid(9, n),
+        slot_id: slot.id,
+        status_code: BookStatus::Recorded,
+        tag_source: TagSource::Epgu,
+        kind: BookType::Appointment,
+        referral_id: None,
+        create_ts: ts("2024-03-25T10:00:00"),
+    }
 }
