@@ -117,7 +117,7 @@ mod tests {
         let a = mo();
         let mut b = mo();
         b.id = Guid::from_u128(99);
-        assert!(validate_batch(&[a.clone()]).is_empty());
+        assert!(validate_batch(std::slice::from_ref(&a)).is_empty());
         assert_only(&validate_batch(&[a.clone(), b]), RuleCode::R330, "/data/1/name");
         // The same id twice is R-310, not R-330.
         assert_only(&validate_batch(&[a.clone(), a]), RuleCode::R310, "/data/1/id");
