@@ -1,10 +1,36 @@
 //! Whole datasets: all eight tables together, for the rules that cross tables.
 
-use fer_model::{Book, Mo, ProfilecodeResource, Referral, Resource, Service, Slot, Table, UnaccessablePeriod};
+use std::collections::{HashMap, HashSet};
 
-use crate::Report;
+use chrono::NaiveDateTime;
+use fer_model::{
+    Book, Guid, Mo, ProfilecodeResource, Record, Referral, ReferralKind, ReferralStatus, Resource, Service, Slot,
+    SlotStatus, Table, UnaccessablePeriod,
+};
+
+use crate::batch::batch_into;
+use crate::check::{Checker, RecordId};
+use crate::diagnostic::Subject;
+use crate::{Diagnostic, Report, RuleCode};
 
 /// All eight tables of one MIS (or one region), for cross-table rules and ordered upload.
+///
+/// Pointers of its diagnostics are those of each table's upload body: `/data/<i>/<field>`, with
+/// `table` naming the table and `i` the index in that table's vector.
+///
+/// ```
+/// use fer_validate::{Dataset, RuleCode};
+/// # use fer_model::*;
+/// # let slot: Slot = serde_json::from_str(r#"{"id":"aaaaaaa1-5eff-49b8-9d07-ff2486162b3f",
+/// #   "mo_id":"ab7cbc4b-2e68-40d2-881b-6f957b044818","resource_id":"1919135c-7c9e-4564-a8b4-29aff7adfe72",
+/// #   "tag_type":"EPGU","tag_age":"ALL","visit_time":"2024-03-28T05:00:00","duration":20,
+/// #   "create_ts":"2023-10-01T09:00:00","status":"AVAILABLE"}"#).unwrap();
+/// let data = Dataset { slot: vec![slot], ..Dataset::default() };
+/// let report = data.validate();
+/// // The slot names a subdivision and a resource the dataset does not hold.
+/// let found: Vec<_> = report.errors().map(|d| (d.code, d.pointer.as_str())).collect();
+/// assert_eq!(found, [(RuleCode::Unresolved, "/data/0/mo_id"), (RuleCode::Unresolved, "/data/0/resource_id")]);
+/// ```
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Dataset {
     /// Subdivisions.
@@ -26,13 +52,465 @@ pub struct Dataset {
 }
 
 impl Dataset {
-    /// The order in which the tables are uploaded (NOTES.md, "Load order").
+    /// The order in which the tables are uploaded (NOTES.md, "Load order"): parents first, so that
+    /// every reference resolves when a row arrives.
     pub fn upload_order() -> [Table; 8] {
         Table::LOAD_ORDER
     }
 
-    /// Every rule: each table's batch rules plus every cross-table rule.
+    /// The number of records in `table`.
+    pub fn len(&self, table: Table) -> usize {
+        match table {
+            Table::Mo => self.mo.len(),
+            Table::Resource => self.resource.len(),
+            Table::Service => self.service.len(),
+            Table::Slot => self.slot.len(),
+            Table::Book => self.book.len(),
+            Table::Referral => self.referral.len(),
+            Table::UnaccessablePeriod => self.unaccessable_period.len(),
+            Table::ProfilecodeResource => self.profilecode_resource.len(),
+        }
+    }
+
+    /// True when every table is empty.
+    pub fn is_empty(&self) -> bool {
+        Table::LOAD_ORDER.iter().all(|t| self.len(*t) == 0)
+    }
+
+    /// Every rule: each table's record and batch rules (in upload order) plus every cross-table
+    /// rule: references resolve, a slot's subdivision is its resource's, referrals find their
+    /// profile and service, statuses agree (a 5000 book's slot is RECORDED, a RECORDED referral
+    /// has an active book and an AVAILABLE one none, a RECORDED slot has an active book), and no
+    /// slot falls in its resource's unavailability period.
     pub fn validate(&self) -> Report {
-        todo!("helper")
+        let mut out = Vec::new();
+        for table in Table::LOAD_ORDER {
+            match table {
+                Table::Mo => batch_into(&self.mo, &mut out),
+                Table::Resource => batch_into(&self.resource, &mut out),
+                Table::Service => batch_into(&self.service, &mut out),
+                Table::ProfilecodeResource => batch_into(&self.profilecode_resource, &mut out),
+                Table::UnaccessablePeriod => batch_into(&self.unaccessable_period, &mut out),
+                Table::Slot => batch_into(&self.slot, &mut out),
+                Table::Referral => batch_into(&self.referral, &mut out),
+                Table::Book => batch_into(&self.book, &mut out),
+            }
+        }
+        CrossCheck::new(self, &mut out).run();
+        Report { diagnostics: out }
+    }
+}
+
+/// Lookup tables over a dataset, built once per validation.
+struct CrossCheck<'a> {
+    data: &'a Dataset,
+    out: &'a mut Vec<Diagnostic>,
+    mos: HashSet<Guid>,
+    resources: HashMap<Guid, &'a Resource>,
+    slots: HashMap<Guid, &'a Slot>,
+    referrals: HashSet<Guid>,
+    /// Slots held by an active (5000) book.
+    booked_slots: HashSet<Guid>,
+    /// Referrals named by an active book.
+    booked_referrals: HashSet<Guid>,
+}
+
+impl<'a> CrossCheck<'a> {
+    fn new(data: &'a Dataset, out: &'a mut Vec<Diagnostic>) -> Self {
+        let active = || data.book.iter().filter(|b| b.status_code.is_active());
+        CrossCheck {
+            data,
+            out,
+            mos: data.mo.iter().map(|m| m.id).collect(),
+            resources: data.resource.iter().map(|r| (r.id, r)).collect(),
+            slots: data.slot.iter().map(|s| (s.id, s)).collect(),
+            referrals: data.referral.iter().map(|r| r.id).collect(),
+            booked_slots: active().map(|b| b.slot_id).collect(),
+            booked_referrals: active().filter_map(|b| b.referral_id).collect(),
+        }
+    }
+
+    fn run(mut self) {
+        self.references();
+        self.slots();
+        self.books();
+        self.referrals();
+    }
+
+    fn report<T: Record>(&mut self, i: usize, record: &T, code: RuleCode, field: &str, ru: &str, en: &str) {
+        let prefix = format!("/data/{i}");
+        Checker::new(Subject::Table(T::TABLE), RecordId::Guid(record.id()), &prefix, self.out).report(
+            code,
+            &format!("/{field}"),
+            ru,
+            en,
+        );
+    }
+
+    fn unresolved<T: Record>(&mut self, i: usize, record: &T, field: &str, target: Table, id: Guid) {
+        let (name_ru, name_en) = (target.name_ru(), target.as_str());
+        self.report(
+            i,
+            record,
+            RuleCode::Unresolved,
+            field,
+            &format!("{name_ru} {id} отсутствует в наборе; выгрузите его раньше (порядок загрузки)"),
+            &format!("{name_en} {id} is not in the dataset; upload it first (load order)"),
+        );
+    }
+
+    /// Every reference the issue of the load order names resolves (NOTES.md, "Load order").
+    fn references(&mut self) {
+        let d = self.data;
+        for (i, r) in d.resource.iter().enumerate() {
+            if !self.mos.contains(&r.mo_id) {
+                self.unresolved(i, r, "mo_id", Table::Mo, r.mo_id);
+            }
+        }
+        for (i, s) in d.service.iter().enumerate() {
+            if !self.resources.contains_key(&s.resource_id) {
+                self.unresolved(i, s, "resource_id", Table::Resource, s.resource_id);
+            }
+        }
+        for (i, p) in d.profilecode_resource.iter().enumerate() {
+            if !self.resources.contains_key(&p.resource_id) {
+                self.unresolved(i, p, "resource_id", Table::Resource, p.resource_id);
+            }
+        }
+        for (i, p) in d.unaccessable_period.iter().enumerate() {
+            if !self.resources.contains_key(&p.resource_id) {
+                self.unresolved(i, p, "resource_id", Table::Resource, p.resource_id);
+            }
+        }
+        for (i, b) in d.book.iter().enumerate() {
+            if !self.slots.contains_key(&b.slot_id) {
+                self.unresolved(i, b, "slot_id", Table::Slot, b.slot_id);
+            }
+            if let Some(r) = b.referral_id
+                && !self.referrals.contains(&r)
+            {
+                self.unresolved(i, b, "referral_id", Table::Referral, r);
+            }
+        }
+        for (i, r) in d.referral.iter().enumerate() {
+            if !self.mos.contains(&r.to_mo_id) {
+                self.unresolved(i, r, "to_mo_id", Table::Mo, r.to_mo_id);
+            }
+            if !self.resources.contains_key(&r.from_resource_id) {
+                self.unresolved(i, r, "from_resource_id", Table::Resource, r.from_resource_id);
+            }
+        }
+    }
+
+    /// Slot references, the subdivision of its resource, RECORDED without a book, unavailability.
+    fn slots(&mut self) {
+        let d = self.data;
+        let mut periods: HashMap<Guid, Vec<(NaiveDateTime, NaiveDateTime, Guid)>> = HashMap::new();
+        for p in &d.unaccessable_period {
+            periods.entry(p.resource_id).or_default().push((p.beg_date.naive(), p.end_date.naive(), p.period_id));
+        }
+        for (i, s) in d.slot.iter().enumerate() {
+            if !self.mos.contains(&s.mo_id) {
+                self.unresolved(i, s, "mo_id", Table::Mo, s.mo_id);
+            }
+            match self.resources.get(&s.resource_id) {
+                None => self.unresolved(i, s, "resource_id", Table::Resource, s.resource_id),
+                Some(r) if r.mo_id != s.mo_id => {
+                    let rm = r.mo_id;
+                    self.report(
+                        i,
+                        s,
+                        RuleCode::SlotMoMismatch,
+                        "mo_id",
+                        &format!("ресурс {} относится к подразделению {rm}; укажите его", s.resource_id),
+                        &format!("resource {} belongs to subdivision {rm}; send that mo_id", s.resource_id),
+                    );
+                }
+                Some(_) => {}
+            }
+            if s.status == SlotStatus::Recorded && !self.booked_slots.contains(&s.id) {
+                self.report(
+                    i,
+                    s,
+                    RuleCode::SlotRecordedWithoutBook,
+                    "status",
+                    "нет бирки со статусом 5000 на этот слот; выгрузите бирку или верните статус AVAILABLE",
+                    "no book with status 5000 names this slot; upload the book or set the slot AVAILABLE",
+                );
+            }
+            if s.status == SlotStatus::Canceled {
+                continue;
+            }
+            let (start, end) = (s.visit_time.naive(), s.end_time());
+            let hit = periods.get(&s.resource_id).and_then(|ps| ps.iter().find(|(b, e, _)| start < *e && end > *b));
+            if let Some(&(b, e, pid)) = hit {
+                self.report(
+                    i,
+                    s,
+                    RuleCode::SlotInUnavailablePeriod,
+                    "visit_time",
+                    &format!("ресурс недоступен с {b} по {e} (период {pid}); удалите слот или период"),
+                    &format!("the resource is unavailable from {b} to {e} (period {pid}); drop the slot or the period"),
+                );
+            }
+        }
+    }
+
+    /// A book with 5000 needs its slot RECORDED (Appendix 1, table 7).
+    fn books(&mut self) {
+        let d = self.data;
+        for (i, b) in d.book.iter().enumerate() {
+            if !b.status_code.is_active() {
+                continue;
+            }
+            if let Some(slot) = self.slots.get(&b.slot_id)
+                && slot.status != SlotStatus::Recorded
+            {
+                let st = slot.status;
+                self.report(
+                    i,
+                    b,
+                    RuleCode::BookSlotNotRecorded,
+                    "slot_id",
+                    &format!("слот {} в статусе {st}; перед биркой выгрузите слот со статусом RECORDED", b.slot_id),
+                    &format!("slot {} is {st}; upload the slot as RECORDED before the book", b.slot_id),
+                );
+            }
+        }
+    }
+
+    /// Referral statuses against active books, the target profile and the research service.
+    fn referrals(&mut self) {
+        let d = self.data;
+        let profiles: HashSet<(Guid, &str)> = d
+            .profilecode_resource
+            .iter()
+            .filter_map(|p| self.resources.get(&p.resource_id).map(|r| (r.mo_id, p.profile_code.trim())))
+            .collect();
+        let service_codes: HashSet<&str> = d.service.iter().map(|s| s.code.trim()).collect();
+        for (i, r) in d.referral.iter().enumerate() {
+            let booked = self.booked_referrals.contains(&r.id);
+            match r.status {
+                ReferralStatus::Recorded if !booked => self.report(
+                    i,
+                    r,
+                    RuleCode::ReferralRecordedWithoutBook,
+                    "status",
+                    "нет активной бирки (5000) с этим referral_id; верните статус AVAILABLE или выгрузите бирку",
+                    "no active book (5000) names this referral; set it AVAILABLE or upload the book",
+                ),
+                ReferralStatus::Available if booked => self.report(
+                    i,
+                    r,
+                    RuleCode::ReferralAvailableWithBook,
+                    "status",
+                    "активная бирка ссылается на направление; установите статус RECORDED",
+                    "an active book names this referral; set it RECORDED",
+                ),
+                _ => {}
+            }
+            if self.mos.contains(&r.to_mo_id) && !profiles.contains(&(r.to_mo_id, r.to_profile_code.trim())) {
+                self.report(
+                    i,
+                    r,
+                    RuleCode::ReferralProfile,
+                    "to_profile_code",
+                    &format!(
+                        "в подразделении {} нет ресурса с профилем {}; выгрузите profilecode_resource, иначе расписание недоступно",
+                        r.to_mo_id, r.to_profile_code
+                    ),
+                    &format!(
+                        "subdivision {} has no resource with profile {}; upload a profilecode_resource or no schedule is shown",
+                        r.to_mo_id, r.to_profile_code
+                    ),
+                );
+            }
+            if let ReferralKind::Research { to_service_id, .. } = &r.kind
+                && !service_codes.contains(to_service_id.trim())
+            {
+                self.report(
+                    i,
+                    r,
+                    RuleCode::ReferralService,
+                    "to_service_id",
+                    &format!("ни у одной услуги нет кода {to_service_id}; выгрузите услугу (service.code)"),
+                    &format!("no service has code {to_service_id}; upload the service (service.code)"),
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use fer_model::*;
+
+    use super::Dataset;
+    use crate::records::test_support::*;
+    use crate::{RuleCode, Severity};
+
+    /// One MO, a doctor with profile 29 and a service, a RECORDED slot with its active book, a
+    /// CONSULTATION referral to profile 29 (AVAILABLE), a vacation after the slot.
+    fn dataset() -> Dataset {
+        let mut slot = slot();
+        slot.status = SlotStatus::Recorded;
+        Dataset {
+            mo: vec![mo()],
+            resource: vec![specialist()],
+            service: vec![service()],
+            slot: vec![slot],
+            book: vec![book()],
+            referral: vec![referral()],
+            unaccessable_period: vec![period()],
+            profilecode_resource: vec![profile()],
+        }
+    }
+
+    #[track_caller]
+    fn only_in(d: &Dataset, table: Table, code: RuleCode, pointer: &str) {
+        let r = d.validate();
+        assert_only(&r, code, pointer);
+        assert_eq!(r.diagnostics[0].table, crate::Subject::Table(table));
+    }
+
+    #[test]
+    fn consistent_dataset_passes() {
+        let r = dataset().validate();
+        assert!(r.is_empty(), "{r:#?}");
+        assert_eq!(Dataset::upload_order()[0], Table::Mo);
+        assert_eq!(dataset().len(Table::Slot), 1);
+        assert!(Dataset::default().is_empty());
+    }
+
+    #[test]
+    fn table_rules_run_too() {
+        let mut d = dataset();
+        d.slot[0].duration = DurationMinutes(0);
+        only_in(&d, Table::Slot, RuleCode::DurationRange, "/data/0/duration");
+    }
+
+    #[test]
+    fn unresolved_references() {
+        let other = Guid::from_u128(0xdead);
+        let mut d = dataset();
+        d.resource[0].mo_id = other;
+        d.slot[0].mo_id = other; // keep slot.mo_id = resource.mo_id
+        let r = d.validate();
+        let found: Vec<(RuleCode, &str, &str)> =
+            r.diagnostics.iter().map(|x| (x.code, x.table.as_str(), x.pointer.as_str())).collect();
+        assert!(found.contains(&(RuleCode::Unresolved, "resource", "/data/0/mo_id")), "{found:?}");
+        assert!(found.contains(&(RuleCode::Unresolved, "slot", "/data/0/mo_id")), "{found:?}");
+        for (mutate, table, pointer) in [
+            (
+                (|d: &mut Dataset| d.service[0].resource_id = Guid::from_u128(0xdead)) as fn(&mut Dataset),
+                Table::Service,
+                "/data/0/resource_id",
+            ),
+            (
+                |d: &mut Dataset| d.unaccessable_period[0].resource_id = Guid::from_u128(0xdead),
+                Table::UnaccessablePeriod,
+                "/data/0/resource_id",
+            ),
+            (
+                |d: &mut Dataset| d.referral[0].from_resource_id = Guid::from_u128(0xdead),
+                Table::Referral,
+                "/data/0/from_resource_id",
+            ),
+        ] {
+            let mut d = dataset();
+            mutate(&mut d);
+            only_in(&d, table, RuleCode::Unresolved, pointer);
+        }
+        // A profile of an unknown resource does not count for the referral either.
+        let mut d = dataset();
+        d.profilecode_resource[0].resource_id = Guid::from_u128(0xdead);
+        let r = d.validate();
+        let found: Vec<(RuleCode, &str, &str)> =
+            r.diagnostics.iter().map(|x| (x.code, x.table.as_str(), x.pointer.as_str())).collect();
+        assert_eq!(
+            found,
+            [
+                (RuleCode::Unresolved, "profilecode_resource", "/data/0/resource_id"),
+                (RuleCode::ReferralProfile, "referral", "/data/0/to_profile_code")
+            ]
+        );
+    }
+
+    #[test]
+    fn unresolved_book_slot_and_referral_target() {
+        let mut d = dataset();
+        d.book[0].slot_id = Guid::from_u128(0xdead);
+        let r = d.validate();
+        let found: Vec<(RuleCode, &str)> = r.diagnostics.iter().map(|x| (x.code, x.pointer.as_str())).collect();
+        // The book is gone from its slot, so the RECORDED slot is warned as well.
+        assert_eq!(
+            found,
+            [(RuleCode::Unresolved, "/data/0/slot_id"), (RuleCode::SlotRecordedWithoutBook, "/data/0/status")]
+        );
+        let mut d = dataset();
+        d.referral[0].to_mo_id = Guid::from_u128(0xdead);
+        only_in(&d, Table::Referral, RuleCode::Unresolved, "/data/0/to_mo_id");
+    }
+
+    #[test]
+    fn slot_mo_must_be_the_resources() {
+        let mut d = dataset();
+        let mut other = mo();
+        other.id = Guid::from_u128(0xbeef);
+        other.name = "Другое".into();
+        d.mo.push(other);
+        d.slot[0].mo_id = Guid::from_u128(0xbeef);
+        only_in(&d, Table::Slot, RuleCode::SlotMoMismatch, "/data/0/mo_id");
+    }
+
+    #[test]
+    fn book_5000_needs_a_recorded_slot() {
+        let mut d = dataset();
+        d.slot[0].status = SlotStatus::Available;
+        only_in(&d, Table::Book, RuleCode::BookSlotNotRecorded, "/data/0/slot_id");
+        d.book[0].status_code = BookStatus::Canceled;
+        assert!(d.validate().is_empty());
+    }
+
+    #[test]
+    fn recorded_slot_without_active_book_is_warned() {
+        let mut d = dataset();
+        d.book[0].status_code = BookStatus::Canceled;
+        let r = d.validate();
+        assert_only_as(&r, RuleCode::SlotRecordedWithoutBook, "/data/0/status", Severity::Warning);
+    }
+
+    #[test]
+    fn referral_status_against_books() {
+        let mut d = dataset();
+        d.referral[0].status = ReferralStatus::Recorded;
+        only_in(&d, Table::Referral, RuleCode::ReferralRecordedWithoutBook, "/data/0/status");
+        d.book[0].referral_id = Some(d.referral[0].id);
+        assert!(d.validate().is_empty());
+        d.referral[0].status = ReferralStatus::Available;
+        only_in(&d, Table::Referral, RuleCode::ReferralAvailableWithBook, "/data/0/status");
+    }
+
+    #[test]
+    fn referral_profile_and_service() {
+        let mut d = dataset();
+        d.referral[0].to_profile_code = "97".into();
+        only_in(&d, Table::Referral, RuleCode::ReferralProfile, "/data/0/to_profile_code");
+        let mut d = dataset();
+        d.referral[0].kind = ReferralKind::Research { to_service_id: "A04.10.002".into(), to_service_name: None };
+        assert!(d.validate().is_empty());
+        d.referral[0].kind = ReferralKind::Research { to_service_id: "B01.001.001".into(), to_service_name: None };
+        only_in(&d, Table::Referral, RuleCode::ReferralService, "/data/0/to_service_id");
+    }
+
+    #[test]
+    fn slot_in_vacation_is_warned() {
+        let mut d = dataset();
+        d.slot[0].visit_time = ts("2026-12-19T23:50:00");
+        let r = d.validate();
+        assert_only_as(&r, RuleCode::SlotInUnavailablePeriod, "/data/0/visit_time", Severity::Warning);
+        // Ending exactly when the period begins is fine.
+        d.slot[0].visit_time = ts("2026-12-09T23:40:00");
+        assert!(d.validate().is_empty());
     }
 }

@@ -1,7 +1,7 @@
 //! Rules on raw JSON: what typed parsing would hide.
 //!
 //! Each record is read as a [`serde_json::Value`] first and checked field by field against the
-//! shape derived from fer-model's JSON Schema ([`fields`]): unknown or misspelled keys (with a
+//! shape derived from fer-model's JSON Schema (`raw/fields.rs`): unknown or misspelled keys (with a
 //! "did you mean"), alternative spellings, fields the service sets, wrong JSON types, missing
 //! required and type-conditional fields, values outside their sets, malformed or non-canonical
 //! GUIDs, OIDs, SNILS and timestamps. Then every record that parses is checked by the typed rules
