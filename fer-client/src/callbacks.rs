@@ -14,6 +14,15 @@ use crate::transport::ApiRequest;
 
 const CALLBACK_PATH: &str = "/api/callback";
 
+/// The gateway's answer to [`VitrinaClient::check_callback`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallbackCheck {
+    /// Whether `GET <address>/booking/book` answered 200 from the gateway.
+    pub available: bool,
+    /// Why not, when the gateway says.
+    pub reason: Option<String>,
+}
+
 impl VitrinaClient {
     /// Registers a webhook (`POST /api/callback`). The gateway first probes
     /// `GET <address>/booking/book` and registers only on a 200 answer; otherwise this is an error.
@@ -53,18 +62,25 @@ impl VitrinaClient {
     }
 
     /// Asks the gateway whether it can reach a webhook (`GET /api/callback/check?address=`, section
-    /// 8.5). `Ok(false)` when the gateway answered that it cannot; errors are failures of the call.
-    pub async fn check_callback(&self, address: &str) -> Result<bool, Error> {
+    /// 8.5), without registering it. A negative answer is `Ok` with `available: false`; errors are
+    /// failures of the call itself.
+    pub async fn check_callback(&self, address: &str) -> Result<CallbackCheck, Error> {
         let request = ApiRequest::new(Method::GET, format!("{CALLBACK_PATH}/check")).query("address", address);
         let reply = self.transport().execute(request).await?;
-        if reply.is_success() {
-            // A `result` of `false` is a negative answer even inside a 200.
-            return Ok(reply.envelope.result.as_ref().and_then(serde_json::Value::as_bool).unwrap_or(true));
+        if !reply.is_success() {
+            return match reply.status {
+                200 | 400 | 404 | 422 => Ok(CallbackCheck {
+                    available: false,
+                    reason: reply.envelope.error.map(|e| format!("{} {}", e.error_code, e.error_message)),
+                }),
+                _ => Err(reply.into_error()),
+            };
         }
-        match reply.status {
-            200 | 400 | 404 | 422 | 502 | 504 => Ok(false),
-            _ => Err(reply.into_error()),
-        }
+        // `result` is `true`/`false`, or an object with `available` and `reason` (the emulator's form).
+        let result = reply.envelope.result.unwrap_or(serde_json::Value::Null);
+        let available = result.as_bool().or_else(|| result.get("available").and_then(serde_json::Value::as_bool));
+        let reason = result.get("reason").and_then(serde_json::Value::as_str).map(str::to_owned);
+        Ok(CallbackCheck { available: available.unwrap_or(true), reason })
     }
 
     async fn write_callback(&self, method: Method, callback: &Callback) -> Result<Callback, Error> {

@@ -44,6 +44,7 @@ mod lists;
 mod transport;
 mod upload;
 
+pub use callbacks::CallbackCheck;
 pub use client::VitrinaClient;
 pub use config::{
     ClientConfig, DEFAULT_BATCH_SIZE, DEFAULT_CONCURRENCY, DEFAULT_REFRESH_MARGIN, Preflight, VitrinaClientBuilder,

@@ -436,20 +436,31 @@ fn attribute<T: Record>(d: &Diagnostic, records: &[T]) -> Option<Guid> {
 
 /// The outcome of every id of one batch from its answer.
 ///
-/// * 200, 400 and 422 answers are read per record: an id in `errors` is rejected (even when it is
-///   also in `sendedGuids`, as in the spec's R-310 example), an id in `sendedGuids` only is
-///   accepted, any other id is unconfirmed. When the answer names no id at all but carries an error,
-///   the whole request was refused and every id is rejected with that error.
-/// * Any other answer, or a failed call, fails every id of the batch with the typed error.
+/// * An answer that names ids of the batch (in `sendedGuids` or `errors`), whatever its status, is
+///   read per record: the Vitrina decides records one by one and answers with the status of the
+///   gravest refusal (400 over 405 over 422). An id in `errors` is rejected (even when it is also in
+///   `sendedGuids`, as in the spec's R-310 example), an id in `sendedGuids` only is accepted, any
+///   other id is unconfirmed.
+/// * A 400 or 422 that names no id but carries an error refused the whole request: every id is
+///   rejected with that error. A 200 that names no id leaves every id unconfirmed.
+/// * Any other answer (401, 405 without ids, 5xx after retries, …) or a failed call fails every id
+///   of the batch with the typed error.
 fn merge_batch(ids: &[Guid], result: Result<Reply, Arc<Error>>) -> Vec<(Guid, Outcome)> {
+    let fail = |error: Arc<Error>| ids.iter().map(|&id| (id, Outcome::Failed { error: error.clone() })).collect();
     let reply = match result {
-        Ok(reply) if matches!(reply.status, 200 | 400 | 422) => reply,
-        Ok(reply) => {
-            let error = Arc::new(reply.into_error());
-            return ids.iter().map(|&id| (id, Outcome::Failed { error: error.clone() })).collect();
-        }
-        Err(error) => return ids.iter().map(|&id| (id, Outcome::Failed { error: error.clone() })).collect(),
+        Ok(reply) => reply,
+        Err(error) => return fail(error),
     };
+    let names_an_id = reply.envelope.sended_guids.iter().any(|id| ids.contains(id))
+        || reply
+            .envelope
+            .errors
+            .iter()
+            .flatten()
+            .any(|e| e.id.as_deref().and_then(|s| Guid::parse(s).ok()).is_some_and(|id| ids.contains(&id)));
+    if !names_an_id && !matches!(reply.status, 200 | 400 | 422) {
+        return fail(Arc::new(reply.into_error()));
+    }
     let envelope = &reply.envelope;
     let mut rejected: HashMap<Guid, (ErrorCode, String)> = HashMap::new();
     let mut unattributed: Option<(ErrorCode, String)> = None;
@@ -474,10 +485,9 @@ fn merge_batch(ids: &[Guid], result: Result<Reply, Arc<Error>>) -> Vec<(Guid, Ou
         }
     }
     let accepted = |id: &Guid| envelope.sended_guids.contains(id);
-    let nothing_named = rejected.is_empty() && !ids.iter().any(accepted);
     let whole_request_error = unattributed
         .or_else(|| envelope.error.as_ref().map(|e| (e.error_code.clone(), e.error_message.clone())))
-        .filter(|_| nothing_named && reply.status != 200);
+        .filter(|_| !names_an_id && reply.status != 200);
     ids.iter()
         .map(|&id| {
             let outcome = if let Some((code, message)) = rejected.get(&id) {
@@ -556,6 +566,18 @@ mod tests {
         let blocked = VitrinaResponse::failure(405, "X", "заблокировано");
         let out = merge_batch(&ids, reply(405, blocked));
         assert!(matches!(&out[0].1, Outcome::Failed { error } if matches!(**error, Error::Blocked { .. })));
+        // A 405 that decides records one by one is read per record.
+        let (ok, blocked_id) = (Guid::new_v4(), Guid::new_v4());
+        let mut partial = VitrinaResponse::failure(405, "R-405", "заблокировано");
+        partial.sended_guids = vec![ok];
+        partial.errors = Some(vec![fer_model::RecordError {
+            id: Some(blocked_id.to_string()),
+            error_message: "подразделение заблокировано".into(),
+            error_code: "R-405".into(),
+        }]);
+        let out = merge_batch(&[ok, blocked_id], reply(405, partial));
+        assert!(out[0].1.is_accepted());
+        assert!(matches!(&out[1].1, Outcome::Rejected { message, .. } if message.contains("заблокировано")));
         let timeout =
             Arc::new(Error::Timeout { method: "POST".into(), path: "/api/slot".into(), after: Default::default() });
         let out = merge_batch(&ids, Err(timeout));

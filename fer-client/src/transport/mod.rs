@@ -233,7 +233,9 @@ impl Transport {
     }
 
     fn url(&self, path: &str, query: &[(&'static str, String)]) -> Result<Url, Error> {
-        let mut url = Url::parse(&format!("{}{path}", self.config.base_url))
+        // `Url` writes an empty path as `/`: trim it so that `/api/...` appends cleanly.
+        let base = self.config.base_url.as_str().trim_end_matches('/');
+        let mut url = Url::parse(&format!("{base}{path}"))
             .map_err(|e| Error::Config(format!("cannot build the URL of {path}: {e}")))?;
         if !query.is_empty() {
             url.query_pairs_mut().extend_pairs(query.iter().map(|(k, v)| (*k, v.as_str())));
@@ -366,8 +368,15 @@ fn decode_reply(raw: RawAnswer) -> Result<Reply, Error> {
     }
 }
 
-/// Decodes the answer of `/auth.svc` (PascalCase, section 6).
+/// Decodes the answer of `/auth.svc` (PascalCase, section 6). Only 400, 401 and 403 (or a success
+/// without a token) refuse the credentials; any other status (404 for a wrong base URL, 503
+/// maintenance, …) becomes the typed error of its status.
 fn decode_auth(raw: RawAnswer) -> Result<AuthToken, Error> {
+    if !(200..300).contains(&raw.status) && !matches!(raw.status, 400 | 401 | 403) {
+        let mut reply = decode_reply(raw)?;
+        reply.envelope.result = None;
+        return Err(reply.into_error());
+    }
     let answer: AuthResponse = match serde_json::from_slice(&raw.body) {
         Ok(a) => a,
         Err(e) if (200..300).contains(&raw.status) => {
@@ -439,6 +448,9 @@ mod tests {
         let garbled = r#"{"Result":{"Value":"secret-token"#;
         let err = decode_auth(raw(200, garbled)).unwrap_err();
         assert!(!err.to_string().contains("secret-token") && !format!("{err:?}").contains("secret-token"));
+        let maintenance =
+            r#"{"result":null,"isSuccess":false,"error":{"errorCode":"X","errorMessage":"работы"},"statusCode":503}"#;
+        assert!(matches!(decode_auth(raw(503, maintenance)), Err(Error::Maintenance { .. })));
     }
 
     #[test]

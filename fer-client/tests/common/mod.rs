@@ -147,7 +147,9 @@ pub fn referral(n: u32, mo: &Mo, resource: &Resource) -> Referral {
         id: guid(7, n),
         patient_id: guid(9, n).to_string(),
         number: format!("NAPR-{n}"),
-        kind: ReferralKind::Consultation { speciality_id: "27".into(), to_post_name: "врач-терапевт".into() },
+        kind: ReferralKind::Consultation {
+            speciality_id: "27".into(), to_post_name: "врач-терапевт".into()
+        },
         start_date: ts("2024-03-20T00:00:00"),
         end_date: Some(ts("2024-06-20T00:00:00")),
         to_mo_id: mo.id,
@@ -178,4 +180,52 @@ pub fn book(n: u32, slot: &Slot) -> Book {
         referral_id: None,
         create_ts: ts("2024-03-25T10:00:00"),
     }
+}
+
+/// A minimal real HTTP peer on 127.0.0.1 that answers every request with 200 and `{}`: enough
+/// for the gateway's registration probe `GET <address>/booking/book`. Returns its base URL.
+pub async fn webhook_peer() -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut buf = [0u8; 1024];
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match stream.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => head.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let answer = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}";
+                let _ = stream.write_all(answer.as_bytes()).await;
+            });
+        }
+    });
+    format!("http://{addr}")
+}
+
+/// A real TCP peer on 127.0.0.1 that accepts connections and never answers. Returns its base URL.
+pub async fn silent_peer() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((stream, _)) = listener.accept().await {
+            held.push(stream); // keep the connection open, say nothing
+        }
+    });
+    format!("http://{addr}")
+}
+
+/// The inbound exchanges of the emulator's journal as `(method, path, status)`.
+pub fn inbound(emulator: &EmulatorHandle) -> Vec<(String, String, Option<u16>)> {
+    emulator
+        .journal()
+        .into_iter()
+        .filter(|e| e.direction == fer_emulator::Direction::Inbound)
+        .map(|e| (e.method, e.url.split('?').next().unwrap_or_default().to_owned(), e.status))
+        .collect()
 }
