@@ -198,6 +198,13 @@ pub fn confirmation(book_ext_id: &str, slot_id: &str) -> Value {
     })
 }
 
+/// A cancel answer fixture of the spec (Cyrillic `status_сode` key and all), for `book_ext_id`.
+pub fn cancel_answer(fixture_name: &str, book_ext_id: &str) -> Value {
+    let mut v: Value = serde_json::from_str(&fixture(fixture_name)).unwrap();
+    v["book_ext_id"] = json!(book_ext_id);
+    v
+}
+
 impl Webhook {
     pub async fn start() -> Webhook {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -209,9 +216,10 @@ impl Webhook {
                 "bbbbbbb1-5eff-49b8-9d07-ff2486162b3f",
                 SLOT_ID,
             )))),
-            cancel: Arc::new(Mutex::new(Behaviour::Answer(
-                serde_json::from_str(&fixture("cancel_response_ok.json")).unwrap(),
-            ))),
+            cancel: Arc::new(Mutex::new(Behaviour::Answer(cancel_answer(
+                "cancel_response_ok.json",
+                "bbbbbbb1-5eff-49b8-9d07-ff2486162b3f",
+            )))),
             received: Arc::new(Mutex::new(Vec::new())),
         };
         let app = Router::new()
