@@ -1,0 +1,148 @@
+//! Retries, timeouts and token refresh against a real emulator (with its fault injection) and a
+//! real silent TCP peer on 127.0.0.1.
+
+mod common;
+
+use std::time::Duration;
+
+use fer_client::{Error, Outcome, OutcomeKind, RetryPolicy, VitrinaClient};
+use fer_emulator::{Emulator, EmulatorConfig, Faults};
+use fer_model::{Slot, Table};
+
+fn failed_with(outcome: &Outcome, check: impl Fn(&Error) -> bool) -> bool {
+    matches!(outcome, Outcome::Failed { error } if check(error))
+}
+
+#[tokio::test]
+async fn a_burst_of_503_is_absorbed_by_the_retries() {
+    let emulator = common::emulator().await;
+    let client = common::client_builder(&emulator).batch_size(10).concurrency(1).build().unwrap();
+    let dataset = common::schedule(emulator.username(), 1, 2, 50);
+    emulator.set_faults(Faults { unavailable_ratio: 0.3, seed: 7, ..Faults::default() });
+    let report = client.upload_dataset(&dataset).await.unwrap();
+    assert!(report.all_accepted(), "{report:#}");
+    assert_eq!(emulator.count(Table::Slot), 100);
+    let statuses: Vec<Option<u16>> = common::inbound(&emulator).into_iter().map(|(_, _, s)| s).collect();
+    assert!(statuses.contains(&Some(503)), "no 503 was injected: {statuses:?}");
+}
+
+#[tokio::test]
+async fn maintenance_that_outlasts_the_retries_is_a_typed_error_and_every_id_is_reported() {
+    let emulator = common::emulator().await;
+    emulator.set_faults(Faults { unavailable_ratio: 1.0, ..Faults::default() });
+    let quick = RetryPolicy {
+        max_attempts: 3,
+        initial_backoff: Duration::from_millis(5),
+        max_backoff: Duration::from_millis(10),
+        ..RetryPolicy::default()
+    };
+    let client = common::client_builder(&emulator).retry(quick).batch_size(5).build().unwrap();
+    let err = client.get::<Slot>(&common::guid(3, 1)).await.unwrap_err();
+    assert!(matches!(err, Error::Maintenance { .. }), "{err:?}");
+
+    let dataset = common::schedule(emulator.username(), 1, 1, 12);
+    let report = client.upsert(&dataset.slot).await.unwrap();
+    assert_eq!(report.len(), 12);
+    assert!(report.iter().all(|(_, o)| failed_with(o, |e| matches!(e, Error::Maintenance { .. }))), "{report:#}");
+    // Three attempts per call, never more.
+    let auth_calls = common::inbound(&emulator).iter().filter(|(_, p, _)| p == "/auth.svc").count();
+    assert_eq!(auth_calls % 3, 0, "{auth_calls}");
+}
+
+#[tokio::test]
+async fn dropped_connections_are_retried() {
+    let emulator = common::emulator().await;
+    let client = common::client_builder(&emulator).batch_size(10).concurrency(2).build().unwrap();
+    emulator.set_faults(Faults { drop_ratio: 0.3, seed: 11, ..Faults::default() });
+    let dataset = common::schedule(emulator.username(), 1, 1, 60);
+    let report = client.upload_dataset(&dataset).await.unwrap();
+    assert!(report.all_accepted(), "{report:#}");
+    assert_eq!(emulator.count(Table::Slot), 60);
+}
+
+#[tokio::test]
+async fn a_server_that_never_answers_surfaces_as_a_timeout() {
+    let peer = common::silent_peer().await;
+    let client = VitrinaClient::builder()
+        .base_url(&peer)
+        .credentials("1.2.643.5.1.13.13.12.2.77.7777".parse().unwrap(), "pw")
+        .request_timeout(Duration::from_millis(200))
+        .retry(RetryPolicy { max_attempts: 2, initial_backoff: Duration::from_millis(1), ..RetryPolicy::default() })
+        .build()
+        .unwrap();
+    let err = client.get::<Slot>(&common::guid(3, 1)).await.unwrap_err();
+    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+    assert!(err.to_string().contains("no answer within"), "{err}");
+
+    let slots = common::schedule(&"1.2.643.5.1.13.13.12.2.77.7777".parse().unwrap(), 1, 1, 3).slot;
+    let report = client.upsert(&slots).await.unwrap();
+    assert_eq!(report.count(OutcomeKind::Failed), 3, "{report:#}");
+    assert!(report.iter().all(|(_, o)| failed_with(o, |e| matches!(e, Error::Timeout { .. }))));
+}
+
+#[tokio::test]
+async fn token_expiring_in_the_middle_of_an_upload_is_replaced() {
+    let emulator = common::emulator().await;
+    // Tokens live one second (and ValidTo says so); every answer takes 100 ms; the client keeps a
+    // token until ValidTo, so tokens run out while batches are in flight.
+    emulator.set_faults(Faults {
+        token_lifetime_override: Some(Duration::from_secs(1)),
+        latency: Duration::from_millis(100),
+        ..Faults::default()
+    });
+    let client =
+        common::client_builder(&emulator).refresh_margin(Duration::ZERO).batch_size(4).concurrency(2).build().unwrap();
+    let dataset = common::schedule(emulator.username(), 1, 2, 40);
+    let report = client.upload_dataset(&dataset).await.unwrap();
+    assert!(report.all_accepted(), "{report:#}");
+    assert_eq!(emulator.count(Table::Slot), 80);
+    let auth_calls = common::inbound(&emulator).iter().filter(|(_, p, _)| p == "/auth.svc").count();
+    assert!(auth_calls >= 2, "the token was never renewed ({auth_calls} auth call)");
+}
+
+#[tokio::test]
+async fn a_refused_token_is_refreshed_once_and_the_call_repeated() {
+    // Tokens do not survive a restart of the gateway: the client's cached token becomes unknown.
+    let first = common::emulator().await;
+    let addr = first.local_addr();
+    let client = common::client_builder(&first).build().unwrap();
+    let mo = common::mo(1, first.username());
+    assert!(client.upsert(std::slice::from_ref(&mo)).await.unwrap().all_accepted());
+    first.shutdown().await;
+
+    let second = Emulator::spawn(EmulatorConfig { listen: addr, ..EmulatorConfig::default() }).await.unwrap();
+    let report = client.upsert(std::slice::from_ref(&mo)).await.unwrap();
+    assert!(report.all_accepted(), "{report:#}");
+    let calls: Vec<(String, Option<u16>)> = common::inbound(&second).into_iter().map(|(_, p, s)| (p, s)).collect();
+    assert_eq!(
+        calls,
+        vec![("/api/mo".into(), Some(401)), ("/auth.svc".into(), Some(200)), ("/api/mo".into(), Some(200))]
+    );
+}
+
+#[tokio::test]
+async fn wrong_credentials_are_an_auth_error_and_fail_every_record() {
+    let emulator = common::emulator().await;
+    let client = VitrinaClient::builder()
+        .base_url(emulator.base_url())
+        .credentials(emulator.username().clone(), "wrong password")
+        .build()
+        .unwrap();
+    let err = client.get::<Slot>(&common::guid(3, 1)).await.unwrap_err();
+    assert!(matches!(err, Error::Auth { status: 401, .. }), "{err:?}");
+    assert!(!format!("{err} {err:?}").contains("wrong password"));
+
+    let slots = common::schedule(emulator.username(), 1, 1, 5).slot;
+    let client = VitrinaClient::builder()
+        .base_url(emulator.base_url())
+        .credentials(emulator.username().clone(), "wrong password")
+        .batch_size(1)
+        .concurrency(1)
+        .build()
+        .unwrap();
+    let report = client.upsert(&slots).await.unwrap();
+    assert_eq!(report.count(OutcomeKind::Failed), 5, "{report:#}");
+    // The first refusal stops the upload: the remaining batches do not knock again.
+    let auth_calls = common::inbound(&emulator).iter().filter(|(_, p, _)| p == "/auth.svc").count();
+    assert_eq!(auth_calls, 2, "one for get, one for the upload");
+}
