@@ -1,0 +1,44 @@
+//! The `fer-emulator` program: starts, prints its base URL and credentials, serves.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+use serde_json::json;
+
+#[tokio::test]
+async fn the_binary_prints_its_url_and_credentials_and_serves() {
+    let mut child = Killed(
+        Command::new(env!("CARGO_BIN_EXE_fer-emulator"))
+            .args(["--listen", "127.0.0.1:0", "--username", "1.2.643.5.1.13.13.12.2.86.8902", "--password", "s3cret"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let mut lines = BufReader::new(child.0.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let base_url = first.rsplit(' ').next().unwrap().to_owned();
+    assert!(base_url.starts_with("http://127.0.0.1:"), "{first}");
+    let user = lines.next().unwrap().unwrap();
+    let password = lines.next().unwrap().unwrap();
+    assert!(user.ends_with("1.2.643.5.1.13.13.12.2.86.8902") && password.ends_with("s3cret"));
+
+    let body = json!({"username": "1.2.643.5.1.13.13.12.2.86.8902", "password": "s3cret"});
+    let (status, answer) =
+        common::send(reqwest::Client::new().post(format!("{base_url}/auth.svc")).body(body.to_string())).await;
+    drop(child);
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["IsSuccess"], true);
+}
+
+/// Kills the child process when dropped, also when an assertion fails first.
+struct Killed(std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
