@@ -204,6 +204,9 @@ mod tests {
             message: None,
         };
         assert!(confirmation(Guid::from_u128(3), conf.clone()).is_err());
-        assert!(confirmation(Guid::from_u128(2), conf).is_ok());
+        assert!(confirmation(Guid::from_u128(2), conf.clone()).is_ok());
+        let zero = BookingConfirmation { duration: fer_model::DurationMinutes(0), ..conf };
+        let reason = confirmation(Guid::from_u128(2), zero).unwrap_err();
+        assert!(reason.for_log().starts_with("/duration ["), "{}", reason.for_log());
     }
 }

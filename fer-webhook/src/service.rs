@@ -72,17 +72,24 @@ impl<H> std::fmt::Debug for WebhookService<H> {
 /// Which of the three calls a request is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Route {
+    /// `GET`/`HEAD /booking/book`.
     Probe,
+    /// `POST /booking/book` or `POST /booking/cancel`.
+    Call(Call),
+}
+
+/// The two calls with a body and a handler behind them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Call {
     Book,
     Cancel,
 }
 
-impl Route {
+impl Call {
     fn name(self) -> &'static str {
         match self {
-            Route::Probe => "probe",
-            Route::Book => "book",
-            Route::Cancel => "cancel",
+            Call::Book => "book",
+            Call::Cancel => "cancel",
         }
     }
 }
@@ -162,7 +169,7 @@ impl<H: BookingHandler + 'static> WebhookService<H> {
                     tracing::info!("reachability probe");
                     json_response(StatusCode::OK, &serde_json::json!({ "status": "ok" }))
                 }
-                Ok(route) => self.call(route, request, ctx.clone()).await,
+                Ok(Route::Call(call)) => self.call(call, request, ctx.clone()).await,
             };
             if let Ok(value) = HeaderValue::from_str(ctx.request_id()) {
                 response.headers_mut().insert(REQUEST_ID_HEADER, value);
@@ -188,13 +195,13 @@ impl<H: BookingHandler + 'static> WebhookService<H> {
             |allowed| WebhookError::MethodNotAllowed { method: method.clone(), path: path.to_owned(), allowed };
         if path == self.inner.book_path {
             match *method {
-                Method::POST => Ok(Route::Book),
+                Method::POST => Ok(Route::Call(Call::Book)),
                 Method::GET | Method::HEAD => Ok(Route::Probe),
                 _ => Err(not_allowed("GET, HEAD, POST")),
             }
         } else if path == self.inner.cancel_path {
             match *method {
-                Method::POST => Ok(Route::Cancel),
+                Method::POST => Ok(Route::Call(Call::Cancel)),
                 _ => Err(not_allowed("POST")),
             }
         } else {
@@ -207,7 +214,7 @@ impl<H: BookingHandler + 'static> WebhookService<H> {
     }
 
     /// Book or cancel under the deadline, counted from the request's arrival.
-    async fn call<B>(&self, route: Route, request: Request<B>, ctx: RequestContext) -> Response<Bytes>
+    async fn call<B>(&self, call: Call, request: Request<B>, ctx: RequestContext) -> Response<Bytes>
     where
         B: Body,
         B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
@@ -219,22 +226,22 @@ impl<H: BookingHandler + 'static> WebhookService<H> {
             let config = &self.inner.config;
             let raw = body::collect(&parts.headers, body, config.body_limit).await?;
             let json = body::decode(&parts.headers, raw, config.decompressed_limit)?;
-            match route {
-                Route::Book => self.book(&json, ctx.clone()).await.map(Answer::Book),
-                _ => self.cancel(&json, ctx.clone()).await.map(Answer::Cancel),
+            match call {
+                Call::Book => self.book(&json, ctx.clone()).await.map(Answer::Book),
+                Call::Cancel => self.cancel(&json, ctx.clone()).await.map(Answer::Cancel),
             }
         };
         let answer = match tokio::time::timeout_at(deadline, work).await {
             Ok(Ok(answer)) => answer,
             Ok(Err(e)) => {
-                tracing::info!(route = route.name(), status = e.status().as_u16(), error = %e, "refused");
+                tracing::info!(route = call.name(), status = e.status().as_u16(), error = %e, "refused");
                 return e.to_response(ctx.request_id());
             }
             Err(_) => {
-                tracing::warn!(route = route.name(), "deadline passed: answering status 18 on the handler's behalf");
-                match route {
-                    Route::Book => Answer::Book(deadline_rejection().into_response(None)),
-                    _ => Answer::Cancel(deadline_cancel_rejection().into_response(None)),
+                tracing::warn!(route = call.name(), "deadline passed: answering status 18 on the handler's behalf");
+                match call {
+                    Call::Book => Answer::Book(deadline_rejection().into_response(None)),
+                    Call::Cancel => Answer::Cancel(deadline_cancel_rejection().into_response(None)),
                 }
             }
         };

@@ -370,3 +370,33 @@ async fn base_path_moves_the_routes() {
     let (_, json) = send(server.post("/fer/booking/book", fixture("booking_request.json"))).await;
     assert_eq!(json["status"]["status_code"], 0);
 }
+
+/// Confirms every booking with a zero duration: an answer the gateway would refuse.
+struct ZeroDuration;
+
+#[async_trait::async_trait]
+impl BookingHandler for ZeroDuration {
+    async fn book(&self, request: BookingRequest, _: RequestContext) -> Result<BookingConfirmation, BookRejection> {
+        Ok(BookingConfirmation {
+            book_ext_id: Guid::new_v4(),
+            slot_id: request.slot_id,
+            visit_time: "2024-03-28T08:00:00+03:00".parse().unwrap(),
+            duration: DurationMinutes(0),
+            details: BookingDetails::default(),
+            message: None,
+        })
+    }
+
+    async fn cancel(&self, _: CancelRequest, _: RequestContext) -> Result<(), CancelRejection> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn an_invalid_confirmation_is_not_sent() {
+    let server = Server::start(WebhookService::new(ZeroDuration)).await;
+    let (status, json) = send(server.post("/booking/book", fixture("booking_request.json"))).await;
+    assert_eq!(status, 200);
+    assert_eq!(json["status"]["status_code"], 18);
+    assert!(json["book_ext_id"].is_null());
+}
