@@ -139,7 +139,11 @@ async fn invalid_answers_are_caught_with_their_reason() {
     let mut missing = confirmation(BOOK_EXT_ID, SLOT_ID);
     missing.as_object_mut().unwrap().remove("book_ext_id");
     let other_slot = confirmation(BOOK_EXT_ID, "cccccccc-5eff-49b8-9d07-ff2486162b3f");
+    let mut zero = confirmation(BOOK_EXT_ID, SLOT_ID);
+    zero["duration"] = json!("0");
     let cases = [
+        // Parses, but fer-validate's rule V030 (duration above 0) refuses it.
+        (Behaviour::Answer(zero), "V030 /duration"),
         (Behaviour::Answer(missing), "book_ext_id"),
         (Behaviour::Answer(json!({"status": {"status_code": 99}})), "99"),
         (Behaviour::Answer(other_slot), "cccccccc"),

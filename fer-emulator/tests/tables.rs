@@ -236,3 +236,29 @@ async fn every_table_accepts_a_valid_record() {
         }
     }
 }
+
+#[tokio::test]
+async fn the_format_check_of_fer_validate_refuses_what_typed_parsing_would_let_through() {
+    let env = Env::start().await;
+    env.seed().await;
+    let mut upper = slot("AAAAAAA6-5EFF-49B8-9D07-FF2486162B3F", "AVAILABLE");
+    upper["visit_time"] = json!("2024-03-28T06:00:00");
+    let mut misspelled = slot("aaaaaaa7-5eff-49b8-9d07-ff2486162b3f", "AVAILABLE");
+    misspelled["visit_time"] = json!("2024-03-28T07:00:00");
+    misspelled["statuss"] = json!("AVAILABLE");
+    let mut fine = slot("aaaaaaa8-5eff-49b8-9d07-ff2486162b3f", "AVAILABLE");
+    fine["visit_time"] = json!("2024-03-28T08:00:00");
+    let (status, answer) = env.post("/api/slot", &json!({"data": [upper, misspelled, fine]})).await;
+    assert_eq!(status, 400, "{answer}");
+    let r = envelope(&answer);
+    assert_eq!(r.sended_guids, vec!["aaaaaaa8-5eff-49b8-9d07-ff2486162b3f".parse().unwrap()]);
+    let errors = r.errors.unwrap();
+    assert_eq!(errors.len(), 2, "{answer}");
+    // Each refused record carries its id as written, the rule code of fer-validate and the pointer.
+    assert_eq!(errors[0].id.as_deref(), Some("AAAAAAA6-5EFF-49B8-9D07-FF2486162B3F"));
+    assert_eq!(errors[0].error_code, ErrorCode::Other("V002".into()), "{answer}");
+    assert!(errors[0].error_message.contains("/data/0/id"), "{answer}");
+    assert_eq!(errors[1].error_code, ErrorCode::Other("V010".into()), "{answer}");
+    assert!(errors[1].error_message.contains("/data/1/statuss"), "{answer}");
+    assert_eq!(env.emu.count(Table::Slot), 2);
+}
