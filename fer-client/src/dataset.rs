@@ -14,7 +14,8 @@ use crate::upload::{Outcome, OutcomeKind, SkipReason, UploadReport, upload};
 
 /// The result of [`VitrinaClient::upload_dataset`]: one [`UploadReport`] per table, in load order.
 ///
-/// `Display` prints one summary line per table; `{:#}` adds every record that was not accepted.
+/// `Display` prints a total and one summary line per table that had records; `{:#}` adds every
+/// record that was not accepted.
 #[derive(Debug, Clone)]
 pub struct DatasetReport {
     tables: Vec<UploadReport>,
@@ -72,7 +73,7 @@ impl fmt::Display for DatasetReport {
                 write!(f, ", {n} {kind}")?;
             }
         }
-        for report in &self.tables {
+        for report in self.tables.iter().filter(|r| !r.is_empty()) {
             if f.alternate() { write!(f, "\n{report:#}")? } else { write!(f, "\n{report}")? }
         }
         Ok(())
