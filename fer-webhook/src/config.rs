@@ -26,7 +26,9 @@ pub struct WebhookConfig {
     /// larger bodies get 413. Default 1 MiB.
     pub decompressed_limit: usize,
     /// Source addresses allowed to call; `None` (the default) allows every address. When set, a
-    /// call whose peer address is unknown is refused too.
+    /// call whose peer address is unknown is refused too. The address checked is the TCP peer's:
+    /// behind a reverse proxy, filter at the proxy, or put the client's address into the request
+    /// as a [`RemoteAddr`](crate::RemoteAddr) extension yourself.
     pub allow_list: Option<AllowList>,
     /// The path the webhook is mounted under, without a trailing slash: with `"/fer"` the routes
     /// are `/fer/booking/book` and `/fer/booking/cancel`. Default `""`.

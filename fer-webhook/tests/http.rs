@@ -400,3 +400,25 @@ async fn an_invalid_confirmation_is_not_sent() {
     assert_eq!(json["status"]["status_code"], 18);
     assert!(json["book_ext_id"].is_null());
 }
+
+#[tokio::test]
+async fn a_body_that_never_arrives_is_answered_at_the_deadline() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let config = WebhookConfig { deadline: Duration::from_millis(200), ..WebhookConfig::default() };
+    let server = Server::start(WebhookService::new(TestMis::new(Mode::Normal)).with_config(config)).await;
+    let addr = server.url.trim_start_matches("http://").to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let head = format!(
+        "POST /booking/book HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: 900\r\n\r\n{{\"slot_id\":"
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    // The rest of the body never comes; the answer does.
+    let mut answer = vec![0u8; 4096];
+    let mut read = 0;
+    while !String::from_utf8_lossy(&answer[..read]).contains("\"status_code\":18") {
+        let n = stream.read(&mut answer[read..]).await.unwrap();
+        assert!(n > 0, "connection closed without an answer: {}", String::from_utf8_lossy(&answer[..read]));
+        read += n;
+    }
+    assert!(String::from_utf8_lossy(&answer[..read]).starts_with("HTTP/1.1 200"));
+}
