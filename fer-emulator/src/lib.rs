@@ -207,3 +207,7 @@ impl Drop for EmulatorHandle {
         }
     }
 }
+
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
