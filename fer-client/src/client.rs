@@ -54,7 +54,10 @@ impl VitrinaClient {
     }
 
     /// A client with the given settings (normally reached through [`VitrinaClient::builder`]).
+    ///
+    /// Fails with [`Error::Config`] when `batch_size`, `concurrency` or `retry.max_attempts` is 0.
     pub fn from_config(config: ClientConfig) -> Result<Self, Error> {
+        config.check()?;
         Ok(VitrinaClient { transport: Arc::new(Transport::new(config)?) })
     }
 

@@ -68,6 +68,22 @@ pub struct ClientConfig {
     pub refresh_margin: Duration,
 }
 
+impl ClientConfig {
+    /// Checks the settings that the builder cannot express in types.
+    pub(crate) fn check(&self) -> Result<(), Error> {
+        if self.batch_size == 0 {
+            return Err(Error::Config("batch_size must be at least 1".into()));
+        }
+        if self.concurrency == 0 {
+            return Err(Error::Config("concurrency must be at least 1".into()));
+        }
+        if self.retry.max_attempts == 0 {
+            return Err(Error::Config("retry.max_attempts must be at least 1".into()));
+        }
+        Ok(())
+    }
+}
+
 /// Builds a [`VitrinaClient`]; start with [`VitrinaClient::builder`].
 ///
 /// ```
@@ -185,15 +201,6 @@ impl VitrinaClientBuilder {
         let base_url = parse_base_url(&raw)?;
         let (username, password) =
             self.credentials.ok_or_else(|| Error::Config("credentials (MO OID and password) are required".into()))?;
-        if self.batch_size == 0 {
-            return Err(Error::Config("batch_size must be at least 1".into()));
-        }
-        if self.concurrency == 0 {
-            return Err(Error::Config("concurrency must be at least 1".into()));
-        }
-        if self.retry.max_attempts == 0 {
-            return Err(Error::Config("retry.max_attempts must be at least 1".into()));
-        }
         let config = ClientConfig {
             base_url,
             username,
@@ -250,6 +257,11 @@ mod tests {
         let b = builder().base_url("http://127.0.0.1:1");
         assert!(matches!(b.clone().batch_size(0).build(), Err(Error::Config(_))));
         assert!(matches!(b.clone().concurrency(0).build(), Err(Error::Config(_))));
+        let no_attempts = RetryPolicy { max_attempts: 0, ..RetryPolicy::default() };
+        assert!(matches!(b.clone().retry(no_attempts).build(), Err(Error::Config(_))));
+        let mut config = b.clone().build().unwrap().config().clone();
+        config.batch_size = 0;
+        assert!(matches!(VitrinaClient::from_config(config), Err(Error::Config(_))));
         assert!(b.build().is_ok());
     }
 

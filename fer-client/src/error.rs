@@ -122,14 +122,63 @@ impl Error {
 /// The longest body excerpt kept in [`Error::Decode`], in characters.
 pub(crate) const EXCERPT_CHARS: usize = 200;
 
-/// The first [`EXCERPT_CHARS`] characters of a body, lossily decoded.
+/// Keys whose values are credentials or patient data (section 6, tables 7 and 8, the booking DTOs):
+/// their values never reach an excerpt.
+const SECRET_KEYS: &[&str] = &[
+    "password",
+    "value",
+    "token",
+    "authorization",
+    "patient_id",
+    "patient_data_rrp",
+    "united_guids",
+    "snils",
+    "last_name",
+    "first_name",
+    "middle_name",
+    "lastname",
+    "firstname",
+    "middlename",
+    "birthdate",
+    "oms_number",
+    "phone",
+    "email",
+    "mobile_phone",
+    "cards_id",
+    "number",
+];
+
+/// The first [`EXCERPT_CHARS`] characters of a body, for an error message. A JSON body is quoted
+/// with the values of [`SECRET_KEYS`] replaced by `***`; any other body is quoted as is.
 pub(crate) fn excerpt(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
+    let text = match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(mut json) => {
+            redact(&mut json);
+            json.to_string()
+        }
+        Err(_) => String::from_utf8_lossy(body).into_owned(),
+    };
     let mut out: String = text.chars().take(EXCERPT_CHARS).collect();
     if text.chars().nth(EXCERPT_CHARS).is_some() {
         out.push('…');
     }
     out
+}
+
+fn redact(json: &mut serde_json::Value) {
+    match json {
+        serde_json::Value::Object(map) => {
+            for (key, value) in map.iter_mut() {
+                if SECRET_KEYS.iter().any(|k| key.eq_ignore_ascii_case(k)) && !value.is_null() {
+                    *value = serde_json::Value::String("***".into());
+                } else {
+                    redact(value);
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(redact),
+        _ => {}
+    }
 }
 
 fn summary(envelope: &VitrinaResponse) -> String {
@@ -164,6 +213,15 @@ mod tests {
         assert_eq!(e.chars().count(), EXCERPT_CHARS + 1);
         assert!(e.ends_with('…'));
         assert_eq!(excerpt(&[0xff, b'a']), "\u{fffd}a");
+    }
+
+    #[test]
+    fn excerpt_hides_credentials_and_patient_data() {
+        let body = br#"{"result":[{"id":"b1","patient_id":"953f8666-21ce-478f-8351-389f27ce8cde","Value":"eyJtoken",
+            "patient_data_rrp":{"snils":"11223344595"}}],"statusCode":200}"#;
+        let e = excerpt(body);
+        assert!(e.contains(r#""patient_id":"***""#) && e.contains(r#""id":"b1""#), "{e}");
+        assert!(!e.contains("953f8666") && !e.contains("eyJtoken") && !e.contains("11223344595"), "{e}");
     }
 
     #[test]

@@ -186,7 +186,7 @@ pub struct UploadReport {
 
 impl UploadReport {
     /// An empty report for `table`.
-    pub fn new(table: Table) -> Self {
+    pub(crate) fn new(table: Table) -> Self {
         UploadReport { table, entries: Vec::new(), index: HashMap::new(), warnings: Vec::new() }
     }
 

@@ -146,3 +146,20 @@ async fn wrong_credentials_are_an_auth_error_and_fail_every_record() {
     let auth_calls = common::inbound(&emulator).iter().filter(|(_, p, _)| p == "/auth.svc").count();
     assert_eq!(auth_calls, 2, "one for get, one for the upload");
 }
+
+#[tokio::test]
+async fn an_answer_that_is_not_the_vitrinas_is_an_undecodable_answer_error() {
+    // A real HTTP peer that answers `{}` to everything: not an auth answer, not an envelope.
+    let peer = common::webhook_peer().await;
+    let client = VitrinaClient::builder()
+        .base_url(&peer)
+        .credentials("1.2.643.5.1.13.13.12.2.77.7777".parse().unwrap(), "pw")
+        .build()
+        .unwrap();
+    let err = client.get::<Slot>(&common::guid(3, 1)).await.unwrap_err();
+    match &err {
+        // The auth answer is never quoted: it would hold the token.
+        Error::Decode { status: 200, excerpt, .. } => assert!(excerpt.contains("withheld"), "{err}"),
+        other => panic!("{other:?}"),
+    }
+}

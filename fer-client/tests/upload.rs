@@ -125,3 +125,21 @@ async fn large_uploads_are_split_into_batches() {
     assert_eq!(posts, 3, "2500 slots in batches of {}", fer_client::DEFAULT_BATCH_SIZE);
     assert_eq!(emulator.count(Table::Slot), 2500);
 }
+
+#[tokio::test]
+async fn rows_of_a_blocked_subdivision_are_rejected_with_the_405_reason() {
+    let emulator = common::emulator().await;
+    let client = common::client_builder(&emulator).build().unwrap();
+    let mut blocked = common::mo(1, emulator.username());
+    blocked.enabled = fer_model::Enabled::None;
+    let open = common::mo(2, emulator.username());
+    assert!(client.upsert(&[blocked.clone(), open.clone()]).await.unwrap().all_accepted());
+
+    let doctors = [common::doctor(1, blocked.id), common::doctor(2, open.id)];
+    let report = client.upsert(&doctors).await.unwrap();
+    assert!(matches!(report.get(&doctors[0].id), Some(Outcome::Rejected { .. })), "{report:#}");
+    assert!(report.get(&doctors[1].id).unwrap().is_accepted(), "{report:#}");
+    let statuses: Vec<_> = common::inbound(&emulator).into_iter().filter(|(_, p, _)| p == "/api/resource").collect();
+    assert_eq!(statuses.last().and_then(|(_, _, s)| *s), Some(405));
+    assert_eq!(emulator.count(Table::Resource), 1);
+}
