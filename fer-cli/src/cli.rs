@@ -1,0 +1,262 @@
+//! The command line: every subcommand, its flags, and the examples `--help` shows.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use fer_model::Table;
+
+/// `fer`: the day-one tool of an MIS vendor connecting to the FER 2.0 Vitrina «Запись к врачу».
+///
+/// Exit codes: 0 success, 1 the checked thing is wrong (invalid data, refused records, failed
+/// conformance checks), 2 usage or I/O errors.
+#[derive(Debug, Parser)]
+#[command(name = "fer", version, about, long_about = None, after_help = EXAMPLES)]
+pub struct Cli {
+    /// Output format.
+    #[arg(long, global = true, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+const EXAMPLES: &str = "\
+Examples:
+  fer sample --out region/ --mos 5
+  fer validate region/
+  fer emulator --listen 127.0.0.1:2100
+  FER_PASSWORD=emulator fer push region/ --url http://127.0.0.1:2100 \\
+      --username 1.2.643.5.1.13.13.12.2.77.7777 --password-env FER_PASSWORD
+  fer conformance --webhook http://127.0.0.1:8080 --slot <SLOT_ID>";
+
+/// Human-readable text or JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Text for people.
+    Human,
+    /// JSON for machines.
+    Json,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check table files against every rule of the Vitrina (fer-validate).
+    #[command(after_help = "\
+Examples:
+  fer validate slot.json                 table from the file name
+  fer validate --table slot export.ndjson
+  fer validate region/                   a whole dataset, cross-table rules included
+  fer validate --format json slot.json   an array of diagnostics")]
+    Validate(ValidateArgs),
+    /// Export or print the JSON Schemas of the models.
+    #[command(
+        subcommand,
+        after_help = "\
+Examples:
+  fer schema export schemas/
+  fer schema print slot"
+    )]
+    Schema(SchemaCommand),
+    /// Write a realistic, valid sample region, one file per table.
+    #[command(after_help = "\
+Examples:
+  fer sample --out region/
+  fer sample --out big/ --mos 50 --slots 16 --seed 7")]
+    Sample(SampleArgs),
+    /// Validate, then upload a file or a dataset folder to a Vitrina in load order.
+    #[command(after_help = "\
+Examples:
+  FER_PASSWORD=secret fer push region/ --url https://gateway:2100 \\
+      --username 1.2.643.5.1.13.13.12.2.77.7777 --password-env FER_PASSWORD
+  fer push region/ --url http://127.0.0.1:2100 --username 1.2.3 --password-env P --dry-run")]
+    Push(PushArgs),
+    /// Register, read, update, delete or check the booking webhook (section 10).
+    #[command(
+        subcommand,
+        after_help = "\
+Examples:
+  fer callback register --url http://127.0.0.1:2100 --username 1.2.3 --password-env P \\
+      --address http://mis.example:8080
+  fer callback check --url http://127.0.0.1:2100 --username 1.2.3 --password-env P \\
+      --address http://mis.example:8080"
+    )]
+    Callback(CallbackCommand),
+    /// Run the local Vitrina and gateway emulator.
+    #[command(after_help = "\
+Examples:
+  fer emulator
+  fer emulator --listen 127.0.0.1:2100 --state emulator.json")]
+    Emulator(EmulatorArgs),
+    /// Play the gateway against a webhook and report what conforms to the spec.
+    #[command(after_help = "\
+Examples:
+  fer conformance --webhook http://127.0.0.1:8080 --slot 3fa85f64-5717-4562-b3fc-2c963f66afa6
+  fer conformance --webhook http://127.0.0.1:8080 --slot <ID> --format json")]
+    Conformance(ConformanceArgs),
+}
+
+/// `fer validate`.
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// The table of every FILE (default: from each file's name, e.g. `slot.json`, `slots.ndjson`).
+    #[arg(long, value_parser = parse_table)]
+    pub table: Option<Table>,
+    /// Files (`{"data": [...]}`, a JSON array, or NDJSON) or one dataset folder.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+}
+
+/// `fer schema`.
+#[derive(Debug, Subcommand)]
+pub enum SchemaCommand {
+    /// Write every schema into DIR as `<name>.schema.json`.
+    Export {
+        /// The folder (created when missing).
+        dir: PathBuf,
+    },
+    /// Print one schema.
+    Print {
+        /// One of: mo, resource, service, slot, book, referral, unaccessable_period,
+        /// profilecode_resource, booking_request, booking_response, cancel_request, cancel_response,
+        /// auth_request, auth_response, vitrina_response, callback.
+        name: String,
+    },
+}
+
+/// `fer sample`.
+#[derive(Debug, Args)]
+pub struct SampleArgs {
+    /// The folder to write `<table>.json` files into (created when missing).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Subdivisions.
+    #[arg(long, default_value_t = 3)]
+    pub mos: usize,
+    /// Slots per resource per working day.
+    #[arg(long, default_value_t = 12)]
+    pub slots: u32,
+    /// Days of schedule, from tomorrow.
+    #[arg(long, default_value_t = 14)]
+    pub days: u32,
+    /// The seed: the same seed gives the same region.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+}
+
+/// Where a Vitrina is and who we are there.
+#[derive(Debug, Args)]
+pub struct Connection {
+    /// The gateway's base URL.
+    #[arg(long)]
+    pub url: String,
+    /// The MO OID used as username at /auth.svc.
+    #[arg(long)]
+    pub username: String,
+    /// The name of the environment variable that holds the password (never on the command line).
+    #[arg(long)]
+    pub password_env: String,
+}
+
+/// `fer push`.
+#[derive(Debug, Args)]
+pub struct PushArgs {
+    /// A table file or a dataset folder.
+    pub path: PathBuf,
+    /// The table of a single file (default: from its name).
+    #[arg(long, value_parser = parse_table)]
+    pub table: Option<Table>,
+    /// Where to send.
+    #[command(flatten)]
+    pub connection: Connection,
+    /// Validate and show what would be sent, send nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// `fer callback`.
+#[derive(Debug, Subcommand)]
+pub enum CallbackCommand {
+    /// Register the webhook address (the Vitrina probes `GET <address>/booking/book` first).
+    Register(CallbackSet),
+    /// Show the registered webhook.
+    Get(CallbackTarget),
+    /// Change the registered address.
+    Update(CallbackSet),
+    /// Remove the registration.
+    Delete(CallbackTarget),
+    /// Ask the gateway whether it can reach a webhook address (without registering it).
+    Check(CallbackCheckArgs),
+}
+
+/// A callback registration to make.
+#[derive(Debug, Args)]
+pub struct CallbackSet {
+    /// Where to send.
+    #[command(flatten)]
+    pub connection: Connection,
+    /// The webhook's base address (the gateway calls `<address>/booking/book`).
+    #[arg(long)]
+    pub address: String,
+    /// The subdivision's OID, to register per subdivision instead of per MO.
+    #[arg(long)]
+    pub depart_oid: Option<String>,
+}
+
+/// A callback registration to read or remove.
+#[derive(Debug, Args)]
+pub struct CallbackTarget {
+    /// Where to send.
+    #[command(flatten)]
+    pub connection: Connection,
+    /// The subdivision's OID, for a per-subdivision registration.
+    #[arg(long)]
+    pub depart_oid: Option<String>,
+}
+
+/// A webhook address to probe.
+#[derive(Debug, Args)]
+pub struct CallbackCheckArgs {
+    /// Where to send.
+    #[command(flatten)]
+    pub connection: Connection,
+    /// The webhook's base address.
+    #[arg(long)]
+    pub address: String,
+}
+
+/// `fer emulator`.
+#[derive(Debug, Args)]
+pub struct EmulatorArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:2100")]
+    pub listen: SocketAddr,
+    /// The username (an MO OID) the emulator accepts.
+    #[arg(long)]
+    pub username: Option<String>,
+    /// The password the emulator accepts.
+    #[arg(long)]
+    pub password: Option<String>,
+    /// Keep the store in this file, so that a restart loses nothing.
+    #[arg(long)]
+    pub state: Option<PathBuf>,
+}
+
+/// `fer conformance`.
+#[derive(Debug, Args)]
+pub struct ConformanceArgs {
+    /// The webhook's base address (the runner calls `<webhook>/booking/book` and `/booking/cancel`).
+    #[arg(long)]
+    pub webhook: String,
+    /// A free slot of the MIS to book (and then cancel).
+    #[arg(long)]
+    pub slot: String,
+    /// A booking request to start from (default: the spec's example, with `--slot`).
+    #[arg(long)]
+    pub request: Option<PathBuf>,
+}
+
+fn parse_table(s: &str) -> Result<Table, String> {
+    Table::from_wire(s).ok_or_else(|| format!("unknown table {s:?}; one of: {}", Table::WIRE_NAMES.join(", ")))
+}

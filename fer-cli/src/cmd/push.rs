@@ -1,0 +1,118 @@
+//! `fer push`: validate, then upload in load order with fer-client, and account for every record.
+
+use std::time::Duration;
+
+use fer_client::{DatasetReport, OutcomeKind, VitrinaClient};
+use fer_model::Table;
+use serde_json::{Value, json};
+
+use crate::cli::{Connection, Format, PushArgs};
+use crate::cmd::validate::{dataset_of, validate_folder};
+use crate::error::CliError;
+use crate::input::{read_dataset_folder, read_table_file};
+use crate::{Verdict, output};
+
+/// Runs `fer push`.
+///
+/// Every file is validated first (the same diagnostics as `fer validate`). Records with errors are
+/// not sent and count as invalid; the others are uploaded with [`VitrinaClient::upload_dataset`],
+/// which sends the tables in load order and withholds the children of a parent that was not accepted.
+/// Exit 0 only when every record of every file was accepted.
+pub async fn run(args: &PushArgs, format: Format) -> Result<Verdict, CliError> {
+    let files = if args.path.is_dir() {
+        if args.table.is_some() {
+            return Err(CliError::Usage("--table names the table of a single file, not of a folder".into()));
+        }
+        read_dataset_folder(&args.path)?
+    } else {
+        vec![read_table_file(&args.path, args.table)?]
+    };
+    let found = validate_folder(&files);
+    let errors: Vec<_> = found.iter().filter(|(_, d)| d.severity == fer_validate::Severity::Error).cloned().collect();
+    let dataset = dataset_of(&files);
+
+    if args.dry_run {
+        if format == Format::Human {
+            output::diagnostics(format, &errors);
+            for table in Table::LOAD_ORDER {
+                let n = files.iter().filter(|f| f.table == table).count();
+                if n > 0 {
+                    println!("{table}: would send the valid records of {n} file(s)");
+                }
+            }
+            println!("dry run: {} error(s); nothing was sent", errors.len());
+        } else {
+            output::json(&json!({"dry_run": true, "diagnostics": errors.iter().map(|(_, d)| d).collect::<Vec<_>>()}));
+        }
+        return Ok(if errors.is_empty() { Verdict::Fine } else { Verdict::Wrong });
+    }
+
+    let client = connect(&args.connection)?;
+    let total: usize = [
+        dataset.mo.len(),
+        dataset.resource.len(),
+        dataset.service.len(),
+        dataset.slot.len(),
+        dataset.book.len(),
+        dataset.referral.len(),
+        dataset.unaccessable_period.len(),
+        dataset.profilecode_resource.len(),
+    ]
+    .iter()
+    .sum();
+    let bar = indicatif::ProgressBar::new_spinner().with_message(format!("uploading {total} record(s) in load order"));
+    if format == Format::Human {
+        bar.enable_steady_tick(Duration::from_millis(120));
+    } else {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    let report = client.upload_dataset(&dataset).await;
+    bar.finish_and_clear();
+    let report = report.map_err(|e| CliError::Remote(e.to_string()))?;
+
+    match format {
+        Format::Human => {
+            output::diagnostics(format, &errors);
+            println!("{report:#}");
+        }
+        Format::Json => output::json(&report_json(&report, errors.len())),
+    }
+    let unparsed = errors.iter().any(|(_, d)| d.record_id.is_none());
+    Ok(if report.all_accepted() && !unparsed { Verdict::Fine } else { Verdict::Wrong })
+}
+
+/// A client for `connection`, with the password read from the named environment variable.
+pub fn connect(connection: &Connection) -> Result<VitrinaClient, CliError> {
+    let password = std::env::var(&connection.password_env).map_err(|_| {
+        CliError::Usage(format!("the environment variable {} (--password-env) is not set", connection.password_env))
+    })?;
+    let username = fer_model::Oid::parse(&connection.username)
+        .map_err(|e| CliError::Usage(format!("--username must be the MO's OID: {e}")))?;
+    VitrinaClient::builder()
+        .base_url(connection.url.clone())
+        .credentials(username, password)
+        .build()
+        .map_err(|e| CliError::Usage(e.to_string()))
+}
+
+fn report_json(report: &DatasetReport, invalid_files_errors: usize) -> Value {
+    let counts: serde_json::Map<String, Value> =
+        OutcomeKind::ALL.iter().map(|k| (k.as_str().to_owned(), json!(report.count(*k)))).collect();
+    let tables: Vec<Value> = report
+        .iter()
+        .filter(|t| !t.is_empty())
+        .map(|t| {
+            let not_accepted: Vec<Value> = t
+                .not_accepted()
+                .map(|(id, o)| json!({"id": id.to_string(), "outcome": o.kind().as_str(), "detail": o.to_string()}))
+                .collect();
+            json!({
+                "table": t.table().as_str(),
+                "records": t.len(),
+                "accepted": t.count(OutcomeKind::Accepted),
+                "not_accepted": not_accepted,
+            })
+        })
+        .collect();
+    json!({"records": report.len(), "counts": counts, "validation_errors": invalid_files_errors, "tables": tables})
+}
