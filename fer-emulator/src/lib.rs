@@ -37,7 +37,7 @@
 //!   one: the answer accounts for every record, accepted ids in `sendedGuids`, refused ones in
 //!   `errors` with their id, code and message. Accepted records are stored even when others are
 //!   refused (partial success, as the spec shows for 422). The status is that of the gravest refusal:
-//!   400 (format, or a book whose slot is not RECORDED) over 405 (blocked subdivision) over 422
+//!   400 (format, or an active book whose slot is not RECORDED) over 405 (blocked subdivision) over 422
 //!   200 when all were accepted. A body that is not JSON or not a `{"data": [...]}`
 //!   batch (a bare array is accepted) is refused whole with 400.
 //! * **Duplicates**: R-310 for an id repeated inside a request (the first copy is accepted, as in

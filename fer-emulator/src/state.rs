@@ -109,7 +109,12 @@ impl Shared {
         let bytes: [u8; 24] = rand::random();
         let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
         let value = format!("emu.{token}");
-        lock(&self.tokens).insert(value.clone(), (username, valid_to));
+        let mut tokens = lock(&self.tokens);
+        // Expired tokens are forgotten here, so that the map does not grow without bound; until
+        // then they are answered "expired" rather than "unknown".
+        let now = Utc::now();
+        tokens.retain(|_, (_, until)| *until > now - chrono::Duration::hours(1));
+        tokens.insert(value.clone(), (username, valid_to));
         AuthToken { valid_to, value: Redacted::new(value) }
     }
 

@@ -147,6 +147,12 @@ async fn a_book_needs_its_slot_recorded_on_the_vitrina() {
     assert_eq!(status, 200, "{answer}");
     let stored: Book = env.emu.get(&book_id.parse().unwrap()).unwrap();
     assert_eq!(stored.slot_id, SLOT_ID.parse().unwrap());
+    // After a cancel the slot is AVAILABLE again and the book 5010: accepted.
+    env.post("/api/slot", &json!({"data": [slot(SLOT_ID, "AVAILABLE")]})).await;
+    let mut cancelled = book(book_id, SLOT_ID);
+    cancelled["status_code"] = json!(5010);
+    let (status, answer) = env.post("/api/book", &json!({"data": [cancelled]})).await;
+    assert_eq!(status, 200, "{answer}");
 }
 
 #[tokio::test]

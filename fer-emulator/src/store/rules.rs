@@ -15,8 +15,10 @@
 //!   подразделениях МО заблокировано», codes table of section 7). The subdivision row itself can
 //!   still be sent: in the emulator that is how a test blocks and unblocks a subdivision (on the real
 //!   Vitrina the support team does it).
-//! * A book is refused unless its slot is on the Vitrina with status RECORDED («Перед выгрузкой
-//!   бирки, необходимо выгрузить слот со статусом RECORDED», Appendix 1 table 7).
+//! * A book is refused unless its slot is on the Vitrina, and an active book (5000) unless that slot
+//!   is RECORDED («Перед выгрузкой бирки, необходимо выгрузить слот со статусом RECORDED», Appendix 1
+//!   table 7). A book in another status (5010 after a cancel, 5020, ...) may name a slot that is
+//!   AVAILABLE again.
 //!
 //! Other references (a slot's resource, a resource's MO) are not enforced: the spec does not say the
 //! Vitrina refuses them, and fer-validate's dataset rules report them before sending.
@@ -192,11 +194,14 @@ impl VitrinaRules for Book {
 
     fn check_references(&self, tables: &Tables) -> Result<(), Refusal> {
         let message = match tables.slot.get(&self.slot_id) {
-            Some(slot) if slot.status == SlotStatus::Recorded => return Ok(()),
+            Some(slot) if slot.status == SlotStatus::Recorded || !self.status_code.is_active() => return Ok(()),
             Some(slot) => format!(
-                "Бирка с идентификатором [{}]: слот [{}] находится в статусе {}; перед выгрузкой бирки необходимо \
-                 выгрузить слот со статусом RECORDED.",
-                self.id, self.slot_id, slot.status
+                "Бирка с идентификатором [{}] в статусе {}: слот [{}] находится в статусе {}; перед выгрузкой бирки \
+                 необходимо выгрузить слот со статусом RECORDED.",
+                self.id,
+                self.status_code.code(),
+                self.slot_id,
+                slot.status
             ),
             None => format!(
                 "Бирка с идентификатором [{}]: слот [{}] не найден в витрине; перед выгрузкой бирки необходимо \
