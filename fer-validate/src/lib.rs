@@ -92,6 +92,7 @@ mod batch;
 mod check;
 pub mod dataset;
 pub mod diagnostic;
+mod ids;
 pub mod raw;
 pub mod records;
 pub mod rules;
@@ -102,3 +103,7 @@ pub use diagnostic::{Diagnostic, Report, Severity, Subject};
 pub use raw::{RawKind, validate_raw, validate_raw_dto};
 pub use records::{Validate, validate_batch, validate_slot_update};
 pub use rules::{RuleCode, RuleInfo};
+
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

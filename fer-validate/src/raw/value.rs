@@ -21,26 +21,32 @@ pub(crate) fn check_record(c: &mut Checker<'_>, table: &str, shape: &Shape, valu
 }
 
 fn check_object(c: &mut Checker<'_>, table: &str, shape: &Shape, map: &Map<String, Value>, at: &str) {
+    // One buffer for every key's pointer: no allocation per field of a valid record.
+    let mut pointer = String::with_capacity(at.len() + 32);
     for (key, v) in map {
-        let pointer = format!("{at}/{}", escape_token(key));
+        pointer.clear();
+        pointer.push_str(at);
+        pointer.push('/');
+        pointer.push_str(&escape_token(key));
+        let pointer = pointer.as_str();
         if let Some(field) = shape.field(key) {
             if !v.is_null() {
-                check_value(c, table, key, &field.kind, v, &pointer);
+                check_value(c, table, key, &field.kind, v, pointer);
             }
         } else if let Some(canonical) = fields::alias_of(key).filter(|k| shape.field(k).is_some()) {
             c.report(
                 RuleCode::AliasField,
-                &pointer,
+                pointer,
                 &format!("принято, но объявлено поле {canonical}; передавайте {canonical}"),
                 &format!("accepted, but the declared key is {canonical}; send {canonical}"),
             );
             if let (Some(field), false) = (shape.field(canonical), v.is_null()) {
-                check_value(c, table, canonical, &field.kind, v, &pointer);
+                check_value(c, table, canonical, &field.kind, v, pointer);
             }
         } else if at.is_empty() && fields::is_service_field(table, key) {
             c.report(
                 RuleCode::ServiceField,
-                &pointer,
+                pointer,
                 &format!("{key} заполняется сервисом и игнорируется; удалите поле"),
                 &format!("{key} is set by the service and ignored; remove it"),
             );
@@ -55,7 +61,7 @@ fn check_object(c: &mut Checker<'_>, table: &str, shape: &Shape, map: &Map<Strin
                     format!("no field {key}; it would be ignored"),
                 ),
             };
-            c.report(RuleCode::UnknownField, &pointer, &ru, &en);
+            c.report(RuleCode::UnknownField, pointer, &ru, &en);
         }
     }
     let present = |name: &str| {

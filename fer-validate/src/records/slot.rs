@@ -53,19 +53,22 @@ impl Validate for Slot {
     /// one resource that overlap (CANCELED slots left out). One sort serves both rules.
     fn batch_rules(records: &[Self]) -> Report {
         let mut out = Vec::new();
-        let mut by_time: Vec<(Guid, NaiveDateTime, u32)> = records
+        // Sorted by plain integers (resource, start in seconds, index): far cheaper to compare
+        // than the GUID and chrono types, which matters for a million slots.
+        let mut by_time: Vec<(u128, i64, u32)> = records
             .iter()
             .enumerate()
             .filter(|(_, s)| s.status != SlotStatus::Canceled)
-            .map(|(i, s)| (s.resource_id, s.visit_time.naive(), i as u32))
+            .map(|(i, s)| (s.resource_id.as_uuid().as_u128(), s.visit_time.naive().and_utc().timestamp(), i as u32))
             .collect();
         by_time.sort_unstable();
         // The slot of the current resource that ends last so far: (end, index).
         let mut reach: Option<(Guid, NaiveDateTime, usize)> = None;
         let mut prev: Option<(Guid, NaiveDateTime, usize)> = None;
-        for &(resource, start, i) in &by_time {
+        for &(_, _, i) in &by_time {
             let i = i as usize;
             let slot = &records[i];
+            let (resource, start) = (slot.resource_id, slot.visit_time.naive());
             if let Some((r, t, j)) = prev
                 && r == resource
                 && t == start
