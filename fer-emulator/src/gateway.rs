@@ -12,7 +12,12 @@
 //!   referral AVAILABLE.
 //!
 //! A refusal by the MIS (booking codes 11–18, cancel codes 1 and 18) is a normal outcome and changes
-//! nothing. Anything that breaks the contract (no webhook, timeout, HTTP error, an answer that is not
+//! nothing.
+//!
+//! The preconditions of UC-1 (the slot is AVAILABLE) and UC-1.1 (the booking is active) are *not*
+//! enforced: a real gateway repeats a call after a timeout or a lost answer, and a webhook must
+//! answer such a repeat itself (the same confirmation, or code 11 / code 1). Letting any call through
+//! is what makes that testable; applying a repeated confirmation again changes nothing. Anything that breaks the contract (no webhook, timeout, HTTP error, an answer that is not
 //! the spec's JSON or names another slot) is a [`GatewayError`], journaled with its reason.
 
 use std::sync::Arc;

@@ -121,6 +121,21 @@ async fn a_rejection_changes_nothing_and_already_cancelled_neither() {
 }
 
 #[tokio::test]
+async fn a_repeated_call_reaches_the_webhook_like_a_gateway_retry() {
+    let (env, hook) = env_with_webhook(EmulatorConfig::default()).await;
+    let first = env.emu.book(&booking_request()).await.unwrap();
+    let again = env.emu.book(&booking_request()).await.unwrap();
+    assert_eq!(hook.received.lock().unwrap().len(), 2, "the webhook answers the retry itself");
+    assert_eq!(first.answer, again.answer);
+    assert!(again.applied.contains(&StoreChange::Slot {
+        id: slot_id(),
+        from: SlotStatus::Recorded,
+        to: SlotStatus::Recorded
+    }));
+    assert_eq!(env.emu.count(fer_model::Table::Book), 1);
+}
+
+#[tokio::test]
 async fn a_webhook_slower_than_the_limit_is_a_timeout() {
     let config = EmulatorConfig { webhook_timeout: Duration::from_millis(200), ..EmulatorConfig::default() };
     let (env, hook) = env_with_webhook(config).await;
