@@ -142,6 +142,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn futures_are_send_so_they_can_be_spawned() {
+        fn is_send<T: Send>(_: &T) {}
+        let client = VitrinaClient::builder()
+            .base_url("http://127.0.0.1:1")
+            .credentials("1.2.643.5.1.13.13.12.2.77.7777".parse().unwrap(), "pw")
+            .build()
+            .unwrap();
+        let slots: Vec<Slot> = Vec::new();
+        let id = Guid::new_v4();
+        let dataset = fer_validate::Dataset::default();
+        is_send(&client.upsert(&slots));
+        is_send(&client.get::<Slot>(&id));
+        is_send(&client.delete::<Slot>(&id));
+        is_send(&client.upload_dataset(&dataset));
+        is_send(&client.books_by_slot(&id));
+        is_send(&client.check_callback("http://127.0.0.1:2"));
+    }
+
+    #[test]
     fn lists_decode_leniently_and_fail_with_the_index() {
         assert!(decode_list::<Slot>(None).unwrap().is_empty());
         assert!(decode_list::<Slot>(Some(json!(null))).unwrap().is_empty());

@@ -310,29 +310,11 @@ pub(crate) async fn upload<T: Record + Validate>(
     let sendable: Vec<&T> = to_check.iter().filter(|r| !outcomes.contains_key(&r.id())).collect();
 
     let config = transport.config();
-    let abort: Mutex<Option<Arc<Error>>> = Mutex::new(None);
-    let answers: Vec<BatchAnswer> = stream::iter(sendable.chunks(config.batch_size))
-        .map(|batch| {
-            let abort = &abort;
-            async move {
-                let ids: Vec<Guid> = batch.iter().map(|r| r.id()).collect();
-                let stop = abort.lock().unwrap_or_else(PoisonError::into_inner).clone();
-                if let Some(error) = stop {
-                    return (ids, Err(error));
-                }
-                let result = send_batch(transport, batch).await.map_err(Arc::new);
-                if let Err(error) = &result
-                    && matches!(**error, Error::Auth { .. })
-                {
-                    // Wrong credentials fail every batch: do not knock on the door again for each one.
-                    abort.lock().unwrap_or_else(PoisonError::into_inner).get_or_insert_with(|| error.clone());
-                }
-                (ids, result)
-            }
-        })
-        .buffer_unordered(config.concurrency)
-        .collect()
-        .await;
+    let abort = Mutex::new(None);
+    // Collected first (futures are lazy): a closure held across the await would keep the whole
+    // future from being `Send`.
+    let sends: Vec<_> = sendable.chunks(config.batch_size).map(|batch| send_batch(transport, batch, &abort)).collect();
+    let answers: Vec<BatchAnswer> = stream::iter(sends).buffer_unordered(config.concurrency).collect().await;
 
     assemble(&mut report, records.iter().map(Record::id), withheld, outcomes, answers);
     tracing::info!(table = %T::TABLE, "{report}");
@@ -379,10 +361,25 @@ fn assemble(
 type BatchAnswer = (Vec<Guid>, Result<Reply, Arc<Error>>);
 
 /// Sends one batch; the answer is returned whatever its status, unless it is a failure of the call
-/// itself (no envelope, retries exhausted, credentials refused).
-async fn send_batch<T: Record>(transport: &Transport, batch: &[&T]) -> Result<Reply, Error> {
-    let request = ApiRequest::new(Method::POST, T::TABLE.path()).json(&BatchRef::new(batch), batch.len())?;
-    transport.execute(request).await
+/// itself (no envelope, retries exhausted, credentials refused). After a refusal of the credentials
+/// (`abort` set) the batches not yet sent fail with the same error without being sent: wrong
+/// credentials would fail every one of them.
+async fn send_batch<T: Record>(transport: &Transport, batch: &[&T], abort: &Mutex<Option<Arc<Error>>>) -> BatchAnswer {
+    let ids: Vec<Guid> = batch.iter().map(|r| r.id()).collect();
+    let stop = abort.lock().unwrap_or_else(PoisonError::into_inner).clone();
+    if let Some(error) = stop {
+        return (ids, Err(error));
+    }
+    let result = match ApiRequest::new(Method::POST, T::TABLE.path()).json(&BatchRef::new(batch), batch.len()) {
+        Ok(request) => transport.execute(request).await.map_err(Arc::new),
+        Err(error) => Err(Arc::new(error)),
+    };
+    if let Err(error) = &result
+        && matches!(**error, Error::Auth { .. })
+    {
+        abort.lock().unwrap_or_else(PoisonError::into_inner).get_or_insert_with(|| error.clone());
+    }
+    (ids, result)
 }
 
 /// Runs pre-flight validation. Returns the error diagnostics per id of the records to withhold.

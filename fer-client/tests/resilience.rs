@@ -163,3 +163,22 @@ async fn an_answer_that_is_not_the_vitrinas_is_an_undecodable_answer_error() {
         other => panic!("{other:?}"),
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_callers_share_one_token() {
+    let emulator = common::emulator().await;
+    // Slow answers, so that every caller arrives while the first token is being fetched.
+    emulator.set_faults(Faults { latency: Duration::from_millis(100), ..Faults::default() });
+    let client = common::client_builder(&emulator).build().unwrap();
+    let tasks: Vec<_> = (0..8)
+        .map(|n| {
+            let client = client.clone();
+            tokio::spawn(async move { client.get::<Slot>(&common::guid(3, n)).await })
+        })
+        .collect();
+    for task in tasks {
+        assert_eq!(task.await.unwrap().unwrap(), None);
+    }
+    let auth_calls = common::inbound(&emulator).iter().filter(|(_, p, _)| p == "/auth.svc").count();
+    assert_eq!(auth_calls, 1);
+}

@@ -10,6 +10,8 @@ pub(crate) mod auth;
 pub(crate) mod gzip;
 pub mod retry;
 
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -130,50 +132,40 @@ impl Transport {
     }
 
     /// Sends an authorised request through the whole path and decodes the envelope. Any status that
-    /// carries an envelope is a `Reply`; the caller decides what a non-2xx means for it.
+    /// carries an envelope is a `Reply` (the caller decides what a non-2xx means for it), except a
+    /// 401 that persists after one fresh token, which is [`Error::Auth`].
     pub(crate) async fn execute(&self, request: ApiRequest) -> Result<Reply, Error> {
         let span = request_span(&request.method, &request.path, request.records);
         async {
-            let started = Instant::now();
             let (body, gzipped) = self.encode(request.body.as_deref())?;
             let url = self.url(&request.path, &request.query)?;
-            let mut refreshed = false;
-            let mut attempt = 1u32;
-            let result = loop {
-                let token = self.tokens.get(|| self.fetch_token()).await?;
-                let outcome =
-                    self.send_once(&request.method, &url, &request.path, body.clone(), gzipped, Some(&token)).await;
-                if let Ok(raw) = &outcome
-                    && raw.status == 401
-                {
-                    if !refreshed {
-                        tracing::info!("token refused (401): refreshing once");
-                        self.tokens.invalidate(token.generation);
-                        refreshed = true;
-                        continue;
+            let (request, body, url) = (&request, &body, &url);
+            let refreshed = AtomicBool::new(false);
+            let refreshed = &refreshed;
+            let raw = self
+                .with_retries(move || async move {
+                    loop {
+                        // A failure to get a token already went through its own retries: final.
+                        let token = self.tokens.get(|| self.fetch_token()).await?;
+                        let outcome = self
+                            .send_once(&request.method, url, &request.path, body.clone(), gzipped, Some(&token))
+                            .await;
+                        if let Ok(raw) = &outcome
+                            && raw.status == 401
+                            && !refreshed.swap(true, Ordering::Relaxed)
+                        {
+                            tracing::info!("token refused (401): refreshing once");
+                            self.tokens.invalidate(token.generation);
+                            continue;
+                        }
+                        return Ok(outcome);
                     }
-                    break outcome;
-                }
-                match self.retry_delay(&outcome, attempt, started) {
-                    Some(delay) => {
-                        tracing::warn!(
-                            attempt,
-                            delay_ms = delay.as_millis() as u64,
-                            "{}; retrying",
-                            describe(&outcome)
-                        );
-                        tokio::time::sleep(delay).await;
-                        attempt += 1;
-                    }
-                    None => break outcome,
-                }
-            };
-            let span = tracing::Span::current();
-            span.record("attempts", attempt);
-            span.record("duration_ms", started.elapsed().as_millis() as u64);
-            let raw = result?;
-            span.record("status", raw.status);
+                })
+                .await?;
             let reply = decode_reply(raw)?;
+            if reply.status == 401 {
+                return Err(reply.into_error());
+            }
             if reply.is_success() {
                 tracing::info!("done");
             } else {
@@ -189,35 +181,50 @@ impl Transport {
     async fn fetch_token(&self) -> Result<AuthToken, Error> {
         let span = request_span(&Method::POST, AUTH_PATH, 0);
         async {
-            let started = Instant::now();
             let request = AuthRequest::new(self.config.username.clone(), self.config.password.expose_str());
             let body = Bytes::from(serde_json::to_vec(&request).map_err(|e| Error::Encode(e.to_string()))?);
             let url = self.url(AUTH_PATH, &[])?;
-            let mut attempt = 1u32;
-            let raw = loop {
-                let outcome = self.send_once(&Method::POST, &url, AUTH_PATH, Some(body.clone()), false, None).await;
-                match self.retry_delay(&outcome, attempt, started) {
-                    Some(delay) => {
-                        tracing::warn!(
-                            attempt,
-                            delay_ms = delay.as_millis() as u64,
-                            "{}; retrying",
-                            describe(&outcome)
-                        );
-                        tokio::time::sleep(delay).await;
-                        attempt += 1;
-                    }
-                    None => break outcome?,
-                }
-            };
-            let span = tracing::Span::current();
-            span.record("status", raw.status);
-            span.record("attempts", attempt);
-            span.record("duration_ms", started.elapsed().as_millis() as u64);
+            let (body, url) = (&body, &url);
+            let raw = self
+                .with_retries(move || async move {
+                    Ok(self.send_once(&Method::POST, url, AUTH_PATH, Some(body.clone()), false, None).await)
+                })
+                .await?;
             decode_auth(raw)
         }
         .instrument(span)
         .await
+    }
+
+    /// Runs `attempt` again while the retry policy says so, and records the attempts, the duration
+    /// and the final status in the current span. `attempt` answers `Err` for a failure no retry can
+    /// change, and `Ok(outcome)` for an outcome the policy judges.
+    async fn with_retries<F, Fut>(&self, mut attempt: F) -> Result<RawAnswer, Error>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<Result<RawAnswer, Error>, Error>>,
+    {
+        let started = Instant::now();
+        let mut attempts = 1u32;
+        let outcome = loop {
+            let outcome = attempt().await?;
+            match self.retry_delay(&outcome, attempts, started) {
+                Some(delay) => {
+                    let delay_ms = delay.as_millis() as u64;
+                    tracing::warn!(attempt = attempts, delay_ms, "{}; retrying", describe(&outcome));
+                    tokio::time::sleep(delay).await;
+                    attempts += 1;
+                }
+                None => break outcome,
+            }
+        };
+        let span = tracing::Span::current();
+        span.record("attempts", attempts);
+        span.record("duration_ms", started.elapsed().as_millis() as u64);
+        if let Ok(raw) = &outcome {
+            span.record("status", raw.status);
+        }
+        outcome
     }
 
     /// The body to send (gzipped when configured) and whether it is gzipped.
