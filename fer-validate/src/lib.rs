@@ -6,7 +6,13 @@
 //! * typed records of `fer-model` ([`Validate`], one record; [`validate_batch`], one request),
 //! * raw JSON bytes for a named table ([`validate_raw`]), which also sees what typed parsing hides:
 //!   unknown or misspelled fields, wrong JSON types, missing fields, non-canonical GUIDs,
-//! * whole datasets of all eight tables ([`Dataset`]), for the rules that cross tables.
+//! * whole datasets of all eight tables ([`Dataset`]), for the rules that cross tables,
+//! * a slot's change of status against its stored state ([`validate_slot_update`]).
+//!
+//! Pointers are RFC 6901 JSON pointers: relative to the record for [`Validate`] (`/visit_time`),
+//! into the upload body for batches and raw bodies (`/data/3/visit_time`), and into each table's
+//! vector for a [`Dataset`] (`/data/3/visit_time` with `table` = `slot`). Group findings by
+//! [`Diagnostic::record_id`] to attribute them to records.
 //!
 //! Validation never stops at the first problem: every record is checked and every finding is a
 //! [`Diagnostic`] naming the table, the record, the JSON pointer, a stable [`RuleCode`], and a
@@ -93,6 +99,7 @@ mod check;
 pub mod dataset;
 pub mod diagnostic;
 mod ids;
+mod limits;
 pub mod raw;
 pub mod records;
 pub mod rules;

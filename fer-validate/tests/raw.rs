@@ -133,6 +133,14 @@ fn lengths_and_blanks_run_on_parsed_records() {
 }
 
 #[test]
+fn lengths_are_checked_on_records_that_do_not_parse() {
+    let bad = with(with(specialist(), "enabled", json!("SOME")), "last_name", json!("я".repeat(513)));
+    let r = validate_raw(Table::Resource, &body(&[bad]));
+    let found: Vec<(RuleCode, &str)> = r.diagnostics.iter().map(|d| (d.code, d.pointer.as_str())).collect();
+    assert_eq!(found, [(RuleCode::EnumValue, "/data/0/enabled"), (RuleCode::TooLong, "/data/0/last_name")]);
+}
+
+#[test]
 fn required_fields() {
     slot_only(without(slot(), "status"), RuleCode::Required, "/data/1/status");
     slot_only(with(slot(), "status", Value::Null), RuleCode::Required, "/data/1/status");
@@ -351,4 +359,17 @@ fn booking_response_rules() {
     let bad_code = br#"{"status": {"status_code": 16}}"#;
     only(&validate_raw_dto(RawKind::BookingResponse, bad_code), RuleCode::EnumValue, "/status/status_code");
     only(&validate_raw_dto(RawKind::CancelResponse, br#"{"status": {}}"#), RuleCode::Required, "/status/status_code");
+}
+
+#[test]
+fn what_only_the_model_refuses_is_still_reported() {
+    // Every field is well-formed, but a success (code 0) without the booking's details does not
+    // parse: reported as V017 with the model's reason, never dropped.
+    let r = validate_raw_dto(RawKind::BookingResponse, br#"{"status": {"status_code": 0}}"#);
+    only(&r, RuleCode::Unparsable, "");
+    assert_eq!(r.diagnostics[0].severity, Severity::Error);
+    let ok =
+        br#"{"book_ext_id": "00000000-0000-0001-0000-000001017307", "slot_id": "ac46c807-9d59-4f56-b30c-2d165ab21753",
+        "visit_time": "2022-12-14T08:00:00+05:00", "duration": "40", "status": {"status_code": 0}}"#;
+    assert!(validate_raw_dto(RawKind::BookingResponse, ok).is_empty());
 }

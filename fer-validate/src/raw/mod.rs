@@ -184,8 +184,18 @@ fn records<T: Record + Validate + DeserializeOwned>(prefix: &str, items: &[Value
                 parsed.push(record);
                 index.push(i);
             }
-            Err(e) if !raw_errors => unparsable(&mut Checker::new(subject, id, &record_prefix, out), &e),
-            Err(_) => {}
+            Err(e) => {
+                // The typed rules cannot run: the lengths are still checked on the raw text.
+                let mut c = Checker::new(subject, id, &record_prefix, out);
+                for (field, max) in crate::limits::of(T::TABLE) {
+                    if let Some(Value::String(s)) = item.get(*field) {
+                        c.max_len(&format!("/{field}"), s, *max);
+                    }
+                }
+                if !raw_errors {
+                    unparsable(&mut c, &e);
+                }
+            }
         }
     }
     let mut typed = Vec::new();

@@ -7,6 +7,7 @@ use fer_model::{Mo, Table};
 use super::{CheckRecord, run};
 use crate::check::{Checker, RecordId};
 use crate::diagnostic::Subject;
+use crate::limits::{MO, limit};
 use crate::{Report, RuleCode, Validate};
 
 impl CheckRecord for Mo {
@@ -17,12 +18,12 @@ impl CheckRecord for Mo {
     }
 
     fn check(&self, c: &mut Checker<'_>) {
-        c.max_len("/parent_id", self.parent_id.as_str(), 45);
-        c.text("/name", &self.name, 512);
-        c.text("/address", &self.address, 512);
-        c.opt_text("/address_fias_guid", self.address_fias_guid.as_deref(), 36);
-        c.opt_text("/region_okato", self.region_okato.as_deref(), 11);
-        c.opt_text("/phone", self.phone.as_deref(), 45);
+        c.max_len("/parent_id", self.parent_id.as_str(), const { limit(MO, "parent_id") });
+        c.text("/name", &self.name, const { limit(MO, "name") });
+        c.text("/address", &self.address, const { limit(MO, "address") });
+        c.opt_text("/address_fias_guid", self.address_fias_guid.as_deref(), const { limit(MO, "address_fias_guid") });
+        c.opt_text("/region_okato", self.region_okato.as_deref(), const { limit(MO, "region_okato") });
+        c.opt_text("/phone", self.phone.as_deref(), const { limit(MO, "phone") });
         if self.tag_age.is_none() {
             c.report(
                 RuleCode::MoTagAgeMissing,

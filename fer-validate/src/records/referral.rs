@@ -6,6 +6,7 @@ use super::{CheckRecord, validate_by_check};
 use crate::RuleCode;
 use crate::check::{Checker, RecordId};
 use crate::diagnostic::Subject;
+use crate::limits::{REFERRAL, limit};
 
 impl CheckRecord for Referral {
     const SUBJECT: Subject = Subject::Table(Table::Referral);
@@ -15,16 +16,18 @@ impl CheckRecord for Referral {
     }
 
     fn check(&self, c: &mut Checker<'_>) {
-        c.text("/patient_id", &self.patient_id, 45);
-        c.text("/number", &self.number, 45);
-        c.text("/to_profile_code", &self.to_profile_code, 45);
+        c.text("/patient_id", &self.patient_id, const { limit(REFERRAL, "patient_id") });
+        c.text("/number", &self.number, const { limit(REFERRAL, "number") });
+        c.text("/to_profile_code", &self.to_profile_code, const { limit(REFERRAL, "to_profile_code") });
         c.not_blank("/referral_type_code", &self.referral_type_code);
         match &self.kind {
             ReferralKind::Consultation { speciality_id, to_post_name } => {
-                c.text("/speciality_id", speciality_id, 45);
-                c.text("/to_post_name", to_post_name, 512);
+                c.text("/speciality_id", speciality_id, const { limit(REFERRAL, "speciality_id") });
+                c.text("/to_post_name", to_post_name, const { limit(REFERRAL, "to_post_name") });
             }
-            ReferralKind::Research { to_service_id, .. } => c.text("/to_service_id", to_service_id, 45),
+            ReferralKind::Research { to_service_id, .. } => {
+                c.text("/to_service_id", to_service_id, const { limit(REFERRAL, "to_service_id") })
+            }
         }
         if let Some(end) = self.end_date
             && end < self.start_date

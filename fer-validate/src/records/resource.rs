@@ -9,6 +9,7 @@ use super::{CheckRecord, validate_by_check};
 use crate::RuleCode;
 use crate::check::{Checker, RecordId};
 use crate::diagnostic::Subject;
+use crate::limits::{RESOURCE, limit};
 
 impl CheckRecord for Resource {
     const SUBJECT: Subject = Subject::Table(Table::Resource);
@@ -18,20 +19,22 @@ impl CheckRecord for Resource {
     }
 
     fn check(&self, c: &mut Checker<'_>) {
-        c.opt_text("/description", self.description.as_deref(), 512);
+        c.opt_text("/description", self.description.as_deref(), const { limit(RESOURCE, "description") });
         match &self.kind {
             ResourceKind::Specialist(sp) => {
-                c.text("/post_id", &sp.post_id, 45);
-                c.text("/speciality_id", &sp.speciality_id, 45);
-                c.text("/last_name", &sp.last_name, 512);
-                c.text("/first_name", &sp.first_name, 512);
-                c.opt_text("/middle_name", sp.middle_name.as_deref(), 512);
+                c.text("/post_id", &sp.post_id, const { limit(RESOURCE, "post_id") });
+                c.text("/speciality_id", &sp.speciality_id, const { limit(RESOURCE, "speciality_id") });
+                c.text("/last_name", &sp.last_name, const { limit(RESOURCE, "last_name") });
+                c.text("/first_name", &sp.first_name, const { limit(RESOURCE, "first_name") });
+                c.opt_text("/middle_name", sp.middle_name.as_deref(), const { limit(RESOURCE, "middle_name") });
                 snils_checksum(c, "/snils", &sp.snils);
             }
-            ResourceKind::Machine { machine_name } => c.text("/machine_name", machine_name, 512),
+            ResourceKind::Machine { machine_name } => {
+                c.text("/machine_name", machine_name, const { limit(RESOURCE, "machine_name") })
+            }
             ResourceKind::Room { room_number, room_name } => {
-                c.text("/room_number", room_number, 45);
-                c.text("/room_name", room_name, 512);
+                c.text("/room_number", room_number, const { limit(RESOURCE, "room_number") });
+                c.text("/room_name", room_name, const { limit(RESOURCE, "room_name") });
             }
         }
     }

@@ -6,6 +6,7 @@ use super::{CheckRecord, validate_by_check};
 use crate::RuleCode;
 use crate::check::{Checker, RecordId};
 use crate::diagnostic::Subject;
+use crate::limits::{PROFILECODE_RESOURCE, SERVICE, limit};
 
 impl CheckRecord for Service {
     const SUBJECT: Subject = Subject::Table(Table::Service);
@@ -15,7 +16,7 @@ impl CheckRecord for Service {
     }
 
     fn check(&self, c: &mut Checker<'_>) {
-        c.text("/code", &self.code, 45);
+        c.text("/code", &self.code, const { limit(SERVICE, "code") });
         if let Some(price) = self.price
             && !(price.is_finite() && price >= 0.0)
         {
@@ -37,7 +38,7 @@ impl CheckRecord for ProfilecodeResource {
     }
 
     fn check(&self, c: &mut Checker<'_>) {
-        c.text("/profile_code", &self.profile_code, 45);
+        c.text("/profile_code", &self.profile_code, const { limit(PROFILECODE_RESOURCE, "profile_code") });
     }
 }
 
