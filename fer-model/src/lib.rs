@@ -7,7 +7,8 @@
 //! the envelope in Appendix 2.
 //!
 //! This crate is data only: serde, schemars, chrono and uuid; no I/O. Validation of the spec's rules
-//! lives in `fer-validate`, transport in `fer-client` and `fer-webhook`.
+//! lives in `fer-validate`, transport in `fer-client` and `fer-webhook`. The regional portal API of
+//! seeds 000–003 is in [`portal`].
 //!
 //! # Lenient input, canonical output
 //!
@@ -56,6 +57,7 @@ pub mod callback;
 pub mod common;
 pub mod envelope;
 pub mod ids;
+pub mod portal;
 pub mod schema;
 pub mod table;
 pub mod tables;
