@@ -63,8 +63,8 @@ pub mod codes;
 mod config;
 mod error;
 mod gateway;
-mod http;
 mod journal;
+mod server;
 mod state;
 mod store;
 
@@ -96,9 +96,9 @@ impl Emulator {
         let listener =
             tokio::net::TcpListener::bind(addr).await.map_err(|source| EmulatorError::Bind { addr, source })?;
         let local_addr = listener.local_addr().map_err(|source| EmulatorError::Bind { addr, source })?;
-        let router = http::router(shared.clone());
+        let router = server::router(shared.clone());
         let (stop, stopped) = oneshot::channel::<()>();
-        let listener = http::faults::FaultyListener { inner: listener, shared: shared.clone() };
+        let listener = server::faults::FaultyListener { inner: listener, shared: shared.clone() };
         let task = tokio::spawn(async move {
             axum::serve(listener, router)
                 .with_graceful_shutdown(async move {

@@ -1,4 +1,4 @@
-//! The HTTP side: the Vitrina routes (`/auth.svc`, `/api/...`) and the gateway's sandbox routes
+//! The HTTP server: the Vitrina routes (`/auth.svc`, `/api/...`) and the gateway's sandbox routes
 //! (`/sandbox/...`), assembled into one axum router.
 //!
 //! Layers of the Vitrina routes, outermost first: the journal, fault injection, then (for `/api/...`)
