@@ -133,11 +133,11 @@ pub fn validate_raw_dto(kind: RawKind, body: &[u8]) -> Report {
         return Report { diagnostics: out };
     };
     match kind {
-        RawKind::BookingRequest => dto::<BookingRequest>(subject, "booking_request", &root, &mut out),
-        RawKind::BookingResponse => dto::<BookingResponse>(subject, "booking_response", &root, &mut out),
-        RawKind::CancelRequest => dto::<CancelRequest>(subject, "cancel_request", &root, &mut out),
-        RawKind::CancelResponse => dto::<CancelResponse>(subject, "cancel_response", &root, &mut out),
-        RawKind::Callback => dto::<Callback>(subject, "callback", &root, &mut out),
+        RawKind::BookingRequest => dto::<BookingRequest>(subject, "booking_request", "slot_id", &root, &mut out),
+        RawKind::BookingResponse => dto::<BookingResponse>(subject, "booking_response", "book_ext_id", &root, &mut out),
+        RawKind::CancelRequest => dto::<CancelRequest>(subject, "cancel_request", "book_ext_id", &root, &mut out),
+        RawKind::CancelResponse => dto::<CancelResponse>(subject, "cancel_response", "book_ext_id", &root, &mut out),
+        RawKind::Callback => dto::<Callback>(subject, "callback", "address", &root, &mut out),
     }
     Report { diagnostics: out }
 }
@@ -219,17 +219,25 @@ fn rebase(pointer: &str, prefix: &str, index: &[usize]) -> String {
     format!("{prefix}/{i}{}", &rest[digits..])
 }
 
-/// The raw checks of one DTO, then its typed rules when it parses.
-fn dto<T: Validate + DeserializeOwned>(subject: Subject, schema: &str, root: &Value, out: &mut Vec<Diagnostic>) {
+/// The raw checks of one DTO, then its typed rules when it parses. `id_field` names the key whose
+/// value identifies the DTO in diagnostics (as its typed rules do).
+fn dto<T: Validate + DeserializeOwned>(
+    subject: Subject,
+    schema: &str,
+    id_field: &str,
+    root: &Value,
+    out: &mut Vec<Diagnostic>,
+) {
+    let id = root.get(id_field).and_then(Value::as_str).map_or(RecordId::None, RecordId::Text);
     let before = out.len();
-    let mut c = Checker::new(subject, RecordId::None, "", out);
+    let mut c = Checker::new(subject, id, "", out);
     if let Some(shape) = fields::shape(schema) {
         value::check_record(&mut c, schema, shape, root);
     }
     let raw_errors = out[before..].iter().any(|d| d.severity == crate::Severity::Error);
     match T::deserialize(root) {
         Ok(v) => out.extend(v.validate().diagnostics),
-        Err(e) if !raw_errors => unparsable(&mut Checker::new(subject, RecordId::None, "", out), &e),
+        Err(e) if !raw_errors => unparsable(&mut Checker::new(subject, id, "", out), &e),
         Err(_) => {}
     }
 }
