@@ -143,6 +143,10 @@ pub struct SampleArgs {
     /// The seed: the same seed gives the same region.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// The head organisation's OID (`mo.parent_id`), e.g. the username you push with; default:
+    /// made-up organisations.
+    #[arg(long)]
+    pub org: Option<String>,
 }
 
 /// Where a Vitrina is and who we are there.

@@ -29,6 +29,10 @@ pub struct RegionSpec {
     pub booked_share: f64,
     /// The seed: the same spec and seed always give the same region.
     pub seed: u64,
+    /// The head organisation (`mo.parent_id`) of every subdivision, e.g. the MO OID the MIS logs in
+    /// with at `/auth.svc`; when `None`, every four subdivisions get an organisation of their own
+    /// under the Moscow arc `1.2.643.5.1.13.13.12.2.77`.
+    pub organisation: Option<Oid>,
 }
 
 impl Default for RegionSpec {
@@ -43,6 +47,7 @@ impl Default for RegionSpec {
             slots_per_day: 12,
             booked_share: 0.25,
             seed: 1,
+            organisation: None,
         }
     }
 }
@@ -134,12 +139,16 @@ struct Generator<'a> {
 
 impl Generator<'_> {
     fn subdivision(&mut self, i: usize, created: Timestamp) -> Unit {
-        let org = 7701 + i / 4;
+        let parent_id = match &self.spec.organisation {
+            Some(org) => org.clone(),
+            None => oid(&format!("1.2.643.5.1.13.13.12.2.77.{}", 7701 + i / 4)),
+        };
+        let number = if self.spec.organisation.is_some() { 1 } else { 101 + i / 4 };
         let mo = Mo {
             id: guid(&mut self.rng),
-            parent_id: oid(&format!("1.2.643.5.1.13.13.12.2.77.{org}")),
-            branch_oid: oid(&format!("1.2.643.5.1.13.13.12.2.77.{org}.0.{}", 100 + i)),
-            name: format!("ГБУЗ «Городская поликлиника № {}», филиал № {}", org - 7600, i % 4 + 1),
+            branch_oid: oid(&format!("{parent_id}.0.{}", 100 + i)),
+            parent_id,
+            name: format!("ГБУЗ «Городская поликлиника № {number}», филиал № {}", i + 1),
             address: format!("г. Москва, {}, д. {}", STREETS[i % STREETS.len()], 3 + i * 7 % 90),
             address_fias_guid: Some(guid(&mut self.rng).to_string()),
             region_okato: Some("45000000000".to_owned()),
@@ -406,6 +415,15 @@ mod tests {
         let spec = RegionSpec { mos: 2, days: 7, ..RegionSpec::default() };
         assert_eq!(generate(&spec), generate(&spec));
         assert_ne!(generate(&spec), generate(&RegionSpec { seed: 2, ..spec }));
+    }
+
+    #[test]
+    fn one_organisation_when_asked() {
+        let org = Oid::parse("1.2.643.5.1.13.13.12.2.77.7777").unwrap();
+        let d = generate(&RegionSpec { mos: 5, organisation: Some(org.clone()), ..RegionSpec::default() });
+        assert!(d.mo.iter().all(|m| m.parent_id == org && m.branch_oid.as_str().starts_with(org.as_str())));
+        let names: std::collections::HashSet<_> = d.mo.iter().map(|m| &m.name).collect();
+        assert_eq!(names.len(), 5);
     }
 
     #[test]

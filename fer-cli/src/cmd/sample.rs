@@ -13,7 +13,13 @@ use crate::error::CliError;
 
 /// Runs `fer sample`. The schedule starts tomorrow (local date), so that it can be booked.
 pub fn run(args: &SampleArgs) -> Result<Verdict, CliError> {
+    let organisation = args
+        .org
+        .as_deref()
+        .map(|s| fer_model::Oid::parse(s).map_err(|e| CliError::Usage(format!("--org: {e}"))))
+        .transpose()?;
     let spec = RegionSpec {
+        organisation,
         mos: args.mos,
         slots_per_day: args.slots,
         days: args.days,

@@ -1,0 +1,157 @@
+//! The whole FER 2.0 integration in one process, offline, in seconds:
+//!
+//! 1. start the emulator (a local Vitrina and gateway) on 127.0.0.1;
+//! 2. generate a sample region and validate it with every rule of the Vitrina;
+//! 3. push it with the client, in load order, and account for every record;
+//! 4. start the MIS's booking webhook and register it (the gateway probes it first);
+//! 5. book a free slot through the gateway, as the EPGU would, and see the Vitrina update;
+//! 6. cancel it, and see the Vitrina free the slot again.
+//!
+//! ```text
+//! cargo run --example quickstart
+//! ```
+
+use std::error::Error;
+
+use fer_client::{OutcomeKind, VitrinaClient};
+use fer_emulator::{Emulator, EmulatorConfig, GatewayAnswer};
+use fer_examples::DemoMis;
+use fer_model::{
+    AgeGroup, Book, BookingRequest, BookingResponse, Callback, CancelRequest, Guid, Slot, SlotStatus, Table,
+};
+use fer_sample::RegionSpec;
+use fer_webhook::{Idempotent, WebhookService};
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn Error>> {
+    // 1. The emulator, in-process, on a free port.
+    let emulator = Emulator::spawn(EmulatorConfig::default()).await?;
+    step(1, format!("emulator listening on {} (username {})", emulator.base_url(), emulator.username()));
+
+    // 2. A region of one organisation (the MO we log in as), schedule from tomorrow.
+    let spec = RegionSpec {
+        mos: 2,
+        organisation: Some(emulator.username().clone()),
+        first_day: chrono::Local::now().date_naive() + chrono::Duration::days(1),
+        ..RegionSpec::default()
+    };
+    let region = fer_sample::generate(&spec);
+    let report = region.validate();
+    step(
+        2,
+        format!(
+            "generated {} subdivisions, {} resources, {} slots, {} books, {} referrals: {} error(s), {} warning(s)",
+            region.mo.len(),
+            region.resource.len(),
+            region.slot.len(),
+            region.book.len(),
+            region.referral.len(),
+            report.errors().count(),
+            report.warnings().count()
+        ),
+    );
+
+    // 3. Push it.
+    let client = VitrinaClient::builder()
+        .base_url(emulator.base_url())
+        .credentials(emulator.username().clone(), emulator.password())
+        .build()?;
+    let uploaded = client.upload_dataset(&region).await?;
+    step(3, format!("pushed in load order: {uploaded}"));
+    if !uploaded.all_accepted() {
+        return Err(format!("the Vitrina did not accept everything:\n{uploaded:#}").into());
+    }
+
+    // 4. The MIS's webhook on a free port, registered with the gateway.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let webhook = format!("http://{}", listener.local_addr()?);
+    let service = WebhookService::new(Idempotent::in_memory(DemoMis::from_dataset(&region)));
+    tokio::spawn(fer_webhook::serve(listener, service));
+    let registered = client.register_callback(&Callback::new(&webhook)).await?;
+    step(4, format!("webhook {} registered (the gateway's probe of GET /booking/book passed)", registered.address));
+
+    // 5. Book a free adult slot through the gateway.
+    let slot = region
+        .slot
+        .iter()
+        .find(|s| s.status == SlotStatus::Available && matches!(s.tag_age, AgeGroup::All | AgeGroup::Adult))
+        .ok_or("the sample has no free adult slot")?;
+    let request = booking_request(slot.id)?;
+    let booked = emulator.book(&request).await?;
+    let GatewayAnswer::Book(BookingResponse::Confirmed(confirmation)) = &booked.answer else {
+        return Err(format!("the MIS did not book: {:?}", booked.answer).into());
+    };
+    let on_vitrina: Option<Slot> = emulator.get(&slot.id);
+    let book: Option<Book> = emulator.get(&confirmation.book_ext_id);
+    step(
+        5,
+        format!(
+            "booked slot {} at {} in {} ms; on the Vitrina: {}",
+            slot.id,
+            confirmation.visit_time,
+            booked.duration.as_millis(),
+            state(book, on_vitrina),
+        ),
+    );
+
+    // 6. Cancel it.
+    let cancel = CancelRequest {
+        book_ext_id: confirmation.book_ext_id,
+        patient_id: request.patient_id.to_string(),
+        united_guids: Vec::new(),
+    };
+    let cancelled = emulator.cancel(&cancel).await?;
+    let on_vitrina: Option<Slot> = emulator.get(&slot.id);
+    let book: Option<Book> = emulator.get(&confirmation.book_ext_id);
+    step(
+        6,
+        format!("cancelled in {} ms; on the Vitrina: {}", cancelled.duration.as_millis(), state(book, on_vitrina),),
+    );
+
+    println!(
+        "\ndone: {} records on the Vitrina ({} slots, {} books), {} exchanges in its journal ({}/sandbox/journal)",
+        Table::LOAD_ORDER.iter().map(|t| emulator.count(*t)).sum::<usize>(),
+        emulator.count(Table::Slot),
+        emulator.count(Table::Book),
+        emulator.journal().len(),
+        emulator.base_url(),
+    );
+    let accepted = uploaded.count(OutcomeKind::Accepted);
+    println!("every one of the {accepted} pushed records was accepted; nothing was lost");
+    emulator.shutdown().await;
+    Ok(())
+}
+
+/// "book <id> <status>, slot <status>", as the Vitrina has them.
+fn state(book: Option<Book>, slot: Option<Slot>) -> String {
+    let book = book.map_or("no book".to_owned(), |b| format!("book {} {}", b.id, b.status_code.code()));
+    let slot = slot.map_or("no slot".to_owned(), |s| format!("slot {}", s.status));
+    format!("{book}, {slot}")
+}
+
+fn step(n: u8, text: String) {
+    println!("[{n}/6] {text}");
+}
+
+/// The spec's example booking request (section 7.1) for `slot`, with an adult patient and a SNILS
+/// whose check number holds.
+fn booking_request(slot: Guid) -> Result<BookingRequest, serde_json::Error> {
+    let patient = Guid::new_v4();
+    serde_json::from_value(serde_json::json!({
+        "slot_id": slot,
+        "patient_id": patient,
+        "booking_type": "APPOINTMENT",
+        "preliminary_reservation": false,
+        "patient_data_rrp": {
+            "id": patient,
+            "united_guids": [],
+            "firstname": "Мария",
+            "lastname": "Проверкина",
+            "middlename": "Ивановна",
+            "snils": "11223344595",
+            "oms_number": "7700000000000001",
+            "birthdate": "1985-04-12T00:00:00",
+            "gender": "2"
+        }
+    }))
+}
