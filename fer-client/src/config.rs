@@ -60,7 +60,7 @@ pub struct ClientConfig {
     pub batch_size: usize,
     /// Upsert requests in flight at once.
     pub concurrency: usize,
-    /// Retries of 500, 503, timeouts and transport errors.
+    /// Retries of 500, 502, 503, 504, timeouts and transport errors.
     pub retry: RetryPolicy,
     /// Pre-flight validation.
     pub preflight: Preflight,

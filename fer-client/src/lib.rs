@@ -14,7 +14,8 @@
 //!   once and answers an [`UploadReport`] with one [`Outcome`] per input id, partial 422 answers
 //!   merged. [`VitrinaClient::upload_dataset`] sends all eight tables in load order and skips the
 //!   children of a rejected parent.
-//! * **Typed calls** for `get`/`delete` of every table, the list calls and the webhook registration.
+//! * **Typed calls** for `get`/`delete` of every table (also through thin handles such as
+//!   [`VitrinaClient::slots`]), the list calls and the webhook registration.
 //! * **Typed errors** ([`Error`]); no password, token or patient data in `Debug`, `Display` or logs.
 //!
 //! ```no_run
@@ -40,6 +41,7 @@ mod client;
 mod config;
 mod dataset;
 mod error;
+mod handles;
 mod lists;
 mod transport;
 mod upload;
@@ -51,6 +53,7 @@ pub use config::{
 };
 pub use dataset::DatasetReport;
 pub use error::Error;
+pub use handles::TableHandle;
 pub use transport::retry::RetryPolicy;
 pub use upload::{Outcome, OutcomeKind, SkipReason, UploadReport};
 

@@ -93,9 +93,14 @@ async fn list_calls_return_what_was_pushed() {
     assert!(client.slots_by_resource(&doctor.id, next_day, next_day).await.unwrap().is_empty());
 
     let books = client.books_by_slot(&book.slot_id).await.unwrap();
-    assert_eq!(books, vec![book]);
+    assert_eq!(books, vec![book.clone()]);
     assert!(client.books_by_slot(&dataset.slot[1].id).await.unwrap().is_empty());
     assert!(client.resources_by_mo(&Guid::new_v4()).await.unwrap().is_empty());
+
+    // The thin per-table handles reach the same endpoints.
+    assert_eq!(client.slots().get(&dataset.slot[1].id).await.unwrap().as_ref(), Some(&dataset.slot[1]));
+    assert!(client.books().delete(&book.id).await.unwrap());
+    assert!(client.books_by_slot(&book.slot_id).await.unwrap().is_empty());
 }
 
 #[tokio::test]

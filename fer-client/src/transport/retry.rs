@@ -2,7 +2,8 @@
 //! `Retry-After` header.
 //!
 //! Retried: 500 (section 5, «Системная ошибка … только при сбое Агента»), 503 («Выполняются
-//! технические работы»), timeouts and transport errors. Upserts and deletes are idempotent (a record
+//! технические работы»), 502 and 504 (a proxy in front of the gateway), timeouts and transport
+//! errors. Upserts and deletes are idempotent (a record
 //! is identified by its id), so a retry after a lost answer does no harm.
 
 use std::time::Duration;
