@@ -15,7 +15,8 @@ pub enum Severity {
     Warning,
 }
 
-/// What a diagnostic is about: a table row, or one of the webhook DTOs.
+/// What a diagnostic is about: a table row, one of the webhook DTOs, or a request of the regional
+/// portal API ([`crate::portal`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Subject {
     /// A row of a Vitrina table.
@@ -30,6 +31,12 @@ pub enum Subject {
     CancelResponse,
     /// A webhook registration.
     Callback,
+    /// The RPGU entry request of the regional portal (seed 000).
+    PortalEntryRequest,
+    /// The visit-creation parameters of the regional portal (seed 001).
+    PortalVisitParams,
+    /// The appointment request to a local MIS (seed 002).
+    PortalAppointmentRequest,
 }
 
 impl Subject {
@@ -42,6 +49,9 @@ impl Subject {
             Subject::CancelRequest => "cancel_request",
             Subject::CancelResponse => "cancel_response",
             Subject::Callback => "callback",
+            Subject::PortalEntryRequest => "portal_entry_request",
+            Subject::PortalVisitParams => "portal_visit_params",
+            Subject::PortalAppointmentRequest => "portal_appointment_request",
         }
     }
 }

@@ -8,6 +8,7 @@
 //!   unknown or misspelled fields, wrong JSON types, missing fields, non-canonical GUIDs,
 //! * whole datasets of all eight tables ([`Dataset`]), for the rules that cross tables,
 //! * a slot's change of status against its stored state ([`validate_slot_update`]).
+//! * the requests of the regional portal API (seeds 000–003: [`portal`]), typed and raw.
 //!
 //! Pointers are RFC 6901 JSON pointers: relative to the record for [`Validate`] (`/visit_time`),
 //! into the upload body for batches and raw bodies (`/data/3/visit_time`), and into each table's
@@ -90,6 +91,12 @@
 //! | V061 | error | slot | The slot's mo_id differs from its resource's | Appendix 1, table 4 |
 //! | V062 | error | referral | No resource of the target subdivision has the referral's profile | Appendix 1, tables 8 and 10 |
 //! | V063 | error | referral | The referral's service is not any service's code | Appendix 1, tables 3 and 8 |
+//! | V070 | error | portal_entry_request | doctor_id must be the LPU GUID and the resource GUID glued (72 characters) | seed 000 (doctor_id) |
+//! | V071 | error | portal_entry_request | The time must be HH:MM | seed 000 (time) |
+//! | V072 | error | portal_visit_params | Give timeTable, or docGuid with dateTime | seed 001 (error 4036) |
+//! | V073 | error | portal_visit_params | directionId and directionType go together | seed 001 (error 4033) |
+//! | V074 | error | portal_entry_request, portal_visit_params | email_confirm_agree must be 0 or 1 | seeds 000 and 001 (email_confirm_agree) |
+//! | V075 | warning | portal_visit_params | email_confirm_agree counts only when an email is given | seed 001 (email_confirm_agree) |
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -100,6 +107,7 @@ pub mod dataset;
 pub mod diagnostic;
 mod ids;
 mod limits;
+pub mod portal;
 pub mod raw;
 pub mod records;
 pub mod rules;

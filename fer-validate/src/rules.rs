@@ -38,7 +38,8 @@ macro_rules! rules {
     )+) => {
         /// A stable rule code. Where the Vitrina has a code it is used; every other
         /// rule has a `V` code grouped by kind: `V00x` formats, `V01x` raw JSON shape, `V02x`
-        /// conditional fields, `V03x` values, `V04x` statuses, `V05x` batches, `V06x` references.
+        /// conditional fields, `V03x` values, `V04x` statuses, `V05x` batches, `V06x` references, `V07x`
+        /// the regional portal API.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         #[non_exhaustive]
         pub enum RuleCode {
@@ -201,6 +202,29 @@ rules! {
     /// A RESEARCH referral's `to_service_id` is no service's `code`.
     ReferralService = "V063", Error, false, "referral", "Appendix 1, tables 3 and 8",
         "Услуга направления не найдена среди услуг", "The referral's service is not any service's code";
+    /// Portal (seed 000): `doctor_id` is not the LPU GUID and the resource GUID glued (72 characters).
+    PortalDoctorId = "V070", Error, false, "portal_entry_request", "seed 000 (doctor_id)",
+        "doctor_id должен быть склейкой GUID ЛПУ и GUID ресурса (72 символа)",
+        "doctor_id must be the LPU GUID and the resource GUID glued (72 characters)";
+    /// Portal (seed 000): `time` is not `HH:MM`.
+    PortalClockTime = "V071", Error, false, "portal_entry_request", "seed 000 (time)",
+        "Время записи должно быть в формате ЧЧ:ММ", "The time must be HH:MM";
+    /// Portal (seed 001): neither `timeTable` nor `docGuid` with `dateTime` (the portal's error 4036).
+    PortalVisitTarget = "V072", Error, false, "portal_visit_params", "seed 001 (error 4036)",
+        "Укажите гуид ячейки расписания или гуид врача и время приема",
+        "Give timeTable, or docGuid with dateTime";
+    /// Portal (seed 001): `directionId` without `directionType` or the reverse (the portal's error 4033).
+    PortalDirectionPair = "V073", Error, false, "portal_visit_params", "seed 001 (error 4033)",
+        "directionId и directionType указываются только вместе",
+        "directionId and directionType go together";
+    /// Portal (seeds 000, 001): `email_confirm_agree` other than 0 or 1.
+    PortalConfirmAgree = "V074", Error, false, "portal_entry_request, portal_visit_params",
+        "seeds 000 and 001 (email_confirm_agree)",
+        "email_confirm_agree принимает значения 0 или 1", "email_confirm_agree must be 0 or 1";
+    /// Portal (seed 001): `email_confirm_agree` without `email` is ignored.
+    PortalConfirmWithoutEmail = "V075", Warning, false, "portal_visit_params", "seed 001 (email_confirm_agree)",
+        "Согласие на рассылку учитывается, только если указан email",
+        "email_confirm_agree counts only when an email is given";
 }
 
 impl RuleCode {
