@@ -125,6 +125,9 @@ async fn a_record_of_a_blocked_subdivision_gets_405() {
     assert!(answer["errors"][0]["errorMessage"].as_str().unwrap().contains(MO_ID));
     let (status, _) = env.post("/api/resource", &json!({"data": [resource()]})).await;
     assert_eq!(status, 405);
+    let (status, answer) = env.delete(&format!("/api/slot?id={SLOT_ID}")).await;
+    assert_eq!(status, 405, "deleting is updating too: {answer}");
+    assert_eq!(env.emu.count(Table::Slot), 1);
     // Unblocked again, the slot goes through.
     env.post("/api/mo", &json!({"data": [mo()]})).await;
     let (status, _) = env.post("/api/slot", &json!({"data": [slot(SLOT_ID, "BLOCKED")]})).await;

@@ -21,7 +21,7 @@ use super::envelope::{self, ApiError, RequestError};
 use crate::codes;
 use crate::state::Shared;
 use crate::store::cascade;
-use crate::store::rules::{Refusal, upsert_batch};
+use crate::store::rules::{Refusal, blocked_row, upsert_batch};
 use crate::store::tables::for_table;
 
 /// The routes of every table.
@@ -66,7 +66,8 @@ fn not_found(table: Table, id: Guid) -> ApiError {
     }
 }
 
-/// Deletes a row and the rows the Vitrina deletes with it (section 3.1.5). `sendedGuids` holds the
+/// Deletes a row and the rows the Vitrina deletes with it (section 3.1.5); 405 when the row belongs
+/// to a blocked subdivision. `sendedGuids` holds the
 /// requested id; `result` lists every deleted row as `{"table", "id"}`, cascade included.
 async fn delete(
     State(shared): State<Arc<Shared>>,
@@ -75,8 +76,12 @@ async fn delete(
 ) -> Result<Response, ApiError> {
     let id = parse_id(table, &query)?;
     let deleted = shared
-        .write(|store| cascade::delete(&mut store.tables, table, id))
-        .map_err(|e| ApiError::internal(e.to_string()))?;
+        .write(|store| {
+            blocked_row(&store.tables, table, &id)?;
+            Ok(cascade::delete(&mut store.tables, table, id))
+        })
+        .map_err(|e| ApiError::internal(e.to_string()))?
+        .map_err(|refusal: Refusal| ApiError { status: 405, code: codes::BLOCKED, message: refusal.message })?;
     if deleted.is_empty() {
         return Err(not_found(table, id));
     }

@@ -11,7 +11,7 @@
 //!   (or earlier in the request), an MO subdivision with the `name` of another subdivision of the
 //!   same MO (checks «Проверка на дублирование слотов по времени», «Проверка на дублировании
 //!   наименование подразделения»). These are the store's unique keys ([`UniqueKey`]).
-//! * 405: rows of a subdivision whose `enabled` is NONE («Обновление информации о структурных
+//! * 405: rows of a subdivision whose `enabled` is NONE, sent or deleted («Обновление информации о структурных
 //!   подразделениях МО заблокировано», codes table of section 7). The subdivision row itself can
 //!   still be sent: in the emulator that is how a test blocks and unblocks a subdivision (on the real
 //!   Vitrina the support team does it).
@@ -31,6 +31,7 @@ use fer_model::{
 };
 use serde_json::Value;
 
+use super::tables::for_table;
 use super::{Stored, Tables};
 
 /// Why one record was refused; decides the HTTP status of the answer.
@@ -269,6 +270,26 @@ pub(crate) fn upsert_batch<T: VitrinaRules>(
     outcome
 }
 
+/// The 405 rule: a row of a subdivision with `enabled = NONE` may be neither sent nor deleted.
+pub(crate) fn blocked<T: VitrinaRules>(tables: &Tables, record: &T) -> Result<(), Refusal> {
+    match record.subdivision(tables) {
+        Some(mo_id) if tables.mo.get(&mo_id).is_some_and(|mo| mo.enabled == Enabled::None) => Err(Refusal {
+            kind: RefusalKind::Blocked,
+            code: ErrorCode::Other(crate::codes::BLOCKED.to_owned()),
+            message: format!(
+                "Обновление информации о структурных подразделениях МО [{mo_id}] заблокировано (enabled = NONE). \
+                 Для разъяснения обратитесь в группу сопровождения."
+            ),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// The 405 rule for the stored row `id` of `table`, before it is deleted.
+pub(crate) fn blocked_row(tables: &Tables, table: fer_model::Table, id: &Guid) -> Result<(), Refusal> {
+    for_table!(table, T => T::rows(tables).get(id).map_or(Ok(()), |row| blocked(tables, row)))
+}
+
 /// Decides whether one parsed record may enter the tables.
 fn admit<T: VitrinaRules>(
     tables: &Tables,
@@ -289,18 +310,7 @@ fn admit<T: VitrinaRules>(
             ),
         });
     }
-    if let Some(mo_id) = record.subdivision(tables)
-        && tables.mo.get(&mo_id).is_some_and(|mo| mo.enabled == Enabled::None)
-    {
-        return Err(Refusal {
-            kind: RefusalKind::Blocked,
-            code: ErrorCode::Other(crate::codes::BLOCKED.to_owned()),
-            message: format!(
-                "Обновление информации о структурных подразделениях МО [{mo_id}] заблокировано (enabled = NONE). \
-                 Для разъяснения обратитесь в группу сопровождения."
-            ),
-        });
-    }
+    blocked(tables, record)?;
     if let Some(key) = record.unique_key()
         && let Some(&other) = keys.get(&key)
         && other != id
