@@ -44,8 +44,8 @@
 //!   the spec's example); R-330 for a slot with the `resource_id` + `visit_time` of another slot, and
 //!   for a subdivision with the `name` of another subdivision of the same MO (`parent_id`). Sending
 //!   an existing id again replaces the record (idempotent upsert).
-//! * **405**: rows of a subdivision whose `enabled` is NONE are refused, sent or deleted. The subdivision row itself
-//!   is always accepted, so that a test can block and unblock it.
+//! * **405**: rows of a subdivision whose `enabled` is NONE are refused, sent or deleted. The
+//!   subdivision row itself is always accepted, so that a test can block and unblock it.
 //! * **Auth**: `Authorization: Bearer <token>` on every `/api/...` call; missing, unknown and expired
 //!   tokens get 401 with the envelope. Tokens are not kept across restarts.
 //! * **Limits**: a body over `body_limit` gets 413, a gzip body that inflates over
