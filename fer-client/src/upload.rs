@@ -7,12 +7,12 @@
 //! the client never assumes that a record arrived.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use fer_model::{BatchRef, ErrorCode, Guid, Record, Table};
+use fer_model::{BatchRef, ErrorCode, Guid, Record, RecordError, Table};
 use fer_validate::{Diagnostic, Report, Validate, validate_batch};
 use futures_util::stream::{self, StreamExt};
 use reqwest::Method;
@@ -448,13 +448,12 @@ fn merge_batch(ids: &[Guid], result: Result<Reply, Arc<Error>>) -> Vec<(Guid, Ou
         Ok(reply) => reply,
         Err(error) => return fail(error),
     };
-    let names_an_id = reply.envelope.sended_guids.iter().any(|id| ids.contains(id))
-        || reply
-            .envelope
-            .errors
-            .iter()
-            .flatten()
-            .any(|e| e.id.as_deref().and_then(|s| Guid::parse(s).ok()).is_some_and(|id| ids.contains(&id)));
+    let in_batch: HashSet<Guid> = ids.iter().copied().collect();
+    let accepted: HashSet<Guid> =
+        reply.envelope.sended_guids.iter().copied().filter(|id| in_batch.contains(id)).collect();
+    let error_id =
+        |e: &RecordError| e.id.as_deref().and_then(|s| Guid::parse(s).ok()).filter(|id| in_batch.contains(id));
+    let names_an_id = !accepted.is_empty() || reply.envelope.errors.iter().flatten().any(|e| error_id(e).is_some());
     if !names_an_id && !matches!(reply.status, 200 | 400 | 422) {
         return fail(Arc::new(reply.into_error()));
     }
@@ -462,8 +461,7 @@ fn merge_batch(ids: &[Guid], result: Result<Reply, Arc<Error>>) -> Vec<(Guid, Ou
     let mut rejected: HashMap<Guid, (ErrorCode, String)> = HashMap::new();
     let mut unattributed: Option<(ErrorCode, String)> = None;
     for e in envelope.errors.iter().flatten() {
-        let id = e.id.as_deref().and_then(|s| Guid::parse(s).ok()).filter(|id| ids.contains(id));
-        match id {
+        match error_id(e) {
             Some(id) => match rejected.entry(id) {
                 Entry::Occupied(mut o) => {
                     let message = &mut o.get_mut().1;
@@ -481,7 +479,6 @@ fn merge_batch(ids: &[Guid], result: Result<Reply, Arc<Error>>) -> Vec<(Guid, Ou
             }
         }
     }
-    let accepted = |id: &Guid| envelope.sended_guids.contains(id);
     let whole_request_error = unattributed
         .or_else(|| envelope.error.as_ref().map(|e| (e.error_code.clone(), e.error_message.clone())))
         .filter(|_| !names_an_id && reply.status != 200);
@@ -489,7 +486,7 @@ fn merge_batch(ids: &[Guid], result: Result<Reply, Arc<Error>>) -> Vec<(Guid, Ou
         .map(|&id| {
             let outcome = if let Some((code, message)) = rejected.get(&id) {
                 Outcome::Rejected { code: code.clone(), message: message.clone() }
-            } else if accepted(&id) {
+            } else if accepted.contains(&id) {
                 Outcome::Accepted
             } else if let Some((code, message)) = &whole_request_error {
                 Outcome::Rejected { code: code.clone(), message: message.clone() }
