@@ -590,6 +590,32 @@ mod tests {
     }
 
     #[test]
+    fn garbage_never_panics_and_never_vanishes() {
+        let bodies: [&[u8]; 8] = [
+            b"",
+            b"\xff\xfe",
+            b"null",
+            b"{\"doctor_id\": \"\xd1\x8f\"}",
+            br#"{"doctor_id": 1e400}"#,
+            br#"{"time": ["09:00"], "day": {}, "email_confirm_agree": 1.5}"#,
+            br#"{"slot": null, "email": null}"#,
+            br#"{"~/": 1}"#,
+        ];
+        for body in bodies {
+            for kind in [PortalKind::EntryRequest, PortalKind::AppointmentRequest] {
+                assert!(validate_portal_raw(kind, body).has_errors(), "{kind:?} {body:?}");
+            }
+        }
+        let r = validate_portal_raw(
+            PortalKind::AppointmentRequest,
+            br#"{"~/": 1, "slot": "766998fb-1915-4d54-a3f3-934f60125aac"}"#,
+        );
+        assert_only(&r, RuleCode::UnknownField, "/~0~1");
+        let long = "я".repeat(10_000);
+        assert!(validate_visit_query(g(1), [("dateTime", long.as_str()), ("timeTable", long.as_str())]).has_errors());
+    }
+
+    #[test]
     fn the_patients_email_never_reaches_a_message() {
         let r = validate_visit_query(g(1), [("email", "secret@mail.ru"), ("email", "secret@mail.ru")]);
         assert!(r.diagnostics.iter().all(|d| !d.message_ru.contains("secret") && !d.message_en.contains("secret")));
