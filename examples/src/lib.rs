@@ -207,3 +207,7 @@ impl BookingHandler for DemoMis {
         }
     }
 }
+
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
