@@ -1,9 +1,9 @@
 //! The journal: every exchange the emulator takes part in, with its timing, so that a person can see
 //! what happened (`GET /sandbox/journal`, [`EmulatorHandle::journal`](crate::EmulatorHandle::journal)).
 //!
-//! Bodies of webhook exchanges are kept as JSON with personal data, passwords and tokens replaced by
-//! `"***"` ([`redact`]); bodies of Vitrina calls are not kept (they can be megabytes), only their
-//! size.
+//! Bodies of webhook exchanges, and the answers of Vitrina calls, are kept as JSON with personal data,
+//! passwords and tokens replaced by `"***"` ([`redact`]); request bodies of Vitrina calls are not kept
+//! (they can be megabytes), only their size.
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
@@ -62,10 +62,10 @@ pub struct JournalEntry {
     pub duration_ms: u64,
     /// Size of the request body as sent, in bytes.
     pub request_bytes: usize,
-    /// The request body with secrets redacted (outbound exchanges only).
+    /// The request body with secrets redacted (webhook exchanges only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_body: Option<Value>,
-    /// The answer body with secrets redacted (outbound exchanges only).
+    /// The answer body with secrets redacted; for a large Vitrina answer, a note of its size.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub response_body: Option<Value>,
     /// What went wrong, if anything (transport error, timeout, invalid answer).
@@ -126,7 +126,7 @@ impl Journal {
 
 /// A body as it may be journaled: its JSON with every secret value replaced by `"***"`, or a note
 /// of its size when it is not JSON (it could hold anything).
-pub fn redact(body: &[u8]) -> Value {
+pub(crate) fn redact(body: &[u8]) -> Value {
     match serde_json::from_slice::<Value>(body) {
         Ok(mut v) => {
             redact_value(&mut v);

@@ -244,6 +244,8 @@ async fn the_sandbox_routes_and_the_journal_over_http() {
     assert!(!text.contains("1999-10-10"), "birth date leaked");
     assert!(!text.contains(&env.token), "token leaked");
     assert_eq!(outbound[1]["request_body"]["patient_data_rrp"]["snils"], "***");
-    // Inbound Vitrina calls are there too, with their status.
+    // Inbound Vitrina calls are there too, with their status and answer; the token is redacted.
+    let auth = entries.iter().find(|e| e["url"] == "/auth.svc").unwrap();
+    assert_eq!(auth["response_body"]["Result"]["Value"], "***", "{auth}");
     assert!(entries.iter().any(|e| e["direction"] == "inbound" && e["url"] == "/api/callback" && e["status"] == 200));
 }

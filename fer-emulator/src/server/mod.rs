@@ -19,15 +19,18 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::Router;
+use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::post;
+use bytes::Bytes;
 use chrono::Utc;
 use http::header::CONTENT_LENGTH;
+use serde_json::Value;
 
 use crate::codes;
-use crate::journal::{Direction, Exchange};
+use crate::journal::{Direction, Exchange, redact};
 use crate::state::Shared;
 
 /// The whole router of one emulator.
@@ -65,8 +68,8 @@ async fn method_not_allowed(request: Request) -> Response {
     )
 }
 
-/// Middleware: journals every Vitrina call (method, path and query, status, timing, body size; never
-/// the body or the token).
+/// Middleware: journals every Vitrina call: method, path and query, status, timing, request size and
+/// the answer (secrets redacted). Request bodies are not kept (they can be megabytes), nor the token.
 async fn journal(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
     let at = Utc::now();
     let started = Instant::now();
@@ -74,18 +77,28 @@ async fn journal(State(shared): State<Arc<Shared>>, request: Request, next: Next
     let url = request.uri().path_and_query().map_or_else(|| request.uri().path().to_owned(), ToString::to_string);
     let request_bytes =
         request.headers().get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok()).unwrap_or(0);
-    let response = next.run(request).await;
+    let (parts, body) = next.run(request).await.into_parts();
+    // Answers are envelopes built in memory: buffering them costs nothing. Large ones (long lists)
+    // are journaled as a size note only.
+    let (bytes, response_body) = match axum::body::to_bytes(body, usize::MAX).await {
+        Ok(bytes) if bytes.len() <= JOURNALED_ANSWER_LIMIT => (bytes.clone(), Some(redact(&bytes))),
+        Ok(bytes) => (bytes.clone(), Some(Value::String(format!("<{} bytes>", bytes.len())))),
+        Err(e) => (Bytes::new(), Some(Value::String(format!("<answer not readable: {e}>")))),
+    };
     shared.journal.record(Exchange {
         at,
         direction: Direction::Inbound,
         method,
         url,
-        status: Some(response.status().as_u16()),
+        status: Some(parts.status.as_u16()),
         duration: started.elapsed(),
         request_bytes,
         request_body: None,
-        response_body: None,
+        response_body,
         error: None,
     });
-    response
+    Response::from_parts(parts, Body::from(bytes))
 }
+
+/// The largest Vitrina answer the journal keeps in full.
+const JOURNALED_ANSWER_LIMIT: usize = 64 * 1024;
