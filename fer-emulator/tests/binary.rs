@@ -42,3 +42,13 @@ impl Drop for Killed {
         let _ = self.0.wait();
     }
 }
+
+#[test]
+fn the_default_listen_address_is_2100() {
+    // Not started on the fixed port (tests never bind fixed ports): the help states the default.
+    let out = Command::new(env!("CARGO_BIN_EXE_fer-emulator")).arg("--help").output().unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    assert!(help.contains("[default: 127.0.0.1:2100]"), "{help}");
+    assert!(help.contains("--state") && help.contains("--username") && help.contains("--password"), "{help}");
+}
