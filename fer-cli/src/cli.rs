@@ -253,8 +253,9 @@ pub struct ConformanceArgs {
     /// The webhook's base address (the runner calls `<webhook>/booking/book` and `/booking/cancel`).
     #[arg(long)]
     pub webhook: String,
-    /// A free slot of the MIS to book (and then cancel).
-    #[arg(long)]
+    /// A free slot of the MIS to book (and then cancel); default: the slot of the spec's example
+    /// booking request (section 7.1), which `examples/webhook_server.rs` offers.
+    #[arg(long, default_value = "b10902d0-e331-11ed-8d9e-60123c4747d1")]
     pub slot: String,
     /// A booking request to start from (default: the spec's example, with `--slot`).
     #[arg(long)]
