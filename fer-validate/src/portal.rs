@@ -192,7 +192,7 @@ pub fn validate_portal_raw(kind: PortalKind, body: &[u8]) -> Report {
         PortalKind::EntryRequest => entry_fields(&mut c, map),
         PortalKind::AppointmentRequest => {
             if let Some(s) = string_field(&mut c, map, "slot", true) {
-                guid_value(&mut c, "/slot", s);
+                crate::raw::value::guid_text(&mut c, "/slot", s);
             }
             string_field(&mut c, map, "email", false);
         }
@@ -298,24 +298,6 @@ fn string_field<'v>(c: &mut Checker<'_>, map: &'v Map<String, Value>, key: &str,
     }
 }
 
-/// A GUID as text: it must parse (V001) and be canonical (V002).
-fn guid_value(c: &mut Checker<'_>, pointer: &str, s: &str) {
-    if Guid::parse(s).is_err() {
-        c.report(
-            RuleCode::GuidFormat,
-            pointer,
-            &format!("{s:?}: ожидается GUID вида 1b0aaec1-38ba-4bf2-a82c-39f90b925a78"),
-            &format!("{s:?}: expected a GUID such as 1b0aaec1-38ba-4bf2-a82c-39f90b925a78"),
-        );
-    } else if !Guid::is_canonical(s) {
-        c.report(
-            RuleCode::GuidNotCanonical,
-            pointer,
-            "передавайте GUID в нижнем регистре без пробелов",
-            "send GUIDs in lower case without spaces",
-        );
-    }
-}
 
 // ---------------------------------------------------------------------------------------------------
 // The query string of seed 001

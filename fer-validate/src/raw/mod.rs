@@ -11,7 +11,7 @@
 use std::collections::HashSet;
 
 mod fields;
-mod value;
+pub(crate) mod value;
 
 use fer_model::{
     Book, BookingRequest, BookingResponse, Callback, CancelRequest, CancelResponse, Mo, ProfilecodeResource, Record,

@@ -105,25 +105,28 @@ fn check_object(c: &mut Checker<'_>, table: &str, shape: &Shape, map: &Map<Strin
     }
 }
 
+/// A GUID written as text: it must parse (V001) and be canonical (V002).
+pub(crate) fn guid_text(c: &mut Checker<'_>, pointer: &str, s: &str) {
+    if Guid::parse(s).is_err() {
+        c.report(
+            RuleCode::GuidFormat,
+            pointer,
+            &format!("{s:?}: ожидается GUID вида 1b0aaec1-38ba-4bf2-a82c-39f90b925a78"),
+            &format!("{s:?}: expected a GUID such as 1b0aaec1-38ba-4bf2-a82c-39f90b925a78"),
+        );
+    } else if !Guid::is_canonical(s) {
+        c.report(
+            RuleCode::GuidNotCanonical,
+            pointer,
+            &format!("{s:?}: передавайте {} (нижний регистр, без пробелов)", s.trim().to_ascii_lowercase()),
+            &format!("{s:?}: send {} (lower case, no spaces)", s.trim().to_ascii_lowercase()),
+        );
+    }
+}
+
 fn check_value(c: &mut Checker<'_>, table: &str, name: &str, kind: &Kind, v: &Value, pointer: &str) {
     match (kind, v) {
-        (Kind::Guid, Value::String(s)) => {
-            if Guid::parse(s).is_err() {
-                c.report(
-                    RuleCode::GuidFormat,
-                    pointer,
-                    &format!("{s:?}: ожидается GUID вида 1b0aaec1-38ba-4bf2-a82c-39f90b925a78"),
-                    &format!("{s:?}: expected a GUID such as 1b0aaec1-38ba-4bf2-a82c-39f90b925a78"),
-                );
-            } else if !Guid::is_canonical(s) {
-                c.report(
-                    RuleCode::GuidNotCanonical,
-                    pointer,
-                    &format!("{s:?}: передавайте {} (нижний регистр, без пробелов)", s.trim().to_ascii_lowercase()),
-                    &format!("{s:?}: send {} (lower case, no spaces)", s.trim().to_ascii_lowercase()),
-                );
-            }
-        }
+        (Kind::Guid, Value::String(s)) => guid_text(c, pointer, s),
         (Kind::Oid, Value::String(s)) => {
             if Oid::parse(s).is_err() {
                 c.report(
