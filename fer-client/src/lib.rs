@@ -38,6 +38,7 @@
 
 mod callbacks;
 mod client;
+mod codec;
 mod config;
 mod dataset;
 mod error;
@@ -48,6 +49,7 @@ mod upload;
 
 pub use callbacks::CallbackCheck;
 pub use client::VitrinaClient;
+pub use codec::{decode_list_body, encode_body};
 pub use config::{
     ClientConfig, DEFAULT_BATCH_SIZE, DEFAULT_CONCURRENCY, DEFAULT_REFRESH_MARGIN, Preflight, VitrinaClientBuilder,
 };

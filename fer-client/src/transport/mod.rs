@@ -231,11 +231,7 @@ impl Transport {
     fn encode(&self, json: Option<&[u8]>) -> Result<(Option<Bytes>, bool), Error> {
         match json {
             None => Ok((None, false)),
-            Some(json) if self.config.gzip => {
-                let packed = gzip::compress(json).map_err(|e| Error::Encode(format!("gzip: {e}")))?;
-                Ok((Some(Bytes::from(packed)), true))
-            }
-            Some(json) => Ok((Some(Bytes::copy_from_slice(json)), false)),
+            Some(json) => Ok((Some(encode_body(json, self.config.gzip)?), self.config.gzip)),
         }
     }
 
@@ -319,6 +315,21 @@ impl Transport {
         };
         self.config.retry.next_delay(attempt, started.elapsed(), retry_after)
     }
+}
+
+/// The bytes sent for a JSON body: gzipped when `gzip` (section 5, «Дополнение»), else as is.
+pub(crate) fn encode_body(json: &[u8], gzip: bool) -> Result<Bytes, Error> {
+    if gzip {
+        let packed = gzip::compress(json).map_err(|e| Error::Encode(format!("gzip: {e}")))?;
+        Ok(Bytes::from(packed))
+    } else {
+        Ok(Bytes::copy_from_slice(json))
+    }
+}
+
+/// Decodes the envelope of an answer read with `status` and no headers (the body not gzipped).
+pub(crate) fn decode_body(status: u16, body: Bytes) -> Result<Reply, Error> {
+    decode_reply(RawAnswer { status, headers: HeaderMap::new(), body })
 }
 
 /// 500 (system error), 502/504 (a proxy in front of the gateway) and 503 (maintenance) are worth
