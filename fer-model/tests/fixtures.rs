@@ -1,6 +1,8 @@
 //! Every JSON example of seed 004 (`fixtures/spec/004/`) parses into the typed model, and re-emitting
 //! it gives the same document field by field, up to the quirks NOTES.md lists (and only those).
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use fer_model::*;
@@ -70,36 +72,12 @@ fn canonical_ts(s: &str) -> String {
     }
 }
 
-/// Lists every difference between two documents as `pointer: expected != actual`.
-fn diff(path: &str, expected: &Value, actual: &Value, out: &mut Vec<String>) {
-    match (expected, actual) {
-        (Value::Object(a), Value::Object(b)) => {
-            for (k, va) in a {
-                match b.get(k) {
-                    Some(vb) => diff(&format!("{path}/{k}"), va, vb, out),
-                    None => out.push(format!("{path}/{k}: missing from output (expected {va})")),
-                }
-            }
-            for k in b.keys().filter(|k| !a.contains_key(*k)) {
-                out.push(format!("{path}/{k}: not in the original (emitted {})", b[k]));
-            }
-        }
-        (Value::Array(a), Value::Array(b)) if a.len() == b.len() => {
-            for (i, (va, vb)) in a.iter().zip(b).enumerate() {
-                diff(&format!("{path}/{i}"), va, vb, out);
-            }
-        }
-        (a, b) if a == b => {}
-        (a, b) => out.push(format!("{path}: expected {a}, emitted {b}")),
-    }
-}
-
 fn round_trip<T: Serialize + DeserializeOwned>(name: &str, in_table: bool) -> T {
     let original = load(name);
     let typed: T = serde_json::from_value(original.clone()).unwrap_or_else(|e| panic!("{name}: {e}"));
     let emitted = serde_json::to_value(&typed).unwrap();
     let mut problems = Vec::new();
-    diff("", &normalize(&original, in_table), &emitted, &mut problems);
+    common::diff("", &normalize(&original, in_table), &emitted, &mut problems);
     assert!(problems.is_empty(), "{name} does not round-trip:\n{}", problems.join("\n"));
     // And the emitted form parses back to the same value.
     let again: T = serde_json::from_value(emitted.clone()).unwrap();

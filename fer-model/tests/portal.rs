@@ -4,6 +4,8 @@
 //! checked-in schemas under `schemas/portal/` are current and accept every example; property tests
 //! round-trip the main types; `Debug` never shows the patient's data.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -51,36 +53,12 @@ fn normalize(v: &Value) -> Value {
     }
 }
 
-/// Lists every difference between two documents as `pointer: expected != actual`.
-fn diff(path: &str, expected: &Value, actual: &Value, out: &mut Vec<String>) {
-    match (expected, actual) {
-        (Value::Object(a), Value::Object(b)) => {
-            for (k, va) in a {
-                match b.get(k) {
-                    Some(vb) => diff(&format!("{path}/{k}"), va, vb, out),
-                    None => out.push(format!("{path}/{k}: missing from output (expected {va})")),
-                }
-            }
-            for k in b.keys().filter(|k| !a.contains_key(*k)) {
-                out.push(format!("{path}/{k}: not in the original (emitted {})", b[k]));
-            }
-        }
-        (Value::Array(a), Value::Array(b)) if a.len() == b.len() => {
-            for (i, (va, vb)) in a.iter().zip(b).enumerate() {
-                diff(&format!("{path}/{i}"), va, vb, out);
-            }
-        }
-        (a, b) if a == b => {}
-        (a, b) => out.push(format!("{path}: expected {a}, emitted {b}")),
-    }
-}
-
 fn round_trip<T: Serialize + DeserializeOwned>(name: &str) -> T {
     let original = load(name);
     let typed: T = serde_json::from_value(original.clone()).unwrap_or_else(|e| panic!("{name}: {e}"));
     let emitted = serde_json::to_value(&typed).unwrap();
     let mut problems = Vec::new();
-    diff("", &normalize(&original), &emitted, &mut problems);
+    common::diff("", &normalize(&original), &emitted, &mut problems);
     assert!(problems.is_empty(), "{name} does not round-trip:\n{}", problems.join("\n"));
     let again: T = serde_json::from_value(emitted.clone()).unwrap();
     assert_eq!(serde_json::to_value(&again).unwrap(), emitted, "{name}: second round trip differs");
