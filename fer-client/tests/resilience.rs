@@ -182,3 +182,22 @@ async fn concurrent_callers_share_one_token() {
     let auth_calls = common::inbound(&emulator).iter().filter(|(_, p, _)| p == "/auth.svc").count();
     assert_eq!(auth_calls, 1);
 }
+
+#[tokio::test]
+async fn the_token_is_renewed_before_valid_to_without_a_refusal() {
+    let emulator = common::emulator().await;
+    // Tokens live two seconds; the client renews at half-life (the default margin of 60 s is longer
+    // than the token), so no call ever carries an expired token.
+    emulator.set_faults(Faults {
+        token_lifetime_override: Some(Duration::from_secs(2)),
+        latency: Duration::from_millis(100),
+        ..Faults::default()
+    });
+    let client = common::client_builder(&emulator).batch_size(2).concurrency(1).build().unwrap();
+    let dataset = common::schedule(emulator.username(), 1, 1, 30);
+    let report = client.upload_dataset(&dataset).await.unwrap();
+    assert!(report.all_accepted(), "{report:#}");
+    let calls = common::inbound(&emulator);
+    assert!(calls.iter().filter(|(_, p, _)| p == "/auth.svc").count() >= 2, "never renewed");
+    assert!(calls.iter().all(|(_, _, s)| *s != Some(401)), "a call carried an expired token: {calls:?}");
+}
