@@ -57,6 +57,7 @@ pub mod callback;
 pub mod common;
 pub mod envelope;
 pub mod ids;
+pub mod openapi;
 pub mod portal;
 pub mod schema;
 pub mod table;
