@@ -264,14 +264,11 @@ fn parse_answer<T: serde::de::DeserializeOwned>(
         return Err(GatewayError::HttpStatus { url: url.to_owned(), status });
     }
     let invalid = |reason: String| GatewayError::InvalidAnswer { url: url.to_owned(), reason };
-    match std::panic::catch_unwind(|| fer_validate::validate_raw_dto(kind, body)) {
-        Ok(report) if report.has_errors() => {
-            let reasons: Vec<String> =
-                report.errors().map(|d| format!("{} {}: {}", d.code.as_str(), d.pointer, d.message_en)).collect();
-            return Err(invalid(reasons.join("; ")));
-        }
-        Ok(_) => {}
-        Err(_) => tracing::error!(?kind, "fer-validate panicked on a webhook answer; checking by parsing only"),
+    let report = crate::validation::dto(kind, body);
+    if report.has_errors() {
+        let reasons: Vec<String> =
+            report.errors().map(|d| format!("{} {}: {}", d.code.as_str(), d.pointer, d.message_en)).collect();
+        return Err(invalid(reasons.join("; ")));
     }
     serde_json::from_slice(body).map_err(|e| invalid(e.to_string()))
 }

@@ -38,6 +38,25 @@ impl Emulator {
         tracing::info!(%local_addr, "fer-emulator listening");
         Ok(EmulatorHandle { shared, local_addr, stop: Some(stop), task: Some(task) })
     }
+
+    /// The emulator's routes as an axum [`Router`](axum::Router) over a fresh store, without binding
+    /// a socket: for mounting the emulator in another server, for in-process tests, and for fuzzing
+    /// its request handling (`fuzz/` in the repository). Answers are those of [`Emulator::spawn`]'s
+    /// server, with one difference: [`Faults::drop_ratio`] acts on accepted connections, so it has
+    /// no effect here (503 answers, latency and early token expiry do apply).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), fer_emulator::EmulatorError> {
+    /// let router = fer_emulator::Emulator::router(fer_emulator::EmulatorConfig::default())?;
+    /// let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    /// let server = tokio::spawn(async move { axum::serve(listener, router).await });
+    /// # server.abort();
+    /// # Ok(()) }
+    /// ```
+    pub fn router(config: EmulatorConfig) -> Result<axum::Router, EmulatorError> {
+        Ok(server::router(Arc::new(Shared::new(config)?)))
+    }
 }
 
 /// A running emulator: its address, its credentials, and the gateway side as library calls.

@@ -68,12 +68,14 @@ mod journal;
 mod server;
 mod state;
 mod store;
+mod validation;
 
 pub use config::{DEFAULT_PASSWORD, DEFAULT_USERNAME, EmulatorConfig, Faults};
 pub use error::EmulatorError;
 pub use gateway::{GatewayAnswer, GatewayError, GatewayOutcome, StoreChange};
 pub use handle::{Emulator, EmulatorHandle};
 pub use journal::{Direction, JOURNAL_CAPACITY, JournalEntry};
+pub use store::portal::{DEFAULT_SCHEDULE_DAYS, LpuHost, PortalLpuSetup, PortalPatientSetup, PortalPatientTokens};
 
 #[doc = include_str!("../README.md")]
 #[cfg(doctest)]

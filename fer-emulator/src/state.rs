@@ -55,6 +55,8 @@ pub(crate) struct Shared {
     pub journal: Journal,
     /// The client the gateway side calls webhooks with.
     pub http: reqwest::Client,
+    /// The regional portal's state (seeds 000–003); locked after `store` when both are needed.
+    pub portal: Mutex<crate::store::portal::PortalStore>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -83,6 +85,7 @@ impl Shared {
             faults: Mutex::new(faults),
             journal: Journal::default(),
             http,
+            portal: Mutex::default(),
         })
     }
 

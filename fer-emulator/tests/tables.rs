@@ -198,7 +198,7 @@ async fn delete_cascades_as_the_spec_lists() {
 #[tokio::test]
 async fn get_and_delete_need_a_guid_id_and_unknown_addresses_are_404() {
     let env = Env::start().await;
-    for path in ["/api/slot", "/api/slot?id=", "/api/slot?id=42"] {
+    for path in ["/api/slot", "/api/slot?id=", "/api/slot?id=42", "/api/slot?id=a&id=b", "/api/slot/%FF/books"] {
         let (status, answer) = env.get(path).await;
         assert_eq!(status, 400, "{path}: {answer}");
         assert_eq!(answer["isSuccess"], false);

@@ -18,7 +18,7 @@
 use std::sync::Arc;
 
 use axum::body::Body;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Router};
@@ -31,10 +31,11 @@ use serde_json::json;
 use super::auth::Caller;
 use super::body::{self, Limits};
 use super::envelope::{self, ApiError};
-use crate::codes;
+use super::params::Params;
 use crate::gateway::{self, webhook_url};
 use crate::state::Shared;
 use crate::store::CallbackKey;
+use crate::{codes, validation};
 
 /// The callback routes.
 pub(crate) fn routes() -> Router<Arc<Shared>> {
@@ -65,23 +66,23 @@ async fn requested(
 ) -> Result<Callback, Response> {
     let limits = Limits { body: shared.config.body_limit, decompressed: shared.config.decompressed_limit };
     let bytes = body::read(headers, body, limits).await.map_err(body::BodyError::into_response)?;
+    from_body_or_query(&bytes, query).map_err(IntoResponse::into_response)
+}
+
+fn from_body_or_query(bytes: &[u8], query: CallbackQuery) -> Result<Callback, ApiError> {
     if !bytes.iter().all(u8::is_ascii_whitespace) {
-        if let Ok(report) = std::panic::catch_unwind(|| fer_validate::validate_raw_dto(RawKind::Callback, &bytes))
-            && report.has_errors()
-        {
+        let report = validation::dto(RawKind::Callback, bytes);
+        if report.has_errors() {
             let reasons: Vec<String> = report.errors().map(|d| format!("{} ({})", d.message_ru, d.pointer)).collect();
-            return Err(ApiError::bad_request(reasons.join("; ")).into_response());
+            return Err(ApiError::bad_request(reasons.join("; ")));
         }
-        return serde_json::from_slice(&bytes).map_err(|e| {
+        return serde_json::from_slice(bytes).map_err(|e| {
             ApiError::bad_request(format!("Тело запроса должно быть {{\"address\": ..., \"depart_oid\": ...}}: {e}"))
-                .into_response()
         });
     }
-    let address = query
-        .address
-        .filter(|a| !a.trim().is_empty())
-        .ok_or_else(|| ApiError::bad_request("Не указан address").into_response())?;
-    Ok(Callback { address, depart_oid: depart_oid(query.depart_oid.as_deref()).map_err(IntoResponse::into_response)? })
+    let address =
+        query.address.filter(|a| !a.trim().is_empty()).ok_or_else(|| ApiError::bad_request("Не указан address"))?;
+    Ok(Callback { address, depart_oid: depart_oid(query.depart_oid.as_deref())? })
 }
 
 /// Probes `GET <address>/booking/book`: `Ok` on 200, else the reason.
@@ -131,7 +132,7 @@ fn not_registered(key: &CallbackKey) -> Response {
 async fn register(
     State(shared): State<Arc<Shared>>,
     Extension(Caller(caller)): Extension<Caller>,
-    Query(query): Query<CallbackQuery>,
+    Params(query): Params<CallbackQuery>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
@@ -144,7 +145,7 @@ async fn register(
 async fn update(
     State(shared): State<Arc<Shared>>,
     Extension(Caller(caller)): Extension<Caller>,
-    Query(query): Query<CallbackQuery>,
+    Params(query): Params<CallbackQuery>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
@@ -157,7 +158,7 @@ async fn update(
 async fn get_or_update(
     State(shared): State<Arc<Shared>>,
     Extension(Caller(caller)): Extension<Caller>,
-    Query(query): Query<CallbackQuery>,
+    Params(query): Params<CallbackQuery>,
 ) -> Response {
     let depart = match depart_oid(query.depart_oid.as_deref()) {
         Ok(d) => d,
@@ -176,7 +177,7 @@ async fn get_or_update(
 async fn remove(
     State(shared): State<Arc<Shared>>,
     Extension(Caller(caller)): Extension<Caller>,
-    Query(query): Query<CallbackQuery>,
+    Params(query): Params<CallbackQuery>,
 ) -> Response {
     let depart = match depart_oid(query.depart_oid.as_deref()) {
         Ok(d) => d,
@@ -191,7 +192,7 @@ async fn remove(
 }
 
 /// `GET /api/callback/check?address=`: `result` is `{"address", "available", "reason"}`.
-async fn check(State(shared): State<Arc<Shared>>, Query(query): Query<CallbackQuery>) -> Response {
+async fn check(State(shared): State<Arc<Shared>>, Params(query): Params<CallbackQuery>) -> Response {
     let Some(address) = query.address.filter(|a| !a.trim().is_empty()) else {
         return ApiError::bad_request("Не указан address").into_response();
     };

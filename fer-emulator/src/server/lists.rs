@@ -13,7 +13,7 @@
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
 use chrono::NaiveDate;
@@ -22,6 +22,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::envelope::{self, ApiError};
+use super::params::{Params, Segment};
 use crate::state::Shared;
 
 /// The list routes.
@@ -43,12 +44,15 @@ fn guid(raw: &str, what: &str) -> Result<Guid, ApiError> {
     raw.parse().map_err(|e| ApiError::bad_request(format!("{what} {raw:?} не является GUID: {e}")))
 }
 
-async fn mo_by_oid(State(shared): State<Arc<Shared>>, Path(oid): Path<String>) -> Result<Response, ApiError> {
+async fn mo_by_oid(State(shared): State<Arc<Shared>>, Segment(oid): Segment<String>) -> Result<Response, ApiError> {
     let oid: Oid = oid.parse().map_err(|e| ApiError::bad_request(format!("{oid:?} не является OID: {e}")))?;
     Ok(shared.read(|s| list(s.tables.mo.values().filter(|m| m.parent_id == oid || m.branch_oid == oid).collect())))
 }
 
-async fn resources_of_mo(State(shared): State<Arc<Shared>>, Path(mo_id): Path<String>) -> Result<Response, ApiError> {
+async fn resources_of_mo(
+    State(shared): State<Arc<Shared>>,
+    Segment(mo_id): Segment<String>,
+) -> Result<Response, ApiError> {
     let mo_id = guid(&mo_id, "Идентификатор подразделения")?;
     Ok(shared.read(|s| list(s.tables.resource.values().filter(|r| r.mo_id == mo_id).collect())))
 }
@@ -73,8 +77,8 @@ fn date(raw: Option<&str>, name: &str) -> Result<Option<NaiveDate>, ApiError> {
 
 async fn slots_of_resource(
     State(shared): State<Arc<Shared>>,
-    Path(resource_id): Path<String>,
-    Query(range): Query<DateRange>,
+    Segment(resource_id): Segment<String>,
+    Params(range): Params<DateRange>,
 ) -> Result<Response, ApiError> {
     let resource_id = guid(&resource_id, "Идентификатор ресурса")?;
     let start = date(range.start_date.as_deref(), "startDate")?;
@@ -92,7 +96,10 @@ async fn slots_of_resource(
     }))
 }
 
-async fn books_of_slot(State(shared): State<Arc<Shared>>, Path(slot_id): Path<String>) -> Result<Response, ApiError> {
+async fn books_of_slot(
+    State(shared): State<Arc<Shared>>,
+    Segment(slot_id): Segment<String>,
+) -> Result<Response, ApiError> {
     let slot_id = guid(&slot_id, "Идентификатор слота")?;
     Ok(shared.read(|s| list(s.tables.book.values().filter(|b| b.slot_id == slot_id).collect())))
 }

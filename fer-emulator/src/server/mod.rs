@@ -12,6 +12,8 @@ pub(crate) mod callback;
 pub(crate) mod envelope;
 pub(crate) mod faults;
 pub(crate) mod lists;
+pub(crate) mod params;
+pub(crate) mod portal;
 pub(crate) mod sandbox;
 pub(crate) mod tables;
 
@@ -50,6 +52,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .layer(middleware::from_fn_with_state(shared.clone(), journal));
     Router::new()
         .merge(sandbox::routes())
+        .merge(portal::routes(shared.clone()))
         .merge(vitrina)
         // Bodies are read with the configured limits by `body::read`, which answers 413 itself.
         .layer(DefaultBodyLimit::disable())

@@ -7,22 +7,23 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use axum::routing::post;
 use fer_model::{Guid, Table};
-use fer_validate::{Report, RuleCode};
+use fer_validate::RuleCode;
 use http::HeaderMap;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::body::{self, Limits};
 use super::envelope::{self, ApiError, RequestError};
-use crate::codes;
+use super::params::Params;
 use crate::state::Shared;
 use crate::store::cascade;
 use crate::store::rules::{Refusal, blocked_row, upsert_batch};
 use crate::store::tables::for_table;
+use crate::{codes, validation};
 
 /// The routes of every table.
 pub(crate) fn routes() -> Router<Arc<Shared>> {
@@ -52,7 +53,7 @@ fn parse_id(table: Table, query: &IdQuery) -> Result<Guid, ApiError> {
 async fn get(
     State(shared): State<Arc<Shared>>,
     table: Table,
-    Query(query): Query<IdQuery>,
+    Params(query): Params<IdQuery>,
 ) -> Result<Response, ApiError> {
     let id = parse_id(table, &query)?;
     shared.read(|store| store.tables.get_json(table, &id)).map(envelope::result).ok_or_else(|| not_found(table, id))
@@ -72,7 +73,7 @@ fn not_found(table: Table, id: Guid) -> ApiError {
 async fn delete(
     State(shared): State<Arc<Shared>>,
     table: Table,
-    Query(query): Query<IdQuery>,
+    Params(query): Params<IdQuery>,
 ) -> Result<Response, ApiError> {
     let id = parse_id(table, &query)?;
     let deleted = shared
@@ -112,17 +113,11 @@ fn records_of(table: Table, body: &[u8]) -> Result<Vec<Value>, String> {
     }
 }
 
-/// The format check of fer-validate on the raw body. The duplicate rules are left
-/// to the store, which decides them against the Vitrina's state; a panic inside the validator is
-/// contained and logged, and the typed parse of each record still guards the store.
+/// The format check of fer-validate on the raw body, as refusals per record index and errors of the
+/// whole request. The duplicate rules are left to the store, which decides them
+/// against the Vitrina's state.
 fn format_check(table: Table, body: &[u8]) -> (BTreeMap<usize, Refusal>, Vec<RequestError>) {
-    let report = match std::panic::catch_unwind(|| fer_validate::validate_raw(table, body)) {
-        Ok(report) => report,
-        Err(_) => {
-            tracing::error!(%table, "fer-validate panicked on a request body; falling back to typed parsing only");
-            Report::default()
-        }
-    };
+    let report = validation::table_body(table, body);
     let mut per_record: BTreeMap<usize, Vec<String>> = BTreeMap::new();
     let mut first_code: BTreeMap<usize, RuleCode> = BTreeMap::new();
     let mut request_errors = Vec::new();

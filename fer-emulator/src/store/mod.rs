@@ -9,6 +9,7 @@
 
 pub(crate) mod cascade;
 pub(crate) mod persist;
+pub(crate) mod portal;
 pub(crate) mod rules;
 pub(crate) mod tables;
 
