@@ -1,8 +1,14 @@
-//! Shared inputs for the benchmarks: deterministic, valid sample data of any size.
+//! Shared inputs, baselines and reporting for the fer-rs benchmarks (issue #9).
 //!
-//! The generators themselves live in [`fer_sample`] (used by the CLI's `fer sample`, the
-//! quickstart and the tests as well); this crate re-exports them and adds what only benchmarks
-//! need: the raw JSON bodies the Vitrina receives.
+//! * [`inputs`]: deterministic, valid sample data of any size. The generators themselves live in
+//!   [`fer_sample`] (used by the CLI's `fer sample`, the quickstart and the tests as well); this
+//!   crate re-exports them and adds what only benchmarks need: the raw bodies the Vitrina receives
+//!   and answers, and the booking call of section 7.
+//! * [`gzip`]: the pure-Rust gzip backends compared (flate2 on miniz_oxide, zlib-rs), by level.
+//! * [`baseline`]: what a vendor would write without fer-rs, so that every figure is a ratio: the
+//!   hand-written body encoding, the JSON Schema validator over our exported slot schema, bare hyper
+//!   webhook servers.
+//! * [`report`]: reads criterion's saved estimates and prints the table of `BENCHMARKS.md`.
 //!
 //! ```
 //! let spec = fer_benches::RegionSpec { mos: 2, days: 7, ..Default::default() };
@@ -14,42 +20,11 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-use fer_model::{BatchRef, Record};
+pub mod baseline;
+pub mod gzip;
+pub mod inputs;
+pub mod names;
+pub mod report;
+
 pub use fer_sample::{RegionSpec, generate as generate_region, slots};
-
-/// The `{"data": [...]}` body of a POST of `records`, as the client sends it (canonical forms).
-pub fn batch_json<T: Record>(records: &[T]) -> Vec<u8> {
-    // Serializing fer-model records into a Vec cannot fail: every field is a string, number or enum.
-    serde_json::to_vec(&BatchRef::new(records)).unwrap_or_default()
-}
-
-/// The body of a POST of `count` valid slots ([`slots`]) generated from `seed`.
-pub fn slot_batch_json(count: usize, seed: u64) -> Vec<u8> {
-    batch_json(&slots(count, seed))
-}
-
-#[cfg(test)]
-mod tests {
-    use fer_validate::Severity;
-
-    use super::*;
-
-    #[test]
-    fn default_region_passes_every_rule() {
-        let region = generate_region(&RegionSpec::default());
-        let report = region.validate();
-        let problems: Vec<_> = report.diagnostics.iter().filter(|d| d.severity == Severity::Error).collect();
-        assert!(problems.is_empty(), "{problems:#?}");
-        assert!(report.is_empty(), "{report:#?}");
-        for table in fer_validate::Dataset::upload_order() {
-            assert!(region.len(table) > 0, "{table} is empty");
-        }
-    }
-
-    #[test]
-    fn bench_inputs_are_deterministic_and_valid() {
-        assert_eq!(slot_batch_json(50, 3), slot_batch_json(50, 3));
-        let slots = slots(10_000, 1);
-        assert!(fer_validate::validate_batch(&slots).is_empty());
-    }
-}
+pub use inputs::{batch_json, slot_batch_json};
