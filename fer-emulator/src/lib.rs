@@ -53,7 +53,14 @@
 //!   other than gzip or identity 415, a body marked gzip that is not gzip 400.
 //! * **Codes** where the spec names none are in [`codes`].
 //! * **Callbacks**: see the `/api/callback` table in the README; registration probes
-//!   `GET <address>/booking/book` and needs 200.
+//!   `GET <address>/booking/book` and needs 200. A webhook belongs to the MO the token was issued
+//!   to; the gateway calls the subdivision's own webhook (`depart_oid` = the slot's `mo.branch_oid`)
+//!   if there is one, else the MO's (`mo.parent_id`).
+//! * **Gateway**: the answer must be HTTP 200, pass fer-validate and parse into fer-model's types, and
+//!   name the requested slot or booking. The preconditions of UC-1 / UC-1.1 are not enforced, so a
+//!   gateway's retry reaches the webhook (see the `gateway` module docs in the source).
+//! * **State file**: rewritten whole after every change (simple and atomic; fine for test-sized
+//!   data). Journal and tokens are not kept.
 //!
 //! See the README for a curl session.
 #![forbid(unsafe_code)]
