@@ -26,6 +26,17 @@ const SLOT_RECORDED: &str = "30000000-0000-4000-8000-000000000006";
 const SLOT_PEDIATRIC: &str = "30000000-0000-4000-8000-000000000007";
 const MCOD: &str = "470102";
 
+/// JSON bodies without reqwest's `json` feature.
+trait JsonBody {
+    fn json_body(self, body: &Value) -> Self;
+}
+
+impl JsonBody for reqwest::RequestBuilder {
+    fn json_body(self, body: &Value) -> Self {
+        self.header("content-type", "application/json").body(body.to_string())
+    }
+}
+
 /// Tomorrow in Moscow time: every bookable slot is on this day.
 fn tomorrow() -> NaiveDate {
     (Utc::now() + Duration::hours(3)).date_naive() + Duration::days(1)
@@ -105,13 +116,13 @@ async fn start() -> Env {
 }
 
 async fn register_lpu(env: &Env, setup: Value) {
-    let (status, body) = send(env.http.post(env.url("/sandbox/portal/lpu")).json(&setup)).await;
+    let (status, body) = send(env.http.post(env.url("/sandbox/portal/lpu")).json_body(&setup)).await;
     assert_eq!(status, 200, "{body}");
 }
 
 /// The tokens of a new patient: `{"patient", "rpgu", "lpu", "cod", "mis"}`.
 async fn patient(env: &Env, setup: Value) -> Value {
-    let (status, body) = send(env.http.post(env.url("/sandbox/portal/patient")).json(&setup)).await;
+    let (status, body) = send(env.http.post(env.url("/sandbox/portal/patient")).json_body(&setup)).await;
     assert_eq!(status, 200, "{body}");
     body
 }
@@ -126,7 +137,7 @@ fn token<'a>(tokens: &'a Value, kind: &str) -> &'a str {
 }
 
 async fn entry(env: &Env, token: Option<&str>, body: &Value) -> (u16, Value) {
-    let mut req = env.http.post(env.url("/api/v2/iemk/doctors/entry")).json(body);
+    let mut req = env.http.post(env.url("/api/v2/iemk/doctors/entry")).json_body(body);
     if let Some(t) = token {
         req = req.bearer_auth(t);
     }
@@ -138,7 +149,7 @@ async fn visit(env: &Env, token: &str, lpu: &str, query: &[(&str, &str)]) -> (u1
 }
 
 async fn appointment(env: &Env, token: &str, body: &Value) -> (u16, Value) {
-    send(env.http.post(env.url("/appointments")).json(body).bearer_auth(token)).await
+    send(env.http.post(env.url("/appointments")).json_body(body).bearer_auth(token)).await
 }
 
 fn entry_body(day: NaiveDate, time: &str) -> Value {
@@ -480,10 +491,10 @@ async fn a_silent_host_stays_in_progress_and_sessions_are_private() {
 async fn sandbox_refuses_an_lpu_that_is_not_on_the_vitrina() {
     let env = start().await;
     let setup = json!({"guid": "90000000-0000-4000-8000-000000000009", "mcod": "1"});
-    let (status, body) = send(env.http.post(env.url("/sandbox/portal/lpu")).json(&setup)).await;
+    let (status, body) = send(env.http.post(env.url("/sandbox/portal/lpu")).json_body(&setup)).await;
     assert_eq!((status, body["error"]["kind"].as_str()), (404, Some("subdivision_not_found")), "{body}");
     let (status, _) =
-        send(env.http.post(env.url("/sandbox/portal/lpu")).json(&json!({"guid": LPU, "mcod": " "}))).await;
+        send(env.http.post(env.url("/sandbox/portal/lpu")).json_body(&json!({"guid": LPU, "mcod": " "}))).await;
     assert_eq!(status, 400);
     let (status, _) = send(env.http.post(env.url("/sandbox/portal/patient")).body("{}")).await;
     assert_eq!(status, 400);

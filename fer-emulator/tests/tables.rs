@@ -271,3 +271,18 @@ async fn the_format_check_of_fer_validate_refuses_what_typed_parsing_would_let_t
     assert!(errors[1].error_message.contains("/data/1/statuss"), "{answer}");
     assert_eq!(env.emu.count(Table::Slot), 2);
 }
+
+#[tokio::test]
+async fn an_error_outside_the_records_is_reported_without_an_id() {
+    let env = Env::start().await;
+    // fer-validate's V010 (unknown field) at the root: reported with a null id; the records are
+    // still decided one by one.
+    let (status, answer) = env.post("/api/mo", &json!({"data": [mo()], "extra": true})).await;
+    assert_eq!(status, 400, "{answer}");
+    let r = envelope(&answer);
+    assert_eq!(r.error.unwrap().error_code, ErrorCode::Other("V010".into()));
+    let errors = r.errors.unwrap();
+    assert_eq!((errors.len(), errors[0].id.as_deref()), (1, None));
+    assert!(errors[0].error_message.contains("/extra"));
+    assert_eq!(r.sended_guids, vec![MO_ID.parse().unwrap()]);
+}

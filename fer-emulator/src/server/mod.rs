@@ -12,6 +12,7 @@ pub(crate) mod callback;
 pub(crate) mod envelope;
 pub(crate) mod faults;
 pub(crate) mod lists;
+pub(crate) mod openapi;
 pub(crate) mod params;
 pub(crate) mod portal;
 pub(crate) mod sandbox;
@@ -25,7 +26,7 @@ use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::post;
+use axum::routing::{get, post};
 use bytes::Bytes;
 use chrono::Utc;
 use http::header::CONTENT_LENGTH;
@@ -52,6 +53,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .layer(middleware::from_fn_with_state(shared.clone(), journal));
     Router::new()
         .merge(sandbox::routes())
+        .route("/openapi.json", get(openapi::document))
         .merge(portal::routes(shared.clone()))
         .merge(vitrina)
         // Bodies are read with the configured limits by `body::read`, which answers 413 itself.
