@@ -266,9 +266,11 @@ async fn visit_by_cell_answers_the_full_or_the_short_model() {
     assert_eq!(begin.to_rfc3339(), format!("{}+03:00", at(tomorrow(), "09:00")));
     assert_eq!(ticket.visit.common.end_time.unwrap() - begin, Duration::minutes(20));
 
+    // Another patient (the first one may not book the same speciality twice a day: 4008).
+    let other = adult(&env).await;
     let by_doctor = visit(
         &env,
-        lpu,
+        token(&other, "lpu"),
         LPU,
         &[
             ("docGuid", DOCTOR),
