@@ -514,3 +514,49 @@ pub(crate) fn ticket_times(slot: &Slot) -> (DateTime<FixedOffset>, DateTime<Fixe
 pub(crate) fn portal_now() -> NaiveDateTime {
     Utc::now().with_timezone(&portal_offset()).naive_local()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store_with_patient() -> (PortalStore, PortalPatientTokens) {
+        let mut store = PortalStore::default();
+        let setup = PortalPatientSetup {
+            id: None,
+            birthdate: Redacted::new(NaiveDate::from_ymd_opt(1980, 5, 1).unwrap()),
+            mkab: Vec::new(),
+            self_booking_forbidden: false,
+            token_lifetime_secs: None,
+        };
+        let tokens = store.register_patient(setup, std::time::Duration::from_secs(60));
+        (store, tokens)
+    }
+
+    #[test]
+    fn tokens_are_checked_in_the_seed_order() {
+        let (store, tokens) = store_with_patient();
+        let code = |token: Option<&str>, kind| store.authorize(token, kind).unwrap_err().known_code();
+        assert_eq!(store.authorize(Some(tokens.rpgu.expose()), TokenKind::Rpgu), Ok(tokens.patient));
+        assert_eq!(code(None, TokenKind::Rpgu), Some(PortalErrorCode::AuthorizationMissing));
+        for malformed in ["", "rpgu", "rpgu.x", "rpgu.x.y.z", "я.я.я"] {
+            assert_eq!(code(Some(malformed), TokenKind::Rpgu), Some(PortalErrorCode::TokenInvalid), "{malformed}");
+        }
+        assert_eq!(code(Some(tokens.cod.expose()), TokenKind::Rpgu), Some(PortalErrorCode::TokenInvalid));
+        let (prefix_and_id, _) = tokens.mis.expose().rsplit_once('.').unwrap();
+        let forged = format!("{prefix_and_id}.forged");
+        assert_eq!(code(Some(&forged), TokenKind::Mis), Some(PortalErrorCode::SignatureInvalid));
+        assert!(!format!("{tokens:?}").contains(tokens.rpgu.expose()), "tokens never in Debug");
+    }
+
+    #[test]
+    fn a_session_without_lpus_is_finished_at_once() {
+        let (mut store, tokens) = store_with_patient();
+        let session = store.open_session(tokens.patient);
+        assert!(store.poll_session(tokens.patient, session).unwrap().is_empty());
+        let stranger = Guid::new_v4();
+        assert_eq!(
+            store.poll_session(stranger, session).unwrap_err().known_code(),
+            Some(PortalErrorCode::Unclassified)
+        );
+    }
+}
