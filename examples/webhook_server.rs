@@ -11,12 +11,18 @@
 //!
 //! The MIS is [`fer_examples::DemoMis`]; the spec's example request books its first slot. Register the webhook with the Vitrina
 //! (`POST /api/callback`, or `fer-emulator`) to be called by the gateway.
+//!
+//! `GET /openapi.json` serves the webhook's OpenAPI 3.1 document (`fer_model::openapi::mis_webhook`,
+//! also `openapi/mis-webhook.yaml`), pointed at this server, for Swagger UI, Postman or schemathesis.
 
 use std::net::SocketAddr;
 
+use axum::Json;
+use axum::routing::get;
 use clap::Parser;
 use fer_examples::DemoMis;
 use fer_webhook::{AllowList, Idempotent, WebhookConfig, WebhookService};
+use serde_json::{Value, json};
 
 /// Command line.
 #[derive(Debug, Parser)]
@@ -44,11 +50,24 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let config = WebhookConfig { allow_list: args.allow, ..WebhookConfig::default() };
     let service = WebhookService::new(Idempotent::in_memory(mis)).with_config(config);
+    let app = fer_webhook::adapters::axum::router(service).route("/openapi.json", get(openapi));
     let listener = tokio::net::TcpListener::bind(args.listen).await?;
-    println!("webhook listening on http://{}/booking/book", listener.local_addr()?);
+    let addr = listener.local_addr()?;
+    println!("webhook listening on http://{addr}/booking/book (OpenAPI document: http://{addr}/openapi.json)");
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };
-    fer_webhook::serve_with_shutdown(listener, service, ctrl_c).await;
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(ctrl_c)
+        .await?;
     Ok(())
+}
+
+/// `GET /openapi.json`: the webhook's document, its server being the address the request came to.
+async fn openapi(headers: axum::http::HeaderMap) -> Json<Value> {
+    let mut document = fer_model::openapi::mis_webhook();
+    if let Some(host) = headers.get(axum::http::header::HOST).and_then(|h| h.to_str().ok()) {
+        document["servers"] = json!([{ "url": format!("http://{host}"), "description": "webhook_server example" }]);
+    }
+    Json(document)
 }
