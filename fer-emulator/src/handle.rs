@@ -97,6 +97,11 @@ impl EmulatorHandle {
         &self.shared.config.password
     }
 
+    /// The fault settings in force.
+    pub fn faults(&self) -> Faults {
+        self.shared.faults()
+    }
+
     /// Replaces the fault settings (and reseeds their generator) from now on.
     pub fn set_faults(&self, faults: Faults) {
         self.shared.set_faults(faults);

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use fer_emulator::{DEFAULT_PASSWORD, DEFAULT_USERNAME, Emulator, EmulatorConfig};
+use fer_emulator::{DEFAULT_PASSWORD, DEFAULT_USERNAME, Emulator, EmulatorConfig, Faults};
 use fer_model::Oid;
 
 /// A local double of the FER 2.0 Vitrina («Витрина данных "Запись к врачу"») and gateway.
@@ -30,6 +30,18 @@ struct Args {
     /// Lifetime of issued tokens, in seconds.
     #[arg(long, default_value_t = 3600)]
     token_lifetime_secs: u64,
+    /// Fault injection: share of Vitrina answers replaced by 503 (0 to 1).
+    #[arg(long, default_value_t = 0.0)]
+    unavailable_ratio: f64,
+    /// Fault injection: delay added to every Vitrina answer, in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    latency_ms: u64,
+    /// Fault injection: share of new connections closed without an answer (0 to 1).
+    #[arg(long, default_value_t = 0.0)]
+    drop_ratio: f64,
+    /// Fault injection: seed of the generator that draws the faults.
+    #[arg(long, default_value_t = 0)]
+    fault_seed: u64,
 }
 
 #[tokio::main]
@@ -42,12 +54,25 @@ async fn main() -> ExitCode {
         )
         .init();
     let args = Args::parse();
+    for (name, ratio) in [("--unavailable-ratio", args.unavailable_ratio), ("--drop-ratio", args.drop_ratio)] {
+        if !(0.0..=1.0).contains(&ratio) {
+            eprintln!("fer-emulator: {name} must be between 0 and 1, not {ratio}");
+            return ExitCode::FAILURE;
+        }
+    }
     let config = EmulatorConfig {
         listen: args.listen,
         username: args.username,
         password: args.password,
         token_lifetime: Duration::from_secs(args.token_lifetime_secs),
         state_file: args.state,
+        faults: Faults {
+            unavailable_ratio: args.unavailable_ratio,
+            latency: Duration::from_millis(args.latency_ms),
+            drop_ratio: args.drop_ratio,
+            token_lifetime_override: None,
+            seed: args.fault_seed,
+        },
         ..EmulatorConfig::default()
     };
     let emulator = match Emulator::spawn(config).await {
@@ -60,6 +85,9 @@ async fn main() -> ExitCode {
     println!("fer-emulator serving at {}", emulator.base_url());
     println!("  username: {}", emulator.username());
     println!("  password: {}", emulator.password());
+    if !emulator.faults().is_off() {
+        println!("  faults:   {:?}", emulator.faults());
+    }
     println!("Press Ctrl-C to stop.");
     if let Err(e) = tokio::signal::ctrl_c().await {
         eprintln!("fer-emulator: cannot wait for Ctrl-C: {e}");

@@ -132,6 +132,11 @@ impl Shared {
         Ok(username.clone())
     }
 
+    /// The fault settings in force.
+    pub fn faults(&self) -> Faults {
+        lock(&self.faults).faults.clone()
+    }
+
     /// Replaces the fault settings and reseeds the generator.
     pub fn set_faults(&self, faults: Faults) {
         let mut state = lock(&self.faults);

@@ -51,4 +51,8 @@ fn the_default_listen_address_is_2100() {
     assert!(out.status.success());
     assert!(help.contains("[default: 127.0.0.1:2100]"), "{help}");
     assert!(help.contains("--state") && help.contains("--username") && help.contains("--password"), "{help}");
+    assert!(help.contains("--unavailable-ratio") && help.contains("--drop-ratio"), "{help}");
+    let bad = Command::new(env!("CARGO_BIN_EXE_fer-emulator")).args(["--drop-ratio", "3"]).output().unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--drop-ratio"));
 }

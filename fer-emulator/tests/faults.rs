@@ -66,3 +66,26 @@ async fn dropped_connections_are_transport_errors() {
         common::send(client.post(env.url("/api/slot")).bearer_auth(&env.token).body("{\"data\": []}")).await;
     assert_eq!(status, 200);
 }
+
+#[tokio::test]
+async fn faults_can_be_driven_over_http() {
+    let env = Env::start().await;
+    let url = env.url("/sandbox/faults");
+    let (status, current) = common::send(env.http.get(&url)).await;
+    assert_eq!(status, 200);
+    assert_eq!(current["unavailable_ratio"], 0.0);
+    let (status, applied) =
+        common::send(env.http.put(&url).body(json!({"unavailable_ratio": 1.0, "seed": 3}).to_string())).await;
+    assert_eq!(status, 200, "{applied}");
+    assert_eq!(env.emu.faults().unavailable_ratio, 1.0);
+    assert_eq!(env.emu.faults().seed, 3);
+    let (status, _) = env.get("/api/callback").await;
+    assert_eq!(status, 503);
+    for bad in [json!({"drop_ratio": 2.0}), json!({"latency": 5}), json!("off")] {
+        let (status, answer) = common::send(env.http.put(&url).body(bad.to_string())).await;
+        assert_eq!(status, 400, "{bad}: {answer}");
+    }
+    let (status, _) = common::send(env.http.put(&url).body("{}")).await;
+    assert_eq!(status, 200);
+    assert!(env.emu.faults().is_off());
+}

@@ -3,7 +3,10 @@
 //!
 //! * `POST /sandbox/book` with a booking request (the body of `/booking/book`);
 //! * `POST /sandbox/cancel` with a cancel request (the body of `/booking/cancel`);
-//! * `GET /sandbox/journal`: every exchange so far, oldest first.
+//! * `GET /sandbox/journal`: every exchange so far, oldest first;
+//! * `GET /sandbox/faults` and `PUT /sandbox/faults`: the fault injection in force, and a new one
+//!   (`{"unavailable_ratio", "latency_ms", "drop_ratio", "token_lifetime_secs", "seed"}`, every key
+//!   optional, missing ones off), so that tests in any language can drive it.
 //!
 //! These are the emulator's own control routes, not Vitrina routes: they need no token and answer
 //! plain JSON, not the Appendix 2 envelope. A completed exchange answers 200 with
@@ -20,9 +23,13 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use bytes::Bytes;
 use http::StatusCode;
+use std::time::Duration;
+
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use crate::Faults;
 use crate::gateway::{self, GatewayError, GatewayOutcome};
 use crate::state::Shared;
 
@@ -32,6 +39,7 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
         .route("/sandbox/book", post(book))
         .route("/sandbox/cancel", post(cancel))
         .route("/sandbox/journal", get(journal))
+        .route("/sandbox/faults", get(faults).put(set_faults))
 }
 
 fn error(status: StatusCode, kind: &str, message: String) -> Response {
@@ -78,4 +86,63 @@ async fn cancel(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
 
 async fn journal(State(shared): State<Arc<Shared>>) -> Response {
     Json(shared.journal.entries()).into_response()
+}
+
+/// The wire form of [`Faults`] on `/sandbox/faults`: durations in milliseconds and seconds.
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct FaultsWire {
+    unavailable_ratio: f64,
+    latency_ms: u64,
+    drop_ratio: f64,
+    token_lifetime_secs: Option<u64>,
+    seed: u64,
+}
+
+impl From<Faults> for FaultsWire {
+    fn from(f: Faults) -> Self {
+        FaultsWire {
+            unavailable_ratio: f.unavailable_ratio,
+            latency_ms: u64::try_from(f.latency.as_millis()).unwrap_or(u64::MAX),
+            drop_ratio: f.drop_ratio,
+            token_lifetime_secs: f.token_lifetime_override.map(|d| d.as_secs()),
+            seed: f.seed,
+        }
+    }
+}
+
+impl TryFrom<FaultsWire> for Faults {
+    type Error = String;
+    fn try_from(w: FaultsWire) -> Result<Self, String> {
+        for (name, ratio) in [("unavailable_ratio", w.unavailable_ratio), ("drop_ratio", w.drop_ratio)] {
+            if !(0.0..=1.0).contains(&ratio) {
+                return Err(format!("{name} must be between 0 and 1, not {ratio}"));
+            }
+        }
+        Ok(Faults {
+            unavailable_ratio: w.unavailable_ratio,
+            latency: Duration::from_millis(w.latency_ms),
+            drop_ratio: w.drop_ratio,
+            token_lifetime_override: w.token_lifetime_secs.map(Duration::from_secs),
+            seed: w.seed,
+        })
+    }
+}
+
+async fn faults(State(shared): State<Arc<Shared>>) -> Response {
+    Json(FaultsWire::from(shared.faults())).into_response()
+}
+
+async fn set_faults(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    let wire: FaultsWire = match parse(&body) {
+        Ok(wire) => wire,
+        Err(response) => return *response,
+    };
+    match Faults::try_from(wire) {
+        Ok(faults) => {
+            shared.set_faults(faults);
+            Json(FaultsWire::from(shared.faults())).into_response()
+        }
+        Err(message) => error(StatusCode::BAD_REQUEST, "bad_request", message),
+    }
 }
