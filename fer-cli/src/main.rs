@@ -2,6 +2,15 @@
 //! libraries (fer-validate, fer-sample, fer-client, fer-emulator).
 #![forbid(unsafe_code)]
 
+/// `println!` that does not panic when stdout is closed (`fer validate dir/ | head`): the rest of
+/// the output is dropped.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
 mod cli;
 mod cmd;
 mod error;

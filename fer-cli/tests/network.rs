@@ -158,7 +158,8 @@ async fn the_emulator_subcommand_serves_until_stopped() {
         .spawn()
         .unwrap();
     let mut first = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    stdout.read_line(&mut first).unwrap();
     let url = first.trim().rsplit(' ').next().unwrap().to_owned();
     assert!(url.starts_with("http://127.0.0.1:"), "{first}");
     let answer = reqwest::Client::new()
@@ -170,6 +171,7 @@ async fn the_emulator_subcommand_serves_until_stopped() {
         .unwrap();
     child.kill().unwrap();
     let _ = child.wait();
+    drop(stdout);
     assert_eq!(answer.status(), 200);
 }
 

@@ -66,6 +66,37 @@ pub struct ClientConfig {
     pub preflight: Preflight,
     /// How long before `ValidTo` the token is refreshed.
     pub refresh_margin: Duration,
+    /// Called as upserts advance; see [`VitrinaClientBuilder::on_progress`].
+    pub progress: Option<ProgressHook>,
+}
+
+/// What an upload has settled since the last call of the progress hook.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UploadProgress {
+    /// The table being uploaded.
+    pub table: fer_model::Table,
+    /// Records whose outcome became known: a batch answered (or failed), or records withheld before
+    /// sending (invalid, or skipped for their parent).
+    pub settled: usize,
+}
+
+/// A callback for [`UploadProgress`], shared by every clone of the client. `Debug` shows only that
+/// one is set.
+#[derive(Clone)]
+pub struct ProgressHook(pub(crate) std::sync::Arc<dyn Fn(UploadProgress) + Send + Sync>);
+
+impl ProgressHook {
+    pub(crate) fn report(hook: &Option<ProgressHook>, table: fer_model::Table, settled: usize) {
+        if let (Some(hook), true) = (hook, settled > 0) {
+            (hook.0)(UploadProgress { table, settled });
+        }
+    }
+}
+
+impl std::fmt::Debug for ProgressHook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ProgressHook")
+    }
 }
 
 impl ClientConfig {
@@ -114,6 +145,7 @@ pub struct VitrinaClientBuilder {
     retry: RetryPolicy,
     preflight: Preflight,
     refresh_margin: Duration,
+    progress: Option<ProgressHook>,
 }
 
 impl Default for VitrinaClientBuilder {
@@ -129,6 +161,7 @@ impl Default for VitrinaClientBuilder {
             retry: RetryPolicy::default(),
             preflight: Preflight::default(),
             refresh_margin: DEFAULT_REFRESH_MARGIN,
+            progress: None,
         }
     }
 }
@@ -195,6 +228,31 @@ impl VitrinaClientBuilder {
         self
     }
 
+    /// A callback told, as an upsert or [`upload_dataset`](VitrinaClient::upload_dataset) advances,
+    /// how many records of which table have settled (for a progress bar). It runs on the task that
+    /// awaits the upload: keep it short.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use fer_client::VitrinaClient;
+    ///
+    /// let done = Arc::new(AtomicUsize::new(0));
+    /// let seen = Arc::clone(&done);
+    /// let client = VitrinaClient::builder()
+    ///     .base_url("http://127.0.0.1:2100")
+    ///     .credentials("1.2.643.5.1.13.13.12.2.86.8902".parse().unwrap(), "secret")
+    ///     .on_progress(move |p| {
+    ///         seen.fetch_add(p.settled, Ordering::Relaxed);
+    ///     })
+    ///     .build()
+    ///     .unwrap();
+    /// ```
+    pub fn on_progress(mut self, hook: impl Fn(UploadProgress) + Send + Sync + 'static) -> Self {
+        self.progress = Some(ProgressHook(std::sync::Arc::new(hook)));
+        self
+    }
+
     /// Checks the settings and builds the client with its one connection pool.
     pub fn build(self) -> Result<VitrinaClient, Error> {
         let raw = self.base_url.ok_or_else(|| Error::Config("base_url is required".into()))?;
@@ -213,6 +271,7 @@ impl VitrinaClientBuilder {
             retry: self.retry,
             preflight: self.preflight,
             refresh_margin: self.refresh_margin,
+            progress: self.progress,
         };
         VitrinaClient::from_config(config)
     }

@@ -51,7 +51,8 @@ pub use callbacks::CallbackCheck;
 pub use client::VitrinaClient;
 pub use codec::{decode_list_body, encode_body};
 pub use config::{
-    ClientConfig, DEFAULT_BATCH_SIZE, DEFAULT_CONCURRENCY, DEFAULT_REFRESH_MARGIN, Preflight, VitrinaClientBuilder,
+    ClientConfig, DEFAULT_BATCH_SIZE, DEFAULT_CONCURRENCY, DEFAULT_REFRESH_MARGIN, Preflight, ProgressHook,
+    UploadProgress, VitrinaClientBuilder,
 };
 pub use dataset::DatasetReport;
 pub use error::Error;

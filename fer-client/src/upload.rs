@@ -17,7 +17,7 @@ use fer_validate::{Diagnostic, Report, Validate, validate_batch};
 use futures_util::stream::{self, StreamExt};
 use reqwest::Method;
 
-use crate::config::Preflight;
+use crate::config::{Preflight, ProgressHook};
 use crate::error::Error;
 use crate::transport::{ApiRequest, Reply, Transport};
 
@@ -313,8 +313,13 @@ pub(crate) async fn upload<T: Record + Validate>(
     let abort = Mutex::new(None);
     // Collected first (futures are lazy): a closure held across the await would keep the whole
     // future from being `Send`.
+    ProgressHook::report(&config.progress, T::TABLE, records.len() - sendable.len());
     let sends: Vec<_> = sendable.chunks(config.batch_size).map(|batch| send_batch(transport, batch, &abort)).collect();
-    let answers: Vec<BatchAnswer> = stream::iter(sends).buffer_unordered(config.concurrency).collect().await;
+    let answers: Vec<BatchAnswer> = stream::iter(sends)
+        .buffer_unordered(config.concurrency)
+        .inspect(|(ids, _)| ProgressHook::report(&config.progress, T::TABLE, ids.len()))
+        .collect()
+        .await;
 
     assemble(&mut report, records.iter().map(Record::id), withheld, outcomes, answers);
     tracing::info!(table = %T::TABLE, "{report}");

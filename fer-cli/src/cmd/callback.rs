@@ -80,7 +80,7 @@ fn show(format: Format, value: &serde_json::Value) {
             if let Some(o) = value.as_object() {
                 for (k, v) in o {
                     let v = v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string());
-                    println!("{k}: {v}");
+                    say!("{k}: {v}");
                 }
             }
         }

@@ -1,5 +1,7 @@
 //! `fer emulator`: the local Vitrina and gateway of `fer-emulator`, until Ctrl-C.
 
+use std::io::Write;
+
 use fer_emulator::{Emulator, EmulatorConfig};
 use fer_model::Oid;
 
@@ -18,9 +20,12 @@ pub async fn run(args: &EmulatorArgs) -> Result<Verdict, CliError> {
         config.password = password.clone();
     }
     let handle = Emulator::spawn(config).await.map_err(|e| CliError::Remote(e.to_string()))?;
-    println!("fer emulator listening on {}", handle.base_url());
-    println!("username {}  password {}", handle.username(), handle.password());
-    println!("press Ctrl-C to stop");
+    // Written without panicking when nobody reads stdout any more (a closed pipe).
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "fer emulator listening on {}", handle.base_url());
+    let _ = writeln!(out, "username {}  password {}", handle.username(), handle.password());
+    let _ = writeln!(out, "press Ctrl-C to stop");
+    drop(out);
     tokio::signal::ctrl_c().await.map_err(|e| CliError::Remote(format!("cannot wait for Ctrl-C: {e}")))?;
     handle.shutdown().await;
     Ok(Verdict::Fine)

@@ -2,8 +2,9 @@
 
 use std::time::Duration;
 
-use fer_client::{DatasetReport, OutcomeKind, VitrinaClient};
+use fer_client::{DatasetReport, OutcomeKind, VitrinaClient, VitrinaClientBuilder};
 use fer_model::Table;
+use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{Value, json};
 
 use crate::cli::{Connection, Format, PushArgs};
@@ -37,35 +38,26 @@ pub async fn run(args: &PushArgs, format: Format) -> Result<Verdict, CliError> {
             for table in Table::LOAD_ORDER {
                 let n = files.iter().filter(|f| f.table == table).count();
                 if n > 0 {
-                    println!("{table}: would send the valid records of {n} file(s)");
+                    say!("{table}: would send the valid records of {n} file(s)");
                 }
             }
-            println!("dry run: {} error(s); nothing was sent", errors.len());
+            say!("dry run: {} error(s); nothing was sent", errors.len());
         } else {
             output::json(&json!({"dry_run": true, "diagnostics": errors.iter().map(|(_, d)| d).collect::<Vec<_>>()}));
         }
         return Ok(if errors.is_empty() { Verdict::Fine } else { Verdict::Wrong });
     }
 
-    let client = connect(&args.connection)?;
-    let total: usize = [
-        dataset.mo.len(),
-        dataset.resource.len(),
-        dataset.service.len(),
-        dataset.slot.len(),
-        dataset.book.len(),
-        dataset.referral.len(),
-        dataset.unaccessable_period.len(),
-        dataset.profilecode_resource.len(),
-    ]
-    .iter()
-    .sum();
-    let bar = indicatif::ProgressBar::new_spinner().with_message(format!("uploading {total} record(s) in load order"));
-    if format == Format::Human {
-        bar.enable_steady_tick(Duration::from_millis(120));
-    } else {
-        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
-    }
+    let total: usize = Table::LOAD_ORDER.iter().map(|t| dataset.len(*t)).sum();
+    let bar = progress_bar(total as u64, format);
+    let ticker = bar.clone();
+    let client = builder(&args.connection)?
+        .on_progress(move |p| {
+            ticker.set_message(p.table.as_str());
+            ticker.inc(p.settled as u64);
+        })
+        .build()
+        .map_err(|e| CliError::Usage(e.to_string()))?;
     let report = client.upload_dataset(&dataset).await;
     bar.finish_and_clear();
     let report = report.map_err(|e| CliError::Remote(e.to_string()))?;
@@ -73,7 +65,7 @@ pub async fn run(args: &PushArgs, format: Format) -> Result<Verdict, CliError> {
     match format {
         Format::Human => {
             output::diagnostics(format, &errors);
-            println!("{report:#}");
+            say!("{report:#}");
         }
         Format::Json => output::json(&report_json(&report, errors.len())),
     }
@@ -81,18 +73,32 @@ pub async fn run(args: &PushArgs, format: Format) -> Result<Verdict, CliError> {
     Ok(if report.all_accepted() && !unparsed { Verdict::Fine } else { Verdict::Wrong })
 }
 
-/// A client for `connection`, with the password read from the named environment variable.
-pub fn connect(connection: &Connection) -> Result<VitrinaClient, CliError> {
+/// A bar of `total` records on stderr for people; nothing for machines.
+fn progress_bar(total: u64, format: Format) -> ProgressBar {
+    if format == Format::Json {
+        return ProgressBar::hidden();
+    }
+    let style = ProgressStyle::with_template("{spinner} {msg:>20} [{bar:40}] {pos}/{len} records ({per_sec}, {eta})")
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> ");
+    let bar = ProgressBar::new(total).with_style(style);
+    bar.enable_steady_tick(Duration::from_millis(120));
+    bar
+}
+
+/// A client builder for `connection`, with the password read from the named environment variable.
+pub fn builder(connection: &Connection) -> Result<VitrinaClientBuilder, CliError> {
     let password = std::env::var(&connection.password_env).map_err(|_| {
         CliError::Usage(format!("the environment variable {} (--password-env) is not set", connection.password_env))
     })?;
     let username = fer_model::Oid::parse(&connection.username)
         .map_err(|e| CliError::Usage(format!("--username must be the MO's OID: {e}")))?;
-    VitrinaClient::builder()
-        .base_url(connection.url.clone())
-        .credentials(username, password)
-        .build()
-        .map_err(|e| CliError::Usage(e.to_string()))
+    Ok(VitrinaClient::builder().base_url(connection.url.clone()).credentials(username, password))
+}
+
+/// A client for `connection` (see [`builder`]).
+pub fn connect(connection: &Connection) -> Result<VitrinaClient, CliError> {
+    builder(connection)?.build().map_err(|e| CliError::Usage(e.to_string()))
 }
 
 fn report_json(report: &DatasetReport, invalid_files_errors: usize) -> Value {
