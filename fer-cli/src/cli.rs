@@ -50,13 +50,14 @@ Examples:
   fer validate region/                   a whole dataset, cross-table rules included
   fer validate --format json slot.json   an array of diagnostics")]
     Validate(ValidateArgs),
-    /// Export or print the JSON Schemas of the models.
+    /// Export or print the JSON Schemas of the models, or write the OpenAPI documents.
     #[command(
         subcommand,
         after_help = "\
 Examples:
   fer schema export schemas/
-  fer schema print slot"
+  fer schema print slot
+  fer schema openapi openapi/"
     )]
     Schema(SchemaCommand),
     /// Write a realistic, valid sample region, one file per table.
@@ -122,6 +123,12 @@ pub enum SchemaCommand {
         /// profilecode_resource, booking_request, booking_response, cancel_request, cancel_response,
         /// auth_request, auth_response, vitrina_response, callback.
         name: String,
+    },
+    /// Write the OpenAPI 3.1 documents into DIR: `vitrina.yaml` (the Vitrina API) and
+    /// `mis-webhook.yaml` (the MIS webhook the gateway calls).
+    Openapi {
+        /// The folder (created when missing), e.g. `openapi/`.
+        dir: PathBuf,
     },
 }
 
