@@ -1,0 +1,13 @@
+//! What the fuzz targets run, as plain functions over bytes, so that the regression tests of each
+//! crate (`<crate>/tests/fuzz_regressions.rs`) run exactly the same code on the saved inputs
+//! (`fixtures/fuzz/<target>/`) without the fuzzer: each test includes the module it needs with
+//! `#[path = "../../fuzz/src/<module>.rs"]`. Every module uses only crates its including crate
+//! already depends on.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod emulator;
+pub mod model;
+pub mod request;
+pub mod validate;
+pub mod webhook;
