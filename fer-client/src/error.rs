@@ -104,13 +104,29 @@ pub enum Error {
     /// A request body could not be encoded (JSON or gzip).
     #[error("could not encode the request body: {0}")]
     Encode(String),
+
+    /// An error answer of the regional portal API or of a local MIS (seeds 000–003, «Возможные
+    /// ошибки»): 403 with 5007–5010 for the token, 400 with a business code (4036, 4033, 4009, …),
+    /// 5000 for a message without a code. See [`PortalClient`](crate::portal::PortalClient).
+    #[error("HTTP {status}: {error}")]
+    Portal {
+        /// The HTTP status.
+        status: u16,
+        /// The portal's code and message (the message is shown only by
+        /// [`PortalError::message_ru`](fer_model::portal::PortalError::message_ru): it may name the
+        /// patient).
+        error: fer_model::portal::PortalError,
+    },
 }
 
 impl Error {
     /// The HTTP status of the answer behind this error, when there was one.
     pub fn status(&self) -> Option<u16> {
         match self {
-            Error::Auth { status, .. } | Error::Http { status, .. } | Error::Decode { status, .. } => Some(*status),
+            Error::Auth { status, .. }
+            | Error::Http { status, .. }
+            | Error::Decode { status, .. }
+            | Error::Portal { status, .. } => Some(*status),
             Error::Duplicates { .. } => Some(422),
             Error::Blocked { .. } => Some(405),
             Error::Maintenance { .. } => Some(503),

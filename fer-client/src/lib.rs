@@ -16,6 +16,8 @@
 //!   children of a rejected parent.
 //! * **Typed calls** for `get`/`delete` of every table (also through thin handles such as
 //!   [`VitrinaClient::slots`]), the list calls and the webhook registration.
+//! * **The regional portal API** (seeds 000–003): [`portal::PortalClient`], with the session polling of
+//!   the old ticket API bounded in time.
 //! * **Typed errors** ([`Error`]); no password, token or patient data in `Debug`, `Display` or logs.
 //!
 //! ```no_run
@@ -44,6 +46,7 @@ mod dataset;
 mod error;
 mod handles;
 mod lists;
+pub mod portal;
 mod transport;
 mod upload;
 
