@@ -13,6 +13,11 @@
 //!   `POST /sandbox/book`, `POST /sandbox/cancel`) call the registered webhook as the EPGU does
 //!   through the gateway (section 7), within 10 seconds, check the answer, and apply UC-1 / UC-1.1
 //!   to the store. `GET /sandbox/journal` ([`EmulatorHandle::journal`]) shows every exchange.
+//! * **Regional portal** (seeds 000–003): `POST /api/v2/iemk/doctors/entry`,
+//!   `POST /api/v2/visit/{lpuGuid}`, `POST /appointments`, `GET /api/v2/old/visit/tickets[/{session}]`
+//!   on the schedule pushed to the Vitrina, with the portal's tokens and error codes (403 5007–5010,
+//!   400 4000–4848 and 5000); set up with `POST /sandbox/portal/lpu` ([`PortalLpuSetup`]) and
+//!   `POST /sandbox/portal/patient` ([`PortalPatientSetup`] → [`PortalPatientTokens`]).
 //! * **Fault injection** ([`Faults`]): 503 answers, latency, dropped connections, tokens that
 //!   expire early; deterministic from a seed.
 //!
