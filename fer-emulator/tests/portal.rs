@@ -24,6 +24,7 @@ const SLOT_FAR: &str = "30000000-0000-4000-8000-000000000004";
 const SLOT_OTHER_0900: &str = "30000000-0000-4000-8000-000000000005";
 const SLOT_RECORDED: &str = "30000000-0000-4000-8000-000000000006";
 const SLOT_PEDIATRIC: &str = "30000000-0000-4000-8000-000000000007";
+const SLOT_PAST: &str = "30000000-0000-4000-8000-000000000008";
 const MCOD: &str = "470102";
 
 /// JSON bodies without reqwest's `json` feature.
@@ -99,6 +100,7 @@ async fn start_with(config: EmulatorConfig) -> Env {
                 slot(SLOT_OTHER_0900, LPU, OTHER_DOCTOR, &at(day, "09:00"), "ALL", "AVAILABLE"),
                 slot(SLOT_RECORDED, LPU, OTHER_DOCTOR, &at(day, "11:00"), "ALL", "BLOCKED"),
                 slot(SLOT_PEDIATRIC, CHILDREN_LPU, PEDIATRICIAN, &at(day, "09:00"), "ALL", "AVAILABLE"),
+                slot(SLOT_PAST, LPU, DOCTOR, "2024-03-28T09:00:00", "ALL", "AVAILABLE"),
             ],
         ),
     ];
@@ -364,6 +366,9 @@ async fn business_rules_answer_their_codes() {
     let error =
         assert_refused(&visit(&env, lpu, LPU, &[("timeTable", SLOT_FAR)]).await, 400, PortalErrorCode::Unclassified);
     assert_eq!(error.message_ru(), "Запись на прием доступна не ранее, чем за 14 дней.");
+    let error =
+        assert_refused(&visit(&env, lpu, LPU, &[("timeTable", SLOT_PAST)]).await, 400, PortalErrorCode::Unclassified);
+    assert_eq!(error.message_ru(), "Время приема 28.03.2024 09:00 уже прошло");
 
     // 4009: a cell that is not AVAILABLE on the Vitrina, or taken by someone else.
     assert_refused(&visit(&env, lpu, LPU, &[("timeTable", SLOT_RECORDED)]).await, 400, PortalErrorCode::TimeTaken);

@@ -352,7 +352,7 @@ impl PortalStore {
     /// 5. 4029: the slot's `tag_age` admits the patient's age on the visit day
     ///    ([`fer_validate::slot_accepts`]);
     /// 6. 4031: a `directionId` is a referral of this patient;
-    /// 7. 5000: the visit is within the LPU's `schedule_days` (and not in the past);
+    /// 7. 5000: the visit is not in the past, and within the LPU's `schedule_days`;
     /// 8. 4848: the patient has no visit on this cell yet; 4009: nobody else has, and the slot is
     ///    AVAILABLE; 4011: the patient has no other visit at the same time; 4008: nor with a doctor
     ///    of the same speciality on the same day.
@@ -391,7 +391,11 @@ impl PortalStore {
             }
         }
         let horizon = now.date() + ChronoDuration::days(i64::from(lpu.schedule_days));
-        if visit_time < now || visit_time.date() > horizon {
+        if visit_time < now {
+            let text = format!("Время приема {} уже прошло", with_offset(visit_time).format("%d.%m.%Y %H:%M"));
+            return Err(PortalError::with_message(PortalErrorCode::Unclassified, text));
+        }
+        if visit_time.date() > horizon {
             let days = lpu.schedule_days.to_string();
             let text = PortalErrorCode::Unclassified.render_ru(&[("ScheduleDays", &days)]);
             return Err(PortalError::with_message(PortalErrorCode::Unclassified, text));
