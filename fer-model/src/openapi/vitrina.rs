@@ -282,8 +282,12 @@ impl Doc {
             "schema": schema_ref("Guid") });
         let date = |name: &str, ru: &str, en: &str| {
             json!({ "name": name, "in": "query", "required": false,
-                "description": bilingual(&format!("{ru}. Формат YYYY-MM-DD"), en),
-                "schema": { "type": "string", "format": "date" } })
+                "description": bilingual(&format!("{ru}. Формат YYYY-MM-DD"), &format!("{en} An empty value \
+                    is the same as none.")),
+                "schema": { "anyOf": [
+                    { "type": "string", "format": "date" },
+                    { "type": "string", "pattern": "^\\s*$" },
+                ] } })
         };
         let range = vec![
             date(
@@ -452,7 +456,7 @@ impl Doc {
             ),
             "parameters": [{ "name": "address", "in": "query", "required": true,
                 "description": "address - ссылка на адрес ответного сервиса / the webhook's base URL",
-                "schema": { "type": "string" } }],
+                "schema": { "type": "string", "minLength": 1 } }],
             "responses": responses(self.ok(Some(result)), &API_ERRORS),
         }})
     }
