@@ -129,6 +129,18 @@ fn responses(ok: Value, codes: &[u16]) -> Value {
     Value::Object(map)
 }
 
+/// The `?id=` of GET and DELETE on a table.
+fn id_parameter(table: Table) -> Value {
+    json!({
+        "name": "id",
+        "in": "query",
+        "required": true,
+        "description": bilingual("id – уникальный идентификатор записи",
+            &format!("The record's `{}`.", table.id_field())),
+        "schema": schema_ref("Guid"),
+    })
+}
+
 /// Names of the components the paths refer to.
 struct Doc {
     names: BTreeMap<&'static str, String>,
@@ -179,17 +191,6 @@ impl Doc {
         }})
     }
 
-    fn id_parameter(&self, table: Table) -> Value {
-        json!({
-            "name": "id",
-            "in": "query",
-            "required": true,
-            "description": bilingual("id – уникальный идентификатор записи",
-                &format!("The record's `{}`.", table.id_field())),
-            "schema": schema_ref("Guid"),
-        })
-    }
-
     fn table(&self, table: Table) -> Value {
         let record = self.schema(table.as_str());
         let name_ru = table.name_ru();
@@ -236,7 +237,7 @@ impl Doc {
                     &format!("Получение данных (таблица «{name_ru}») по идентификатору; результат в поле result."),
                     "The record with the given id, in `result`.",
                 ),
-                "parameters": [self.id_parameter(table)],
+                "parameters": [id_parameter(table)],
                 "responses": responses(self.ok(Some(record.clone())), &[&API_ERRORS[..], &[404]].concat()),
             },
             "delete": {
@@ -248,7 +249,7 @@ impl Doc {
                     &format!("Deletes the record; `sendedGuids` holds its id and `result` every deleted row \
                               (fer-emulator).{cascade_en}"),
                 ),
-                "parameters": [self.id_parameter(table)],
+                "parameters": [id_parameter(table)],
                 "responses": responses(self.ok(Some(deleted)), &[&API_ERRORS[..], &[404, 405]].concat()),
             },
         })
