@@ -26,6 +26,12 @@ fn encode(c: &mut Criterion) {
     group.bench_function(ENCODE_OURS, |b| b.iter(|| fer_client::encode_body(black_box(&slots), true)));
     group.bench_function(ENCODE_BY_HAND, |b| b.iter(|| encode_by_hand(black_box(&slots))));
     group.bench_function(ENCODE_BY_HAND_STREAMING, |b| b.iter(|| encode_by_hand_streaming(black_box(&slots))));
+    group.bench_function(ENCODE_FAST, |b| {
+        b.iter(|| {
+            let json = fer_client::encode_body(black_box(&slots), false).unwrap_or_default();
+            gzip::compress(Backend::Miniz, Level::Fast, &json)
+        })
+    });
     group.bench_function(ENCODE_JSON_ONLY, |b| b.iter(|| fer_client::encode_body(black_box(&slots), false)));
     group.finish();
 }

@@ -9,6 +9,9 @@ pub const ENCODE_OURS: &str = "fer-client encode_body";
 pub const ENCODE_BY_HAND: &str = "by hand: to_vec + GzEncoder";
 /// Alternative: `serde_json::to_writer` into flate2's `GzEncoder`, written by hand.
 pub const ENCODE_BY_HAND_STREAMING: &str = "by hand: to_writer into GzEncoder";
+/// What the client's encoding would cost with `Compression::fast()`: [`fer_client::encode_body`]
+/// without gzip, then miniz_oxide at level 1 (the proposed default, see `BENCHMARKS.md`).
+pub const ENCODE_FAST: &str = "fer-client JSON + miniz_oxide fast (1), proposed";
 /// The JSON alone ([`fer_client::encode_body`] without gzip).
 pub const ENCODE_JSON_ONLY: &str = "fer-client encode_body, gzip off";
 

@@ -243,6 +243,31 @@ pub fn render(all: &[Measurement]) -> String {
     out
 }
 
+/// The sizes each gzip backend and level makes of the 100,000-slot body of the `codec` bench (the
+/// other half of the speed trade-off), as a markdown table.
+pub fn gzip_sizes() -> String {
+    use crate::gzip::{Backend, Level, compress};
+    let json = crate::slot_batch_json(100_000, 1);
+    let mut out = format!(
+        "| gzip of the {:.1} MB JSON of 100,000 slots | compressed | JSON / compressed |\n|---|---:|---:|\n",
+        json.len() as f64 / 1e6
+    );
+    for backend in [Backend::Miniz, Backend::ZlibRs] {
+        for level in Level::ALL {
+            match compress(backend, level, &json) {
+                Ok(packed) => {
+                    let ratio = json.len() as f64 / packed.len().max(1) as f64;
+                    let _ = writeln!(out, "| {backend} {level} | {} bytes | {ratio:.1} |", packed.len());
+                }
+                Err(e) => {
+                    let _ = writeln!(out, "| {backend} {level} | {e} | |");
+                }
+            }
+        }
+    }
+    out
+}
+
 /// The figure a target is judged on and whether it is met (`yes`, `no`, or `?` when not measured).
 pub fn evaluate(all: &[Measurement], target: Target) -> (String, &'static str) {
     let verdict = |ok: bool| if ok { "yes" } else { "**no**" };
@@ -331,6 +356,13 @@ mod tests {
         assert!(table.contains("| encoding + gzip ≥ 100 MB/s of JSON | 181818.2 MB/s | yes |"));
         assert!(table.contains("| upload to the emulator ≥ 50,000 slots/s | 100000 slots/s | yes |"));
         assert!(table.contains("| webhook service within 10% of bare hyper | not measured | ? |"));
+    }
+
+    #[test]
+    fn gzip_sizes_cover_every_backend_and_level() {
+        let table = gzip_sizes();
+        assert_eq!(table.lines().count(), 2 + 6, "{table}");
+        assert!(table.contains("| miniz_oxide default (6) | ") && table.contains("| zlib-rs best (9) | "));
     }
 
     #[test]

@@ -19,7 +19,7 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
         Ok(all) => {
-            print!("{}", fer_benches::report::render(&all));
+            print!("{}\n{}", fer_benches::report::render(&all), fer_benches::report::gzip_sizes());
             ExitCode::SUCCESS
         }
         Err(e) => {
