@@ -7,8 +7,8 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-pub mod emulator;
 pub mod capture;
+pub mod emulator;
 pub mod model;
 pub mod request;
 pub mod validate;
