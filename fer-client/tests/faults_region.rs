@@ -30,8 +30,8 @@ use fer_validate::Dataset;
 use tokio::sync::Mutex;
 
 /// Subdivisions and doctors of the region; slots are spread evenly over the doctors.
-const MOS: u32 = 5;
-const DOCTORS_PER_MO: u32 = 20;
+const MOS: u32 = 10;
+const DOCTORS_PER_MO: u32 = 50;
 /// Slot number (of each doctor's day) that collides with a slot already on the Vitrina.
 const COLLIDING_SLOT: u32 = 7;
 /// Slots that fail pre-flight validation (duration 0, rule V030).
@@ -123,6 +123,15 @@ fn state_file(name: &str) -> PathBuf {
 struct Injected {
     bursts: u32,
     restarted_with_slots: Option<usize>,
+    /// Calls the first emulator answered before the restart: in all, with 503, with 401.
+    before_restart: (usize, usize, usize),
+}
+
+/// The calls of an emulator's journal: in all, answered 503, answered 401.
+fn journaled(emulator: &EmulatorHandle) -> (usize, usize, usize) {
+    let journal = emulator.journal();
+    let status = |code: u16| journal.iter().filter(|e| e.status == Some(code)).count();
+    (journal.len(), status(503), status(401))
 }
 
 async fn run(slots: u32, seed: u64) {
@@ -171,6 +180,7 @@ async fn run(slots: u32, seed: u64) {
                 injected.bursts += 1;
             } else if injected.restarted_with_slots.is_none() && count >= target {
                 let old = guard.take().unwrap();
+                injected.before_restart = journaled(&old);
                 old.shutdown().await;
                 let restarted = Emulator::spawn(EmulatorConfig { listen: addr, ..config.clone() }).await.unwrap();
                 // The store survived; the tokens did not.
@@ -191,14 +201,10 @@ async fn run(slots: u32, seed: u64) {
     assert!(restarted_with < region.blockers.len() + region.dataset.slot.len(), "{injected:?}");
 
     check(&region, &report, &emulator);
-    let journal = emulator.journal();
-    let status = |code: u16| journal.iter().filter(|e| e.status == Some(code)).count();
+    let (calls, unavailable, refused) = journaled(&emulator);
     eprintln!(
-        "{slots} slots: {injected:?}; outcomes {:?}; after the restart the journal saw {} calls: {} answered 503, {} answered 401",
+        "{slots} slots: {injected:?}; outcomes {:?}; after the restart: {calls} calls, {unavailable} answered 503, {refused} answered 401",
         OutcomeKind::ALL.iter().map(|&k| (k.as_str(), report.count(k))).collect::<Vec<_>>(),
-        journal.len(),
-        status(503),
-        status(401),
     );
     emulator.shutdown().await;
     let _ = std::fs::remove_file(&state);
