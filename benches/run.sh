@@ -27,7 +27,7 @@ trap 'rm -f "$figures"' EXIT
         "(shared with other builds), $(rustc -V | cut -d' ' -f1-2), $(date -u '+%Y-%m-%d %H:%M UTC')."
     echo "Load average (1, 5, 15 min) before the run: $load_before; after: $load_after."
     echo
-    cargo run -q -p fer-benches --bin report
+    cargo run -q --profile bench -p fer-benches --bin report
 } >"$figures"
 
 awk -v figures="$figures" '

@@ -19,7 +19,11 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
         Ok(all) => {
-            print!("{}\n{}", fer_benches::report::render(&all), fer_benches::report::gzip_sizes());
+            print!(
+                "{}\n{}",
+                fer_benches::report::render(&all),
+                fer_benches::report::gzip_sizes(&fer_benches::slot_batch_json(100_000, 1))
+            );
             ExitCode::SUCCESS
         }
         Err(e) => {
