@@ -147,7 +147,10 @@ async fn no_password_token_or_patient_field_in_logs_journal_debug_or_display() {
     ];
     let logs = capture::text();
     // The capture works: the calls above were logged (otherwise the search below proves nothing).
-    assert!(logs.contains("route=book status_code=0") && logs.contains("route=cancel status_code=0"), "nothing captured:\n{logs}");
+    assert!(
+        logs.contains("route=book status_code=0") && logs.contains("route=cancel status_code=0"),
+        "nothing captured:\n{logs}"
+    );
     let mut needles = PATIENT.to_vec();
     needles.extend([PASSWORD, token.as_str()]);
     for (what, text) in [("logs", logs.as_str()), ("journal", journal.as_str())]
