@@ -1,6 +1,6 @@
 //! Deterministic, realistic sample regions for the FER 2.0 Vitrina «Запись к врачу».
 //!
-//! [`generate`] builds a whole [`Dataset`]: subdivisions (table 1, `mo`), resources of the three
+//! [`generate`] builds a whole [`Dataset`](fer_validate::Dataset): subdivisions (table 1, `mo`), resources of the three
 //! types (table 2), services (table 3), resource profiles (table 9), unavailability periods
 //! (table 6), working-day slots (table 5), books (table 7) and referrals (table 8), with every
 //! reference resolving and every rule of `fer-validate` holding, so the result can be pushed to a
