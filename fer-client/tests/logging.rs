@@ -3,35 +3,13 @@
 
 mod common;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use fer_client::VitrinaClient;
 use fer_emulator::{Emulator, EmulatorConfig};
 use fer_model::{Book, SlotStatus};
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn logs_have_a_span_per_request_and_no_secrets() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    tracing_subscriber::fmt()
-        .with_env_filter("trace,fer_emulator=off")
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .init();
+    let captured = common::capture_logs();
 
     const PASSWORD: &str = "s3cret-пароль-42";
     let emulator =

@@ -2,36 +2,16 @@
 //! attempts, and never the token or the patient's email and phone (they travel in the query string
 //! of seed 001).
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+mod common;
 
 use fer_client::portal::PortalClient;
 use fer_emulator::{Emulator, EmulatorConfig};
 use fer_model::Guid;
 use fer_model::portal::VisitParams;
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn portal_logs_have_a_span_per_call_and_no_token_or_contact_data() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    tracing_subscriber::fmt()
-        .with_env_filter("trace,fer_emulator=off")
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .init();
+    let captured = common::capture_logs();
 
     const TOKEN: &str = "lpu.secret-token-value.0123456789abcdef";
     const EMAIL: &str = "patient-mail@example.ru";

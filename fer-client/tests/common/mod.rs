@@ -229,3 +229,30 @@ pub fn inbound(emulator: &EmulatorHandle) -> Vec<(String, String, Option<u16>)> 
         .map(|e| (e.method, e.url.split('?').next().unwrap_or_default().to_owned(), e.status))
         .collect()
 }
+
+/// Everything the `tracing` subscriber writes, for tests that search the logs.
+#[derive(Clone, Default)]
+pub struct Captured(pub std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Installs a global subscriber at TRACE (the emulator's own logs off) writing into the buffer it
+/// returns. Once per test binary.
+pub fn capture_logs() -> Captured {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    tracing_subscriber::fmt()
+        .with_env_filter("trace,fer_emulator=off")
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .init();
+    captured
+}
