@@ -76,14 +76,14 @@ impl Reason {
 }
 
 /// Parses and validates a request body.
+///
+/// A well-formed valid body is parsed once, straight into `T`. Only when that fails is the body
+/// read again: first for its syntax (a syntax error anywhere, even after a shape error, answers
+/// 400), then with the path of the shape error for the status 18 message.
 pub(crate) fn decode<T: DeserializeOwned + Validate>(json: &[u8]) -> Decoded<T> {
-    if let Err(e) = serde_json::from_slice::<IgnoredAny>(json) {
-        return Decoded::Malformed(malformed(&e));
-    }
-    let mut deserializer = serde_json::Deserializer::from_slice(json);
-    let value: T = match serde_path_to_error::deserialize(&mut deserializer) {
+    let value: T = match parse_whole(json) {
         Ok(value) => value,
-        Err(e) => return Decoded::Invalid(shape_problem(&e)),
+        Err(_) => return Decoded::from_parse_failure(json),
     };
     match catch_unwind(AssertUnwindSafe(|| value.validate())) {
         Ok(report) if report.has_errors() => Decoded::Invalid(Reason::from_diagnostics(report.errors())),
@@ -91,6 +91,32 @@ pub(crate) fn decode<T: DeserializeOwned + Validate>(json: &[u8]) -> Decoded<T> 
         Err(_) => {
             tracing::error!("fer-validate panicked on a request: refusing it");
             Decoded::Invalid(Reason::single(String::new(), "internal", "ошибка проверки запроса в МИС".to_owned()))
+        }
+    }
+}
+
+/// The typed parse of the whole body: the value, then nothing but whitespace.
+fn parse_whole<T: DeserializeOwned>(json: &[u8]) -> Result<T, serde_json::Error> {
+    let mut deserializer = serde_json::Deserializer::from_slice(json);
+    let value = T::deserialize(&mut deserializer)?;
+    deserializer.end()?;
+    Ok(value)
+}
+
+impl<T: DeserializeOwned> Decoded<T> {
+    /// Why the typed parse of `json` failed: broken syntax (400), else the shape error with its
+    /// JSON pointer (status 18).
+    fn from_parse_failure(json: &[u8]) -> Self {
+        if let Err(e) = serde_json::from_slice::<IgnoredAny>(json) {
+            return Decoded::Malformed(malformed(&e));
+        }
+        let mut deserializer = serde_json::Deserializer::from_slice(json);
+        match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
+            Err(e) => Decoded::Invalid(shape_problem(&e)),
+            // Unreachable unless serde disagrees with itself; refuse rather than trust it.
+            Ok(_) => {
+                Decoded::Invalid(Reason::single(String::new(), "format", "запрос не удалось разобрать".to_owned()))
+            }
         }
     }
 }
@@ -167,6 +193,25 @@ mod tests {
         assert_eq!(reason, "expected `:`");
         assert!(matches!(decode::<BookingRequest>(b""), Decoded::Malformed(_)));
         assert!(matches!(decode::<BookingRequest>(b"{} x"), Decoded::Malformed(_)));
+    }
+
+    #[test]
+    fn a_syntax_error_after_a_shape_error_is_still_malformed() {
+        // The typed parse stops at the bad gender; the broken end of the body must still be 400.
+        let json = BOOKING.replace("\"gender\": \"2\"", "\"gender\": \"3\"");
+        let broken = format!("{},", json.trim_end().trim_end_matches('}'));
+        assert!(matches!(decode::<BookingRequest>(broken.as_bytes()), Decoded::Malformed(_)));
+        let trailing = format!("{json} x");
+        assert!(matches!(decode::<BookingRequest>(trailing.as_bytes()), Decoded::Malformed(_)));
+        let trailing_after_valid = format!("{BOOKING} {{}}");
+        assert!(matches!(decode::<BookingRequest>(trailing_after_valid.as_bytes()), Decoded::Malformed(_)));
+    }
+
+    #[test]
+    fn duplicate_fields_are_invalid_not_malformed() {
+        let json = BOOKING.replacen('{', "{\"slot_id\": \"b10902d0-e331-11ed-8d9e-60123c4747d1\",", 1);
+        let Decoded::Invalid(reason) = decode::<BookingRequest>(json.as_bytes()) else { panic!("expected invalid") };
+        assert!(reason.message().contains("duplicate field `slot_id`"), "{}", reason.message());
     }
 
     #[test]

@@ -1,42 +1,23 @@
-//! Running the vendor's code on a task of its own: a panic becomes an error instead of taking the
-//! connection (or the server) down, and dropping the caller (deadline passed, client gone) aborts
-//! the task.
+//! Running the vendor's code so that a panic becomes an error instead of taking the connection (or
+//! the server) down. The future runs on the caller's task (no spawn, no thread hop): dropping the
+//! caller (deadline passed, client gone) drops, and so cancels, the vendor's future with it.
 
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 
-use tokio::task::JoinHandle;
+use futures_util::FutureExt;
 
 /// Why the vendor's future produced no value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum GuardError {
     /// It panicked.
     Panicked,
-    /// Its task was cancelled (runtime shutting down).
-    Cancelled,
 }
 
-/// Aborts the task when dropped before it finished.
-struct AbortOnDrop<T>(JoinHandle<T>);
-
-impl<T> Drop for AbortOnDrop<T> {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
-}
-
-/// Runs `future` on a new tokio task and waits for it. The panic payload is not logged: it may
-/// hold patient data.
-pub(crate) async fn run<F>(future: F) -> Result<F::Output, GuardError>
-where
-    F: Future + Send + 'static,
-    F::Output: Send + 'static,
-{
-    let mut task = AbortOnDrop(tokio::spawn(future));
-    match (&mut task.0).await {
-        Ok(value) => Ok(value),
-        Err(e) if e.is_panic() => Err(GuardError::Panicked),
-        Err(_) => Err(GuardError::Cancelled),
-    }
+/// Polls `future` on the current task and catches a panic raised while polling it. The panic
+/// payload is not logged: it may hold patient data.
+pub(crate) async fn run<F: Future>(future: F) -> Result<F::Output, GuardError> {
+    AssertUnwindSafe(future).catch_unwind().await.map_err(|_| GuardError::Panicked)
 }
 
 #[cfg(test)]
@@ -60,7 +41,20 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn dropping_the_caller_aborts_the_task() {
+    async fn a_panic_after_an_await_is_caught_too() {
+        let panicking = async {
+            tokio::task::yield_now().await;
+            if true {
+                panic!("vendor bug after a yield");
+            }
+            1
+        };
+        assert_eq!(run(panicking).await, Err(GuardError::Panicked));
+        assert_eq!(run(async { "still running" }).await, Ok("still running"));
+    }
+
+    #[tokio::test]
+    async fn dropping_the_caller_cancels_the_future() {
         let finished = Arc::new(AtomicBool::new(false));
         let flag = Arc::clone(&finished);
         let slow = async move {
@@ -69,6 +63,14 @@ mod tests {
         };
         assert!(tokio::time::timeout(Duration::from_millis(20), run(slow)).await.is_err());
         tokio::time::sleep(Duration::from_millis(500)).await;
-        assert!(!finished.load(Ordering::SeqCst), "the aborted task must not finish");
+        assert!(!finished.load(Ordering::SeqCst), "the dropped future must not finish");
+    }
+
+    #[tokio::test]
+    async fn runs_on_the_callers_task() {
+        // A future that is not Send can be guarded: proof that nothing is spawned.
+        let local = std::rc::Rc::new(5);
+        let value = run(async move { *local }).await;
+        assert_eq!(value, Ok(5));
     }
 }

@@ -19,9 +19,10 @@ use tokio::time::Instant;
 /// rest: routing, limits, gzip, JSON, validation, the 10-second deadline, panic isolation and the
 /// exact answer JSON.
 ///
-/// Both methods run on a tokio task of their own and are cancelled (their future is dropped) when
-/// the deadline passes: keep each booking in one transaction so that a cancelled call leaves nothing
-/// behind.
+/// Both methods run on the request's task under a panic guard and are cancelled (their future is
+/// dropped) when the deadline passes: keep each booking in one transaction so that a cancelled call
+/// leaves nothing behind. Do not block the thread in them (run blocking work with
+/// `tokio::task::spawn_blocking`): the deadline fires only while the method awaits.
 #[async_trait]
 pub trait BookingHandler: Send + Sync {
     /// `POST /booking/book`: book `request.slot_id` for the patient. Return the confirmation

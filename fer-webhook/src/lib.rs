@@ -12,7 +12,8 @@
 //! * malformed JSON answered with 400 and a body naming the problem and its position;
 //! * requests that are well-formed but invalid (missing field, wrong type, a rule of
 //!   `fer-validate`) answered with status 18 and the reason;
-//! * the handler run on its own task under a deadline (9 s by default): too slow or panicking means
+//! * the handler run under a deadline (9 s by default) and a panic guard, on the request's own task
+//!   (no spawn, no thread hop): too slow (the handler is dropped, i.e. cancelled) or panicking means
 //!   status 18, and the server carries on;
 //! * the answer JSON of fer-model ([`fer_model::BookingResponse`], [`fer_model::CancelResponse`]),
 //!   with the spec's texts for every code.

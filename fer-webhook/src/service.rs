@@ -3,7 +3,8 @@
 //! panic guard, the spec's answer JSON).
 
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, LazyLock};
 
 use bytes::Bytes;
 use chrono::Utc;
@@ -41,8 +42,11 @@ pub struct RemoteAddr(pub SocketAddr);
 ///   выполненный запрос (200)»).
 /// * Well-formed JSON that does not fit the request (a missing field, a wrong type, a rule of
 ///   `fer-validate` broken) answers status 18 with the reason in `status_message`.
-/// * The vendor's handler runs on its own task: if it panics, or is still running at
-///   [`WebhookConfig::deadline`], the answer is status 18 and the server carries on.
+/// * The vendor's handler runs under a panic guard and the deadline, on the request's own task (no
+///   spawn): if it panics, or is still running at [`WebhookConfig::deadline`], the answer is status
+///   18 and the server carries on; a handler still running at the deadline is dropped (cancelled).
+///   A handler must not block its thread (use `spawn_blocking` for blocking work): the deadline
+///   can only fire while it awaits.
 /// * Everything else is an HTTP error with a JSON body naming the problem ([`WebhookError`]):
 ///   404, 405, 403 (allow-list), 413 (body or gunzipped body too large), 415, 400 (bad gzip,
 ///   malformed JSON).
@@ -273,8 +277,7 @@ impl<H: BookingHandler + 'static> WebhookService<H> {
             Decoded::Malformed(e) => return Err(e),
         };
         let slot_id = request.slot_id;
-        let handler = Arc::clone(&self.inner.handler);
-        let outcome = guard::run(async move { handler.book(request, ctx).await }).await;
+        let outcome = guard::run(self.inner.handler.book(request, ctx)).await;
         Ok(match outcome {
             Ok(Ok(confirmation)) => match checks::confirmation(slot_id, confirmation) {
                 Ok(confirmed) => confirmed,
@@ -302,8 +305,7 @@ impl<H: BookingHandler + 'static> WebhookService<H> {
             Decoded::Malformed(e) => return Err(e),
         };
         let book_ext_id = request.book_ext_id;
-        let handler = Arc::clone(&self.inner.handler);
-        let outcome = guard::run(async move { handler.cancel(request, ctx).await }).await;
+        let outcome = guard::run(self.inner.handler.cancel(request, ctx)).await;
         Ok(match outcome {
             Ok(Ok(())) => cancelled(book_ext_id),
             Ok(Err(rejection)) => rejection.into_response(Some(book_ext_id)),
@@ -342,7 +344,6 @@ fn deadline_cancel_rejection() -> CancelRejection {
 fn log_guard_error(e: GuardError) {
     match e {
         GuardError::Panicked => tracing::error!("the booking handler panicked: answering status 18"),
-        GuardError::Cancelled => tracing::error!("the booking handler's task was cancelled: answering status 18"),
     }
 }
 
@@ -374,7 +375,7 @@ fn remote_addr<B>(request: &Request<B>) -> Option<SocketAddr> {
     None
 }
 
-/// The caller's `X-Request-Id` when it is short printable ASCII, else a new random id.
+/// The caller's `X-Request-Id` when it is short printable ASCII, else a new id ([`new_request_id`]).
 fn request_id<B>(request: &Request<B>) -> String {
     request
         .headers()
@@ -382,5 +383,50 @@ fn request_id<B>(request: &Request<B>) -> String {
         .and_then(|v| v.to_str().ok())
         .map(str::trim)
         .filter(|id| !id.is_empty() && id.len() <= 128 && id.bytes().all(|b| b.is_ascii_graphic()))
-        .map_or_else(|| Guid::new_v4().to_string(), str::to_owned)
+        .map_or_else(new_request_id, str::to_owned)
+}
+
+/// A new request id, unique within the process and, with 64 random bits, across processes:
+/// `<prefix>-<n>`, a random prefix drawn once per process (16 hex digits) and a counter in hex.
+/// One random draw per process instead of one (a `getrandom` syscall) per request.
+fn new_request_id() -> String {
+    static PREFIX: LazyLock<String> = LazyLock::new(|| {
+        let random = Guid::new_v4().as_uuid().as_u128();
+        let random = (random >> 64) as u64 ^ random as u64;
+        format!("{random:016x}")
+    });
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    format!("{}-{n:x}", *PREFIX)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::*;
+
+    #[test]
+    fn request_ids_are_unique_and_share_the_process_prefix() {
+        let ids: Vec<String> = (0..1000).map(|_| new_request_id()).collect();
+        assert_eq!(ids.iter().collect::<HashSet<_>>().len(), ids.len());
+        let prefix = |id: &str| id.split_once('-').map(|(p, _)| p.to_owned());
+        let first = prefix(&ids[0]).unwrap();
+        assert_eq!(first.len(), 16);
+        assert!(first.bytes().all(|b| b.is_ascii_hexdigit()));
+        for id in &ids {
+            assert_eq!(prefix(id).as_deref(), Some(first.as_str()));
+            assert!(HeaderValue::from_str(id).is_ok(), "{id} must fit a header");
+        }
+    }
+
+    #[test]
+    fn the_callers_request_id_is_kept_and_a_bad_one_replaced() {
+        let with = |id: &str| Request::builder().header(REQUEST_ID_HEADER, id).body(()).unwrap();
+        assert_eq!(request_id(&with(" gw-42 ")), "gw-42");
+        let replaced = request_id(&with("has space"));
+        assert_ne!(replaced, "has space");
+        assert!(replaced.contains('-'));
+        assert_ne!(request_id(&Request::new(())), request_id(&Request::new(())));
+    }
 }

@@ -140,6 +140,28 @@ async fn unknown_path_is_404() {
 }
 
 #[tokio::test]
+async fn generated_request_ids_are_unique_per_call_and_match_the_error_body() {
+    let server = normal().await;
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        let response = server.post("/booking/book", fixture("booking_request.json")).send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        ids.push(response.headers()["x-request-id"].to_str().unwrap().to_owned());
+    }
+    let response = server.post("/booking/books", "{}").send().await.unwrap();
+    let header = response.headers()["x-request-id"].to_str().unwrap().to_owned();
+    let json: serde_json::Value = serde_json::from_slice(&response.bytes().await.unwrap()).unwrap();
+    assert_eq!(json["error"]["request_id"], header.as_str());
+    ids.push(header);
+    let prefix = |id: &str| id.split_once('-').map(|(p, _)| p.to_owned()).unwrap();
+    for id in &ids {
+        assert_eq!(prefix(id), prefix(&ids[0]), "one process prefix: {ids:?}");
+    }
+    let unique: std::collections::HashSet<&String> = ids.iter().collect();
+    assert_eq!(unique.len(), ids.len(), "{ids:?}");
+}
+
+#[tokio::test]
 async fn malformed_json_is_400_naming_the_problem() {
     let server = normal().await;
     let broken = fixture_text("booking_request.raw.txt"); // the spec's own example, as printed
