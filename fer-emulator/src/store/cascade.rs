@@ -16,8 +16,7 @@ pub(crate) fn delete(tables: &mut Tables, table: Table, id: Guid) -> Vec<(Table,
 }
 
 fn delete_into(tables: &mut Tables, table: Table, id: Guid, deleted: &mut Vec<(Table, Guid)>) {
-    let removed = for_table!(table, T => T::rows_mut(tables).remove(&id).is_some());
-    if !removed {
+    if !tables.remove(table, &id) {
         return;
     }
     deleted.push((table, id));

@@ -48,10 +48,9 @@ pub(crate) fn load(path: &Path) -> Result<Store, EmulatorError> {
             reason: format!("layout version {} (this emulator reads {FORMAT})", snapshot.format),
         });
     }
-    Ok(Store {
-        tables: snapshot.tables,
-        callbacks: snapshot.callbacks.into_iter().map(|c| (c.key, c.address)).collect(),
-    })
+    let mut tables = snapshot.tables;
+    tables.reindex();
+    Ok(Store { tables, callbacks: snapshot.callbacks.into_iter().map(|c| (c.key, c.address)).collect() })
 }
 
 /// Writes the store to `path` atomically: a temporary file in the same folder, flushed to disk,
@@ -99,6 +98,38 @@ mod tests {
         let back = load(&path).unwrap();
         assert_eq!(back.callbacks.get(&key).map(String::as_str), Some("http://127.0.0.1:1"));
         assert!(!temp_path(&path).exists());
+    }
+
+    #[test]
+    fn the_unique_key_index_is_rebuilt_on_load() {
+        use std::collections::BTreeMap;
+
+        use crate::store::rules::upsert_batch;
+
+        let slot = |id: &str| {
+            serde_json::json!({"id": id, "mo_id": "ab7cbc4b-2e68-40d2-881b-6f957b044818",
+                "resource_id": "1919135c-7c9e-4564-a8b4-29aff7adfe72", "tag_type": "EPGU", "tag_age": "ALL",
+                "visit_time": "2024-03-28T05:00:00", "duration": 20, "status": "AVAILABLE",
+                "create_ts": "2023-10-01T09:00:00"})
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.json");
+        let mut store = Store::default();
+        let out = upsert_batch::<fer_model::Slot>(
+            &mut store.tables,
+            vec![slot("aaaaaaa1-5eff-49b8-9d07-ff2486162b3f")],
+            BTreeMap::new(),
+        );
+        assert_eq!(out.accepted.len(), 1);
+        save(&store, &path).unwrap();
+        let mut back = load(&path).unwrap();
+        let out = upsert_batch::<fer_model::Slot>(
+            &mut back.tables,
+            vec![slot("aaaaaaa2-5eff-49b8-9d07-ff2486162b3f")],
+            BTreeMap::new(),
+        );
+        assert_eq!(out.refused.len(), 1, "the reloaded slot still holds its time");
+        assert_eq!(out.refused[0].1.code, fer_model::ErrorCode::R330);
     }
 
     #[test]

@@ -23,7 +23,7 @@
 //! Other references (a slot's resource, a resource's MO) are not enforced: the spec does not say the
 //! Vitrina refuses them, and fer-validate's dataset rules report them before sending.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 
 use fer_model::{
     Book, Enabled, ErrorCode, Guid, Mo, Oid, ProfilecodeResource, Referral, Resource, Service, Slot, SlotStatus,
@@ -231,8 +231,6 @@ pub(crate) fn upsert_batch<T: VitrinaRules>(
     mut pre_refused: BTreeMap<usize, Refusal>,
 ) -> BatchOutcome {
     let mut outcome = BatchOutcome::default();
-    let mut keys: HashMap<UniqueKey, Guid> =
-        T::rows(tables).values().filter_map(|r| Some((r.unique_key()?, r.id()))).collect();
     let mut seen = HashSet::new();
 
     for (index, raw) in records.into_iter().enumerate() {
@@ -250,18 +248,9 @@ pub(crate) fn upsert_batch<T: VitrinaRules>(
             }
         };
         let id = record.id();
-        match admit(tables, &keys, &mut seen, &record) {
+        match admit(tables, &mut seen, &record) {
             Ok(()) => {
-                let key = record.unique_key();
-                if let Some(old_key) = T::rows(tables).get(&id).and_then(VitrinaRules::unique_key)
-                    && keys.get(&old_key) == Some(&id)
-                {
-                    keys.remove(&old_key);
-                }
-                if let Some(key) = key {
-                    keys.insert(key, id);
-                }
-                T::rows_mut(tables).insert(id, record);
+                tables.put(record);
                 outcome.accepted.push(id);
             }
             Err(refusal) => outcome.refused.push((Some(id.to_string()), refusal)),
@@ -291,12 +280,7 @@ pub(crate) fn blocked_row(tables: &Tables, table: fer_model::Table, id: &Guid) -
 }
 
 /// Decides whether one parsed record may enter the tables.
-fn admit<T: VitrinaRules>(
-    tables: &Tables,
-    keys: &HashMap<UniqueKey, Guid>,
-    seen: &mut HashSet<Guid>,
-    record: &T,
-) -> Result<(), Refusal> {
+fn admit<T: VitrinaRules>(tables: &Tables, seen: &mut HashSet<Guid>, record: &T) -> Result<(), Refusal> {
     let id = record.id();
     let table = T::TABLE;
     if !seen.insert(id) {
@@ -312,7 +296,7 @@ fn admit<T: VitrinaRules>(
     }
     blocked(tables, record)?;
     if let Some(key) = record.unique_key()
-        && let Some(&other) = keys.get(&key)
+        && let Some(other) = tables.key_owner(&key)
         && other != id
     {
         return Err(Refusal {
@@ -367,6 +351,39 @@ mod tests {
             BTreeMap::new(),
         );
         assert_eq!(out.accepted.len(), 2, "{:?}", out.refused);
+    }
+
+    #[test]
+    fn a_deleted_slot_frees_its_time() {
+        let mut t = Tables::default();
+        upsert_batch::<Slot>(&mut t, vec![slot(A1, R1, "2024-03-28T05:00:00")], BTreeMap::new());
+        let a1: Guid = A1.parse().unwrap();
+        assert_eq!(crate::store::cascade::delete(&mut t, fer_model::Table::Slot, a1).len(), 1);
+        let out = upsert_batch::<Slot>(&mut t, vec![slot(A2, R1, "2024-03-28T05:00:00")], BTreeMap::new());
+        assert_eq!(out.accepted.len(), 1, "{:?}", out.refused);
+        // The index now names A2: A1 coming back at that time is a duplicate of A2.
+        let out = upsert_batch::<Slot>(&mut t, vec![slot(A1, R1, "2024-03-28T05:00:00")], BTreeMap::new());
+        assert_eq!(out.refused[0].1.code, ErrorCode::R330);
+        assert!(out.refused[0].1.message.contains(A2));
+    }
+
+    #[test]
+    fn a_refused_record_leaves_the_index_as_it_was() {
+        let mut t = Tables::default();
+        upsert_batch::<Slot>(&mut t, vec![slot(A1, R1, "2024-03-28T05:00:00")], BTreeMap::new());
+        // A2 is refused, so it must not take A1's time even after A1 moves.
+        upsert_batch::<Slot>(&mut t, vec![slot(A2, R1, "2024-03-28T05:00:00")], BTreeMap::new());
+        upsert_batch::<Slot>(&mut t, vec![slot(A1, R1, "2024-03-28T07:00:00")], BTreeMap::new());
+        let key = UniqueKey::SlotTime {
+            resource_id: R1.parse().unwrap(),
+            visit_time: "2024-03-28T05:00:00".parse().unwrap(),
+        };
+        assert_eq!(t.key_owner(&key), None);
+        let moved = UniqueKey::SlotTime {
+            resource_id: R1.parse().unwrap(),
+            visit_time: "2024-03-28T07:00:00".parse().unwrap(),
+        };
+        assert_eq!(t.key_owner(&moved), Some(A1.parse().unwrap()));
     }
 
     #[test]

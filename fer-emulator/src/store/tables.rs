@@ -1,13 +1,21 @@
 //! The eight tables as typed rows keyed by id, and [`Stored`], the generic access to one of them.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use fer_model::{Book, Guid, Mo, ProfilecodeResource, Record, Referral, Resource, Service, Slot, UnaccessablePeriod};
 use serde::{Deserialize, Serialize};
 
+use super::rules::{UniqueKey, VitrinaRules};
+
 /// The rows of the eight Vitrina tables (Appendix 1), each keyed by its id.
 ///
 /// Serialized (for the state file) as one array of canonical records per table.
+///
+/// Besides the rows, the tables keep the index of their unique keys (R-330, [`UniqueKey`]), so that
+/// a batch upsert costs O(batch), not O(table). Rows enter through [`Tables::put`] and leave
+/// through [`Tables::remove`], which keep the index in step; code that changes a stored row in
+/// place (the gateway's status changes) must not change its unique key. The index is not written
+/// to the state file: [`Tables::reindex`] rebuilds it on load.
 #[derive(Debug, Default, Clone, Serialize, Deserialize)]
 pub(crate) struct Tables {
     #[serde(with = "rows")]
@@ -26,6 +34,9 @@ pub(crate) struct Tables {
     pub unaccessable_period: BTreeMap<Guid, UnaccessablePeriod>,
     #[serde(with = "rows")]
     pub profilecode_resource: BTreeMap<Guid, ProfilecodeResource>,
+    /// The owner of every unique key of the stored rows.
+    #[serde(skip)]
+    unique: HashMap<UniqueKey, Guid>,
 }
 
 /// A table as a JSON array of its records (the id is inside each record).
@@ -122,6 +133,53 @@ impl Tables {
     /// The number of rows of a table.
     pub fn count(&self, table: fer_model::Table) -> usize {
         for_table!(table, T => T::rows(self).len())
+    }
+
+    /// The id of the stored row that holds a unique key, if any.
+    pub fn key_owner(&self, key: &UniqueKey) -> Option<Guid> {
+        self.unique.get(key).copied()
+    }
+
+    /// Inserts or replaces a row, moving its unique key in the index.
+    pub fn put<T: VitrinaRules>(&mut self, record: T) {
+        let id = record.id();
+        let key = record.unique_key();
+        if let Some(old) = T::rows_mut(self).insert(id, record) {
+            self.forget_key(old.unique_key(), id);
+        }
+        if let Some(key) = key {
+            self.unique.insert(key, id);
+        }
+    }
+
+    /// Removes a row of a table and its unique key; `false` when the row was not there.
+    pub fn remove(&mut self, table: fer_model::Table, id: &Guid) -> bool {
+        let key = for_table!(table, T => match T::rows_mut(self).remove(id) {
+            Some(row) => row.unique_key(),
+            None => return false,
+        });
+        self.forget_key(key, *id);
+        true
+    }
+
+    /// Rebuilds the unique-key index from the rows (after loading the state file).
+    pub fn reindex(&mut self) {
+        let mut unique = HashMap::new();
+        for table in fer_model::Table::LOAD_ORDER {
+            for_table!(table, T => unique.extend(
+                T::rows(self).values().filter_map(|r| Some((r.unique_key()?, r.id())))
+            ));
+        }
+        self.unique = unique;
+    }
+
+    /// Drops `key` from the index if the row `id` owns it.
+    fn forget_key(&mut self, key: Option<UniqueKey>, id: Guid) {
+        if let Some(key) = key
+            && self.unique.get(&key) == Some(&id)
+        {
+            self.unique.remove(&key);
+        }
     }
 
     /// One row as canonical JSON.
