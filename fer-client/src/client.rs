@@ -113,11 +113,17 @@ impl VitrinaClient {
 
 /// Decodes the `result` of an answer into `T`, with an excerpt of the value on failure.
 pub(crate) fn decode_result<T: DeserializeOwned>(value: serde_json::Value, what: &str) -> Result<T, Error> {
-    let text = value.to_string();
-    serde_json::from_value(value).map_err(|e| Error::Decode {
+    decode_item(value, || what.to_owned())
+}
+
+/// Decodes one value into `T` straight from the parsed JSON. The description of the value and its
+/// excerpt (the value written back as text) are built only when decoding fails, so a list of
+/// 100,000 records costs one typed pass, not a re-serialization of every record (BENCHMARKS.md).
+fn decode_item<T: DeserializeOwned>(value: serde_json::Value, what: impl FnOnce() -> String) -> Result<T, Error> {
+    T::deserialize(&value).map_err(|e| Error::Decode {
         status: 200,
-        reason: format!("{what} does not match the table: {e}"),
-        excerpt: excerpt(text.as_bytes()),
+        reason: format!("{} does not match the table: {e}", what()),
+        excerpt: excerpt(value.to_string().as_bytes()),
     })
 }
 
@@ -128,7 +134,7 @@ pub(crate) fn decode_list<T: DeserializeOwned>(value: Option<serde_json::Value>)
         Some(serde_json::Value::Array(items)) => items
             .into_iter()
             .enumerate()
-            .map(|(i, item)| decode_result(item, &format!("item {i} of the list")))
+            .map(|(i, item)| decode_item(item, || format!("item {i} of the list")))
             .collect(),
         Some(single) => decode_result(single, "the single item").map(|one| vec![one]),
     }
@@ -176,5 +182,9 @@ mod tests {
         assert_eq!(one.len(), 1);
         let err = decode_list::<Slot>(Some(json!([data["data"][0].clone(), {"id": "x"}]))).unwrap_err();
         assert!(err.to_string().contains("item 1"), "{err}");
+        match err {
+            Error::Decode { excerpt, .. } => assert!(excerpt.contains("\"x\""), "{excerpt}"),
+            other => panic!("not a decode error: {other:?}"),
+        }
     }
 }

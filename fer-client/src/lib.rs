@@ -4,9 +4,10 @@
 //! Section names refer to the integration profile (seed 004 of the spec): the services in section 5,
 //! authorisation in section 6, webhook registration in section 10, the envelope in Appendix 2.
 //!
-//! * **One request path.** Every call gets a token, is gzipped (section 5, «Дополнение»), retried
-//!   with backoff on 500/503 and transport errors, decoded from the envelope and traced with one span
-//!   (method, path, record count, status, attempts, duration). See [`VitrinaClient`].
+//! * **One request path.** Every call gets a token, is gzipped (section 5, «Дополнение»; at level 1,
+//!   see [`VitrinaClientBuilder::gzip`]), retried with backoff on 500/503 and transport errors,
+//!   decoded from the envelope and traced with one span (method, path, record count, status,
+//!   attempts, duration). See [`VitrinaClient`].
 //! * **Auth.** The token of `/auth.svc` is cached, refreshed before `ValidTo` and once after a 401;
 //!   concurrent callers share one refresh.
 //! * **Uploads that account for every record.** [`VitrinaClient::upsert`] validates with
