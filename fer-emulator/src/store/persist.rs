@@ -14,8 +14,8 @@ use crate::EmulatorError;
 /// The version of the file's layout, checked on load.
 const FORMAT: u32 = 1;
 
-/// The JSON document of the state file.
-#[derive(Serialize, Deserialize)]
+/// The JSON document of the state file, as read.
+#[derive(Deserialize)]
 struct Snapshot {
     /// Layout version ([`FORMAT`]).
     format: u32,
@@ -25,12 +25,28 @@ struct Snapshot {
     callbacks: Vec<CallbackEntry>,
 }
 
+/// The same document as written: borrows the store instead of cloning every table per write.
+#[derive(Serialize)]
+struct SnapshotRef<'a> {
+    format: u32,
+    tables: &'a Tables,
+    callbacks: Vec<CallbackEntryRef<'a>>,
+}
+
 /// One registered webhook.
-#[derive(Serialize, Deserialize)]
+#[derive(Deserialize)]
 struct CallbackEntry {
     #[serde(flatten)]
     key: CallbackKey,
     address: String,
+}
+
+/// One registered webhook, as written.
+#[derive(Serialize)]
+struct CallbackEntryRef<'a> {
+    #[serde(flatten)]
+    key: &'a CallbackKey,
+    address: &'a str,
 }
 
 /// Loads the store from `path`; a missing file is an empty store.
@@ -56,14 +72,10 @@ pub(crate) fn load(path: &Path) -> Result<Store, EmulatorError> {
 /// Writes the store to `path` atomically: a temporary file in the same folder, flushed to disk,
 /// then renamed over the old file.
 pub(crate) fn save(store: &Store, path: &Path) -> Result<(), EmulatorError> {
-    let snapshot = Snapshot {
+    let snapshot = SnapshotRef {
         format: FORMAT,
-        tables: store.tables.clone(),
-        callbacks: store
-            .callbacks
-            .iter()
-            .map(|(key, address)| CallbackEntry { key: key.clone(), address: address.clone() })
-            .collect(),
+        tables: &store.tables,
+        callbacks: store.callbacks.iter().map(|(key, address)| CallbackEntryRef { key, address }).collect(),
     };
     let bytes = serde_json::to_vec(&snapshot)
         .map_err(|e| EmulatorError::StateFormat { path: path.to_owned(), reason: e.to_string() })?;
