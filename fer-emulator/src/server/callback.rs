@@ -40,7 +40,7 @@ use crate::{codes, validation};
 /// The callback routes.
 pub(crate) fn routes() -> Router<Arc<Shared>> {
     Router::new()
-        .route("/api/callback", get(get_or_update).post(register).put(update).delete(remove))
+        .route("/api/callback", get(get_or_update).post(write::<false>).put(write::<true>).delete(remove))
         .route("/api/callback/check", get(check))
 }
 
@@ -129,7 +129,8 @@ fn not_registered(key: &CallbackKey) -> Response {
     envelope::failure(404, codes::NOT_FOUND, format!("Вебхук {owner} не зарегистрирован"))
 }
 
-async fn register(
+/// `POST` (register) and `PUT` (update: the registration must exist) share one handler.
+async fn write<const UPDATE: bool>(
     State(shared): State<Arc<Shared>>,
     Extension(Caller(caller)): Extension<Caller>,
     Params(query): Params<CallbackQuery>,
@@ -137,20 +138,7 @@ async fn register(
     body: Body,
 ) -> Response {
     match requested(&shared, &headers, body, query).await {
-        Ok(callback) => save(shared, caller, callback, false).await,
-        Err(response) => response,
-    }
-}
-
-async fn update(
-    State(shared): State<Arc<Shared>>,
-    Extension(Caller(caller)): Extension<Caller>,
-    Params(query): Params<CallbackQuery>,
-    headers: HeaderMap,
-    body: Body,
-) -> Response {
-    match requested(&shared, &headers, body, query).await {
-        Ok(callback) => save(shared, caller, callback, true).await,
+        Ok(callback) => save(shared, caller, callback, UPDATE).await,
         Err(response) => response,
     }
 }
