@@ -8,6 +8,7 @@
 //! * [`baseline`]: what a vendor would write without fer-rs, so that every figure is a ratio: the
 //!   hand-written body encoding, the JSON Schema validator over our exported slot schema, bare hyper
 //!   webhook servers.
+//! * [`loopback`]: the three webhook servers compared over loopback HTTP and the client calling them.
 //! * [`report`]: reads criterion's saved estimates and prints the table of `BENCHMARKS.md`.
 //!
 //! ```
@@ -23,6 +24,7 @@
 pub mod baseline;
 pub mod gzip;
 pub mod inputs;
+pub mod loopback;
 pub mod names;
 pub mod report;
 

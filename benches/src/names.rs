@@ -50,6 +50,10 @@ pub const WEBHOOK_BARE: &str = "bare hyper, same answer bytes";
 /// Alternative: bare hyper with a hand-written serde handler.
 pub const WEBHOOK_BY_HAND: &str = "bare hyper, hand-written serde handler";
 
+/// `webhook_ab` bench: the same three servers as [`WEBHOOK_HTTP`], timed in interleaved rounds
+/// (median time per call over the rounds; throughput: calls).
+pub const WEBHOOK_AB: &str = "book call over loopback HTTP, interleaved rounds";
+
 /// `webhook` bench: one book call in-process, no socket (throughput: calls).
 pub const WEBHOOK_IN_PROCESS: &str = "book call in-process";
 /// Ours: `WebhookService::handle`.

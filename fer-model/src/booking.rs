@@ -431,7 +431,7 @@ struct BookingResponseWire {
     #[serde(default)]
     slot_id: Option<Guid>,
     /// Время посещения, RFC 3339 with offset. Mandatory on success.
-    #[serde(default)]
+    #[serde(default, serialize_with = "crate::wire::opt_rfc3339")]
     visit_time: Option<DateTime<FixedOffset>>,
     /// Длительность посещения, in minutes, as a string. Mandatory on success.
     #[serde(default, serialize_with = "opt_duration_as_string")]

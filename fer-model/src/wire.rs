@@ -15,7 +15,7 @@ use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::{Deserialize, Deserializer, Serialize, Serializer, de};
 
@@ -413,7 +413,106 @@ impl JsonSchema for DurationMinutes {
 
 /// Serializes a [`DurationMinutes`] as a string, as the booking response declares (`"40"`).
 pub fn duration_as_string<S: Serializer>(d: &DurationMinutes, s: S) -> Result<S::Ok, S::Error> {
-    s.collect_str(&d.0)
+    let mut buf = [0u8; 10];
+    let mut at = buf.len();
+    let mut n = d.0;
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    // Only ASCII digits were written.
+    s.serialize_str(std::str::from_utf8(&buf[at..]).unwrap_or_default())
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Date and time with offset (booking answers)
+// ---------------------------------------------------------------------------------------------------
+
+/// Writes `dt` as RFC 3339 with its offset (`2022-12-14T08:00:00+05:00`; `Z` for UTC) into `buf`,
+/// byte for byte what chrono's serde form writes, or `None` for the forms this fast path leaves to
+/// chrono: fractions of a second, a year outside 0000–9999, an offset with seconds.
+///
+/// chrono formats through `core::fmt`, a few thousand instructions per value; the booking answer
+/// carries one such value on every call (measured in `BENCHMARKS.md`, issue #9).
+///
+/// ```
+/// use chrono::DateTime;
+/// let mut buf = [0u8; 25];
+/// let dt = DateTime::parse_from_rfc3339("2022-12-14T08:00:00+05:00").unwrap();
+/// assert_eq!(fer_model::wire::encode_rfc3339(&dt, &mut buf), Some("2022-12-14T08:00:00+05:00"));
+/// let utc = DateTime::parse_from_rfc3339("2022-12-14T03:00:00+00:00").unwrap();
+/// assert_eq!(fer_model::wire::encode_rfc3339(&utc, &mut buf), Some("2022-12-14T03:00:00Z"));
+/// ```
+pub fn encode_rfc3339<'a>(dt: &DateTime<FixedOffset>, buf: &'a mut [u8; 25]) -> Option<&'a str> {
+    let local = dt.naive_local();
+    let offset = dt.offset().local_minus_utc();
+    if local.nanosecond() != 0 || !(0..=9999).contains(&local.year()) || offset % 60 != 0 {
+        return None;
+    }
+    let mut head = [0u8; 19];
+    Timestamp::from_naive(local).encode(&mut head);
+    buf[..19].copy_from_slice(&head);
+    let len = if offset == 0 {
+        buf[19] = b'Z';
+        20
+    } else {
+        buf[19] = if offset < 0 { b'-' } else { b'+' };
+        let minutes = offset.unsigned_abs() / 60;
+        let (h, m) = (minutes / 60, minutes % 60);
+        buf[20] = b'0' + (h / 10) as u8;
+        buf[21] = b'0' + (h % 10) as u8;
+        buf[22] = b':';
+        buf[23] = b'0' + (m / 10) as u8;
+        buf[24] = b'0' + (m % 10) as u8;
+        25
+    };
+    // Only ASCII digits and separators were written (a FixedOffset is less than 24 hours).
+    std::str::from_utf8(&buf[..len]).ok()
+}
+
+/// Serializes a date and time with offset as chrono does (RFC 3339), through [`encode_rfc3339`]'s
+/// fast path where it applies.
+pub fn rfc3339<S: Serializer>(dt: &DateTime<FixedOffset>, s: S) -> Result<S::Ok, S::Error> {
+    match encode_rfc3339(dt, &mut [0u8; 25]) {
+        Some(text) => s.serialize_str(text),
+        None => dt.serialize(s),
+    }
+}
+
+/// [`rfc3339`] for an optional value (`None` as `null`).
+pub fn opt_rfc3339<S: Serializer>(dt: &Option<DateTime<FixedOffset>>, s: S) -> Result<S::Ok, S::Error> {
+    match dt {
+        Some(dt) => rfc3339(dt, s),
+        None => s.serialize_none(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Reading JSON bodies
+// ---------------------------------------------------------------------------------------------------
+
+/// `serde_json::from_slice`, faster: the body is checked for UTF-8 once, as a whole, and then read
+/// as text. Reading bytes, serde_json checks each string it meets on its own, which costs several
+/// times more on bodies made of many short strings (GUIDs, codes, names): 23 % of a typed
+/// 100,000-slot parse, 10 % of the webhook's whole work on a booking call (`BENCHMARKS.md`).
+/// A body that is not UTF-8 is read as bytes, so that the error is the one serde_json gives,
+/// with its line and column.
+///
+/// ```
+/// let slots: fer_model::Batch<fer_model::Slot> = fer_model::wire::from_json_slice(br#"{"data":[]}"#).unwrap();
+/// assert!(slots.data.is_empty());
+/// let e = fer_model::wire::from_json_slice::<serde_json::Value>(b"{\"a\": \"\xff\"}").unwrap_err();
+/// assert_eq!((e.line(), e.column()), (1, 8));
+/// ```
+pub fn from_json_slice<T: de::DeserializeOwned>(body: &[u8]) -> serde_json::Result<T> {
+    match std::str::from_utf8(body) {
+        Ok(text) => serde_json::from_str(text),
+        Err(_) => serde_json::from_slice(body),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -494,6 +593,72 @@ mod tests {
         }
         for s in ["-5", "\"-5\"", "\"\"", "\"20min\"", "20.5", "null", "true", "\"1e3\""] {
             assert!(serde_json::from_str::<DurationMinutes>(s).is_err(), "{s} must be rejected");
+        }
+    }
+
+    #[test]
+    fn duration_strings() {
+        for n in [0, 7, 40, 1_440, u32::MAX] {
+            let mut out = Vec::new();
+            duration_as_string(&DurationMinutes(n), &mut serde_json::Serializer::new(&mut out)).unwrap();
+            assert_eq!(String::from_utf8(out).unwrap(), format!("\"{n}\""));
+        }
+    }
+
+    /// What chrono's serde writes, the form [`rfc3339`] must reproduce byte for byte.
+    fn by_chrono(dt: &DateTime<FixedOffset>) -> String {
+        serde_json::to_string(dt).unwrap()
+    }
+
+    fn ours(dt: &DateTime<FixedOffset>) -> String {
+        let mut out = Vec::new();
+        rfc3339(dt, &mut serde_json::Serializer::new(&mut out)).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn rfc3339_is_chronos_form() {
+        for text in [
+            "2022-12-14T08:00:00+05:00",
+            "2024-03-28T08:00:00+03:00",
+            "2024-03-28T08:00:00Z",
+            "2024-03-28T23:59:59-09:30",
+            "0001-01-01T00:00:00+14:00",
+            "9999-12-31T23:59:59-14:00",
+        ] {
+            let dt = DateTime::parse_from_rfc3339(text).unwrap();
+            assert!(encode_rfc3339(&dt, &mut [0u8; 25]).is_some(), "{text} takes the fast path");
+            assert_eq!(ours(&dt), by_chrono(&dt), "{text}");
+        }
+        // Left to chrono: fractions, a leap second, an offset with seconds.
+        let fraction = DateTime::parse_from_rfc3339("2024-03-28T08:00:00.250+03:00").unwrap();
+        let leap = DateTime::parse_from_rfc3339("2016-12-31T23:59:60+00:00").unwrap();
+        let odd = NaiveDate::from_ymd_opt(2024, 3, 28)
+            .and_then(|d| d.and_hms_opt(8, 0, 0))
+            .and_then(|t| t.and_local_timezone(FixedOffset::east_opt(3 * 3600 + 17).unwrap()).single())
+            .unwrap();
+        for dt in [fraction, leap, odd] {
+            assert_eq!(encode_rfc3339(&dt, &mut [0u8; 25]), None, "{dt:?}");
+            assert_eq!(ours(&dt), by_chrono(&dt));
+        }
+        let mut out = Vec::new();
+        opt_rfc3339(&None, &mut serde_json::Serializer::new(&mut out)).unwrap();
+        assert_eq!(out, b"null");
+    }
+
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn rfc3339_matches_chrono_everywhere(
+            secs in -62_135_596_800i64..253_402_300_799,
+            nanos in prop_oneof![Just(0u32), 0u32..1_000_000_000],
+            offset in prop_oneof![Just(0i32), (-14 * 60..=14 * 60i32).prop_map(|m| m * 60), -86_399..86_400i32],
+        ) {
+            let Some(offset) = FixedOffset::east_opt(offset) else { return Ok(()) };
+            let Some(utc) = DateTime::from_timestamp(secs, nanos) else { return Ok(()) };
+            let dt = utc.with_timezone(&offset);
+            prop_assert_eq!(ours(&dt), by_chrono(&dt));
         }
     }
 }
