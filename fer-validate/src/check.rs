@@ -4,8 +4,6 @@
 //! Nothing here allocates until a finding is reported, so checking a valid record is free of
 //! allocations.
 
-use std::fmt::Write as _;
-
 use fer_model::Guid;
 
 use crate::{Diagnostic, RuleCode, Severity, Subject};
@@ -80,14 +78,16 @@ impl<'a> Checker<'a> {
         let mut full = String::with_capacity(self.prefix.len() + pointer.len());
         full.push_str(self.prefix);
         full.push_str(pointer);
-        let mut message_ru = String::from(info.title_ru);
-        let mut message_en = String::from(info.title_en);
-        if !ru.is_empty() {
-            let _ = write!(message_ru, ": {ru}");
-        }
-        if !en.is_empty() {
-            let _ = write!(message_en, ": {en}");
-        }
+        let message = |title: &str, detail: &str| {
+            let mut message = String::with_capacity(title.len() + 2 + detail.len());
+            message.push_str(title);
+            if !detail.is_empty() {
+                message.push_str(": ");
+                message.push_str(detail);
+            }
+            message
+        };
+        let (message_ru, message_en) = (message(info.title_ru, ru), message(info.title_en, en));
         self.out.push(Diagnostic {
             table: self.subject,
             record_id: self.record_id.to_owned_string(),

@@ -81,7 +81,8 @@ impl Reason {
 /// read again: first for its syntax (a syntax error anywhere, even after a shape error, answers
 /// 400), then with the path of the shape error for the status 18 message.
 pub(crate) fn decode<T: DeserializeOwned + Validate>(json: &[u8]) -> Decoded<T> {
-    let value: T = match parse_whole(json) {
+    // One UTF-8 check for the whole body, then the typed parse of the text.
+    let value: T = match fer_model::wire::from_json_slice(json) {
         Ok(value) => value,
         Err(_) => return Decoded::from_parse_failure(json),
     };
@@ -93,14 +94,6 @@ pub(crate) fn decode<T: DeserializeOwned + Validate>(json: &[u8]) -> Decoded<T> 
             Decoded::Invalid(Reason::single(String::new(), "internal", "ошибка проверки запроса в МИС".to_owned()))
         }
     }
-}
-
-/// The typed parse of the whole body: the value, then nothing but whitespace.
-fn parse_whole<T: DeserializeOwned>(json: &[u8]) -> Result<T, serde_json::Error> {
-    let mut deserializer = serde_json::Deserializer::from_slice(json);
-    let value = T::deserialize(&mut deserializer)?;
-    deserializer.end()?;
-    Ok(value)
 }
 
 impl<T: DeserializeOwned> Decoded<T> {

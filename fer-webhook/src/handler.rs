@@ -57,7 +57,8 @@ impl<H: BookingHandler + ?Sized> BookingHandler for Arc<H> {
 #[derive(Debug, Clone)]
 pub struct RequestContext {
     remote_addr: Option<SocketAddr>,
-    request_id: String,
+    /// Shared: the service hands clones of the context around on every call.
+    request_id: Arc<str>,
     received_at: DateTime<Utc>,
     deadline: Instant,
 }
@@ -75,7 +76,7 @@ impl RequestContext {
         received_at: DateTime<Utc>,
         deadline: Instant,
     ) -> Self {
-        RequestContext { remote_addr, request_id, received_at, deadline }
+        RequestContext { remote_addr, request_id: request_id.into(), received_at, deadline }
     }
 
     /// The peer's address, when the adapter knows it (hyper's peer address, axum's `ConnectInfo`,

@@ -374,7 +374,7 @@ fn decode_reply(raw: RawAnswer) -> Result<Reply, Error> {
         let envelope = VitrinaResponse { is_success: ok, status_code: raw.status, ..VitrinaResponse::ok(Vec::new()) };
         return Ok(Reply { status: raw.status, envelope, retry_after });
     }
-    match serde_json::from_slice::<VitrinaResponse>(&raw.body) {
+    match fer_model::wire::from_json_slice::<VitrinaResponse>(&raw.body) {
         Ok(envelope) => Ok(Reply { status: raw.status, envelope, retry_after }),
         // A maintenance page or a proxy's error page is still the status it says.
         Err(_) if raw.status == 503 => Err(Error::Maintenance { retry_after, message: excerpt(&raw.body) }),

@@ -94,7 +94,7 @@ async fn delete(
 
 /// The records of a batch body, or why the body is not a batch.
 fn records_of(table: Table, body: &[u8]) -> Result<Vec<Value>, String> {
-    let value: Value = serde_json::from_slice(body).map_err(|e| {
+    let value: Value = fer_model::wire::from_json_slice(body).map_err(|e| {
         let hint = if body::looks_gzipped(body) {
             " (тело сжато gzip, но заголовок Content-Encoding: gzip не указан)"
         } else {

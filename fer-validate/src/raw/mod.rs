@@ -144,7 +144,7 @@ pub fn validate_raw_dto(kind: RawKind, body: &[u8]) -> Report {
 
 /// Parses the body, or reports [`RuleCode::MalformedJson`] at the root naming line and column.
 fn parse(subject: Subject, body: &[u8], out: &mut Vec<Diagnostic>) -> Option<Value> {
-    match serde_json::from_slice(body) {
+    match fer_model::wire::from_json_slice(body) {
         Ok(v) => Some(v),
         Err(e) => {
             let (line, column) = (e.line(), e.column());
