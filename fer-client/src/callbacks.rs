@@ -8,7 +8,7 @@
 use fer_model::{Callback, Oid};
 use reqwest::Method;
 
-use crate::client::{VitrinaClient, decode_result};
+use crate::client::{VitrinaClient, decode_result, result_value};
 use crate::error::Error;
 use crate::transport::ApiRequest;
 
@@ -44,7 +44,7 @@ impl VitrinaClient {
         if reply.status == 404 {
             return Ok(None);
         }
-        match reply.success()?.result {
+        match result_value(reply.success()?.result)? {
             None | Some(serde_json::Value::Null) => Ok(None),
             Some(value) => decode_result(value, "the webhook").map(Some),
         }
@@ -77,7 +77,7 @@ impl VitrinaClient {
             };
         }
         // `result` is `true`/`false`, or an object with `available` and `reason` (the emulator's form).
-        let result = reply.envelope.result.unwrap_or(serde_json::Value::Null);
+        let result = result_value(reply.envelope.result)?.unwrap_or(serde_json::Value::Null);
         let available = result.as_bool().or_else(|| result.get("available").and_then(serde_json::Value::as_bool));
         let reason = result.get("reason").and_then(serde_json::Value::as_str).map(str::to_owned);
         Ok(CallbackCheck { available: available.unwrap_or(true), reason })
@@ -86,7 +86,7 @@ impl VitrinaClient {
     async fn write_callback(&self, method: Method, callback: &Callback) -> Result<Callback, Error> {
         let request = ApiRequest::new(method, CALLBACK_PATH).json(callback, 1)?;
         let envelope = self.transport().execute(request).await?.success()?;
-        match envelope.result {
+        match result_value(envelope.result)? {
             None | Some(serde_json::Value::Null) => Ok(callback.clone()),
             Some(value) => decode_result(value, "the webhook"),
         }

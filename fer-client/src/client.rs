@@ -12,7 +12,7 @@ use serde::de::DeserializeOwned;
 
 use crate::config::{ClientConfig, VitrinaClientBuilder};
 use crate::error::{Error, excerpt};
-use crate::transport::{ApiRequest, Transport};
+use crate::transport::{ApiRequest, RawResult, Transport};
 use crate::upload::{UploadReport, upload};
 
 /// An async client of the FER 2.0 Vitrina: one connection pool, one token, shared by every clone.
@@ -88,7 +88,7 @@ impl VitrinaClient {
             return Ok(None);
         }
         let envelope = reply.success()?;
-        match envelope.result {
+        match result_value(envelope.result)? {
             None | Some(serde_json::Value::Null) => Ok(None),
             // Lenient: a list of one record is accepted as the record.
             Some(serde_json::Value::Array(mut items)) if items.len() <= 1 => {
@@ -127,8 +127,39 @@ fn decode_item<T: DeserializeOwned>(value: serde_json::Value, what: impl FnOnce(
     })
 }
 
+/// The raw `result` of an answer as a `serde_json::Value` (for the small answers that are read
+/// by shape: one record, a webhook, a check).
+pub(crate) fn result_value(raw: Option<RawResult>) -> Result<Option<serde_json::Value>, Error> {
+    raw.map(|raw| {
+        serde_json::from_str(raw.get()).map_err(|e| Error::Decode {
+            status: 200,
+            reason: format!("the result is not JSON: {e}"),
+            excerpt: excerpt(raw.get().as_bytes()),
+        })
+    })
+    .transpose()
+}
+
 /// Decodes a list `result`: an array, `null` (empty) or, leniently, a single record.
-pub(crate) fn decode_list<T: DeserializeOwned>(value: Option<serde_json::Value>) -> Result<Vec<T>, Error> {
+///
+/// The raw text is parsed once, straight into `Vec<T>`. Only when that fails is it read again
+/// through `serde_json::Value`, record by record, so that the error names the first record that
+/// does not match and shows it.
+pub(crate) fn decode_list<T: DeserializeOwned>(raw: Option<RawResult>) -> Result<Vec<T>, Error> {
+    let Some(raw) = raw else { return Ok(Vec::new()) };
+    let typed = match raw.get().trim_start().as_bytes().first() {
+        Some(b'[') => serde_json::from_str::<Vec<T>>(raw.get()).ok(),
+        Some(b'n') => serde_json::from_str::<()>(raw.get()).ok().map(|()| Vec::new()),
+        _ => serde_json::from_str::<T>(raw.get()).ok().map(|one| vec![one]),
+    };
+    match typed {
+        Some(records) => Ok(records),
+        None => decode_list_value(result_value(Some(raw))?),
+    }
+}
+
+/// [`decode_list`] over a parsed value, with the failing record named.
+fn decode_list_value<T: DeserializeOwned>(value: Option<serde_json::Value>) -> Result<Vec<T>, Error> {
     match value {
         None | Some(serde_json::Value::Null) => Ok(Vec::new()),
         Some(serde_json::Value::Array(items)) => items
@@ -166,25 +197,43 @@ mod tests {
         is_send(&client.check_callback("http://127.0.0.1:2"));
     }
 
+    /// The raw `result` of an answer holding `value`.
+    fn raw(value: serde_json::Value) -> Option<RawResult> {
+        Some(serde_json::value::to_raw_value(&value).unwrap())
+    }
+
     #[test]
     fn lists_decode_leniently_and_fail_with_the_index() {
         assert!(decode_list::<Slot>(None).unwrap().is_empty());
-        assert!(decode_list::<Slot>(Some(json!(null))).unwrap().is_empty());
+        assert!(decode_list::<Slot>(raw(json!(null))).unwrap().is_empty());
+        assert!(decode_list::<Slot>(raw(json!([]))).unwrap().is_empty());
         let batch = std::fs::read_to_string(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/../fixtures/spec/004/slot_batch_duplicate_id.json"
         ))
         .unwrap();
         let data: serde_json::Value = serde_json::from_str(&batch).unwrap();
-        let slots: Vec<Slot> = decode_list(Some(data["data"].clone())).unwrap();
+        let slots: Vec<Slot> = decode_list(raw(data["data"].clone())).unwrap();
         assert_eq!(slots.len(), 2);
-        let one: Vec<Slot> = decode_list(Some(data["data"][0].clone())).unwrap();
+        let one: Vec<Slot> = decode_list(raw(data["data"][0].clone())).unwrap();
         assert_eq!(one.len(), 1);
-        let err = decode_list::<Slot>(Some(json!([data["data"][0].clone(), {"id": "x"}]))).unwrap_err();
+        let err = decode_list::<Slot>(raw(json!([data["data"][0].clone(), {"id": "x"}]))).unwrap_err();
         assert!(err.to_string().contains("item 1"), "{err}");
         match err {
             Error::Decode { excerpt, .. } => assert!(excerpt.contains("\"x\""), "{excerpt}"),
             other => panic!("not a decode error: {other:?}"),
         }
+        let err = decode_list::<Slot>(raw(json!(7))).unwrap_err();
+        assert!(err.to_string().contains("the single item"), "{err}");
+    }
+
+    #[test]
+    fn the_typed_list_equals_the_record_by_record_decoding() {
+        let slots = fer_sample::slots(50, 3);
+        let value = serde_json::to_value(&slots).unwrap();
+        let typed: Vec<Slot> = decode_list(raw(value.clone())).unwrap();
+        let by_value: Vec<Slot> = decode_list_value(Some(value)).unwrap();
+        assert_eq!(typed, slots);
+        assert_eq!(by_value, slots);
     }
 }

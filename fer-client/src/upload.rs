@@ -508,13 +508,14 @@ mod tests {
     use fer_model::VitrinaResponse;
 
     use super::*;
+    use crate::transport::RawResult;
 
-    fn fixture(name: &str) -> VitrinaResponse {
+    fn fixture(name: &str) -> VitrinaResponse<RawResult> {
         let path = format!("{}/../fixtures/spec/004/{name}", env!("CARGO_MANIFEST_DIR"));
         serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
     }
 
-    fn reply(status: u16, envelope: VitrinaResponse) -> Result<Reply, Arc<Error>> {
+    fn reply(status: u16, envelope: VitrinaResponse<RawResult>) -> Result<Reply, Arc<Error>> {
         Ok(Reply { status, envelope, retry_after: None })
     }
 
