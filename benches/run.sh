@@ -16,7 +16,7 @@ if [[ "${1:-}" != "--report" ]]; then
     # validate.rs keeps criterion's default config, so its short settings come from the command line;
     # the other benches carry theirs (sample size 10-20, a few seconds each) in their config.
     cargo bench -p fer-benches --bench validate -- --warm-up-time 1 --measurement-time 5 --sample-size 10
-    cargo bench -p fer-benches --bench codec --bench schema --bench webhook --bench upload
+    cargo bench -p fer-benches --bench codec --bench schema --bench webhook --bench webhook_ab --bench upload
 fi
 load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
 

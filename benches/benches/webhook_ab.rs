@@ -5,9 +5,9 @@
 //! Each round times `CALLS` book calls to each of the three servers of [`fer_benches::loopback`]
 //! (the order rotates and reverses from round to round, so no server always goes first), and
 //! gives one ratio per pair. The figures are the medians over the rounds of the time per call and
-//! of the paired ratios, with their quartiles. They are saved where criterion saves its estimates
-//! (group [`WEBHOOK_AB`]), so `benches/run.sh` puts them in `BENCHMARKS.md` and judges the
-//! "within 10 % of bare hyper" target on them.
+//! of the paired ratios, with their quartiles. They are saved beside criterion's estimates (group
+//! [`WEBHOOK_AB`], and `webhook_ab_paired.json`), so `benches/run.sh` puts them in `BENCHMARKS.md`
+//! and judges the "within 10 % of bare hyper" target on the median of the paired ratios.
 //!
 //! Run: `cargo bench -p fer-benches --bench webhook_ab`. Settings from the environment:
 //! `FER_AB_ROUNDS` (default 300), `FER_AB_CALLS` (calls per server and round, default 40);
@@ -16,7 +16,6 @@
 //! serde handler) in-process `FER_AB_ROUNDS` times, no socket: the modes to run under a profiler (`perf record`, `valgrind --tool=callgrind`).
 
 use std::hint::black_box;
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -24,19 +23,22 @@ use fer_benches::baseline::book_by_hand;
 use fer_benches::inputs::{BenchMis, book_call};
 use fer_benches::loopback::{Loopback, LoopbackError, Server, quantile};
 use fer_benches::names::{WEBHOOK_AB, WEBHOOK_HANDLE, WEBHOOK_HANDLE_BY_HAND};
+use fer_benches::report::{self, Paired};
 
 fn setting(name: &str, default: u64) -> u64 {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).filter(|v| *v > 0).unwrap_or(default)
 }
 
+/// Run by `cargo bench` (which passes `--bench`), or as a smoke test by `cargo test --benches`
+/// (two short rounds, nothing saved), as criterion does.
 fn main() -> ExitCode {
-    // `cargo bench` passes `--bench` (and a filter, if any): a filter that names another bench
-    // skips this one, as criterion does.
+    // A filter that names another bench skips this one, as criterion does.
     let filter = std::env::args().skip(1).find(|a| !a.starts_with('-'));
     if filter.is_some_and(|f| !WEBHOOK_AB.contains(&f) && !"webhook_ab".contains(&f)) {
         return ExitCode::SUCCESS;
     }
-    match run() {
+    let measure = std::env::args().any(|a| a == "--bench");
+    match run(measure) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("webhook_ab: {e}");
@@ -45,10 +47,10 @@ fn main() -> ExitCode {
     }
 }
 
-fn run() -> Result<(), LoopbackError> {
+fn run(measure: bool) -> Result<(), Box<dyn std::error::Error>> {
     match std::env::var("FER_AB_ONLY").as_deref() {
-        Ok("handle") => return in_process(setting("FER_AB_ROUNDS", 100_000), false),
-        Ok("handle-by-hand") => return in_process(setting("FER_AB_ROUNDS", 100_000), true),
+        Ok("handle") => return Ok(in_process(setting("FER_AB_ROUNDS", 100_000), false)?),
+        Ok("handle-by-hand") => return Ok(in_process(setting("FER_AB_ROUNDS", 100_000), true)?),
         _ => {}
     }
     let loopback = Loopback::start()?;
@@ -58,16 +60,17 @@ fn run() -> Result<(), LoopbackError> {
             "bare" => Server::Bare,
             "by-hand" => Server::ByHand,
             other => {
-                eprintln!("FER_AB_ONLY={other}: expected ours, bare, by-hand or handle");
-                return Ok(());
+                return Err(
+                    format!("FER_AB_ONLY={other}: expected ours, bare, by-hand, handle or handle-by-hand").into()
+                );
             }
         };
-        return profile(&loopback, server, Duration::from_secs(setting("FER_AB_SECONDS", 20)));
+        return Ok(profile(&loopback, server, Duration::from_secs(setting("FER_AB_SECONDS", 20)))?);
     }
-    let rounds = setting("FER_AB_ROUNDS", 300) as usize;
-    let calls = setting("FER_AB_CALLS", 40);
+    let (rounds, calls, warm_up) =
+        if measure { (setting("FER_AB_ROUNDS", 300) as usize, setting("FER_AB_CALLS", 40), 500) } else { (2, 2, 2) };
     for server in Server::ALL {
-        loopback.time_calls(server, 500)?;
+        loopback.time_calls(server, warm_up)?;
     }
     let mut per_call: [Vec<f64>; 3] = Default::default();
     for round in 0..rounds {
@@ -95,8 +98,11 @@ fn run() -> Result<(), LoopbackError> {
             q1 / 1e3,
             q3 / 1e3
         );
-        save(server, median);
+        if measure {
+            save(server, median);
+        }
     }
+    let mut paired = Vec::new();
     for (a, b) in [(Server::Ours, Server::Bare), (Server::Ours, Server::ByHand), (Server::ByHand, Server::Bare)] {
         let (q1, median, q3) = quartiles(&ratios(a, b));
         println!(
@@ -104,6 +110,11 @@ fn run() -> Result<(), LoopbackError> {
             a.bench_name(),
             b.bench_name()
         );
+        let (bench, baseline) = (a.bench_name().to_owned(), b.bench_name().to_owned());
+        paired.push(Paired { bench, baseline, rounds, q1, median, q3 });
+    }
+    if measure {
+        save_paired(&paired);
     }
     Ok(())
 }
@@ -152,14 +163,10 @@ fn quartiles(values: &[f64]) -> (f64, f64, f64) {
     (q(0.25), q(0.5), q(0.75))
 }
 
-/// Saves `median_ns` as criterion would (`<target>/criterion/<group>/<function>/new/`), for the
-/// report.
+/// Saves `median_ns` as criterion would (`<criterion>/<group>/<function>/new/`), for the report.
 fn save(server: Server, median_ns: f64) {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../target")));
     let dir_name = |s: &str| s.replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "_");
-    let new = target.join("criterion").join(dir_name(WEBHOOK_AB)).join(dir_name(server.bench_name())).join("new");
+    let new = report::criterion_dir().join(dir_name(WEBHOOK_AB)).join(dir_name(server.bench_name())).join("new");
     let benchmark = serde_json::json!({
         "group_id": WEBHOOK_AB,
         "function_id": server.bench_name(),
@@ -171,5 +178,16 @@ fn save(server: Server, median_ns: f64) {
         .and_then(|()| std::fs::write(new.join("estimates.json"), estimates.to_string()));
     if let Err(e) = written {
         eprintln!("webhook_ab: cannot save the figures under {}: {e}", new.display());
+    }
+}
+
+/// Saves the paired ratios where the report reads them ([`report::paired_path`]).
+fn save_paired(paired: &[Paired]) {
+    let path = report::paired_path(&report::criterion_dir());
+    let written = serde_json::to_vec_pretty(paired)
+        .map_err(std::io::Error::other)
+        .and_then(|json| std::fs::create_dir_all(report::criterion_dir()).and_then(|()| std::fs::write(&path, json)));
+    if let Err(e) = written {
+        eprintln!("webhook_ab: cannot save the paired ratios to {}: {e}", path.display());
     }
 }

@@ -1,12 +1,13 @@
 //! Reads criterion's saved estimates (`target/criterion/**/new/`) and prints the figures of
 //! `BENCHMARKS.md`: every bench with its median, its throughput and its ratio to the group's
-//! baseline, then the targets of issue #9, met or missed.
+//! baseline, the paired ratios of the interleaved webhook run, then the targets of issue #9, met
+//! or missed.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::names::*;
 
@@ -80,6 +81,43 @@ struct Estimate {
     point_estimate: f64,
 }
 
+/// criterion's folder: `$CARGO_TARGET_DIR/criterion`, else `target/criterion` of the workspace.
+pub fn criterion_dir() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../target")));
+    target.join("criterion")
+}
+
+/// One ratio of the interleaved webhook run (`benches/webhook_ab.rs`): over the rounds, the median
+/// of `bench`'s time per call divided by `baseline`'s in the same round, with the quartiles.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Paired {
+    /// The function measured, e.g. [`WEBHOOK_OURS`].
+    pub bench: String,
+    /// The function it is divided by, e.g. [`WEBHOOK_BARE`].
+    pub baseline: String,
+    /// How many rounds.
+    pub rounds: usize,
+    /// First quartile of the ratios.
+    pub q1: f64,
+    /// Median of the ratios.
+    pub median: f64,
+    /// Third quartile of the ratios.
+    pub q3: f64,
+}
+
+/// The file the interleaved run writes its [`Paired`] ratios to, under criterion's folder.
+pub fn paired_path(dir: &Path) -> PathBuf {
+    dir.join("webhook_ab_paired.json")
+}
+
+/// The paired ratios saved under `dir` (none when the interleaved run has not been made).
+pub fn load_paired(dir: &Path) -> Result<Vec<Paired>, ReportError> {
+    let path = paired_path(dir);
+    if path.is_file() { read_json(&path) } else { Ok(Vec::new()) }
+}
+
 /// Every measurement saved under `dir` (criterion's folder, e.g. `target/criterion`), sorted by
 /// group and function.
 pub fn load(dir: &Path) -> Result<Vec<Measurement>, ReportError> {
@@ -128,12 +166,13 @@ fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, ReportErr
 }
 
 /// The baseline of each group: the figure its other figures are divided by.
-pub const BASELINES: [(&str, &str); 7] = [
+pub const BASELINES: [(&str, &str); 8] = [
     (ENCODE, ENCODE_BY_HAND),
     (GZIP, "miniz_oxide default (6)"),
     (PARSE, PARSE_BY_HAND),
     (SCHEMA, SCHEMA_JSONSCHEMA),
     (WEBHOOK_HTTP, WEBHOOK_BARE),
+    (WEBHOOK_AB, WEBHOOK_BARE),
     (WEBHOOK_IN_PROCESS, WEBHOOK_HANDLE_BY_HAND),
     (UPLOAD, UPLOAD_OURS),
 ];
@@ -149,6 +188,15 @@ pub enum Target {
         min: f64,
         /// The unit, for the table.
         unit: &'static str,
+    },
+    /// The median of the paired ratios of the interleaved run ([`Paired`]) at most `max`.
+    Paired {
+        /// The function measured.
+        bench: &'static str,
+        /// What it is divided by, round by round.
+        baseline: &'static str,
+        /// The largest ratio allowed.
+        max: f64,
     },
     /// Median time of `bench` at most `max` times that of `baseline`.
     Ratio {
@@ -181,7 +229,7 @@ pub const TARGETS: [(&str, Target); 6] = [
     ),
     (
         "webhook service within 10% of bare hyper",
-        Target::Ratio { bench: (WEBHOOK_HTTP, WEBHOOK_OURS), baseline: (WEBHOOK_HTTP, WEBHOOK_BARE), max: 1.10 },
+        Target::Paired { bench: WEBHOOK_OURS, baseline: WEBHOOK_BARE, max: 1.10 },
     ),
     (
         "upload to the emulator ≥ 50,000 slots/s",
@@ -214,8 +262,9 @@ pub fn format_rate(m: &Measurement) -> String {
     }
 }
 
-/// The markdown figures: one table of every measurement, one of the targets.
-pub fn render(all: &[Measurement]) -> String {
+/// The markdown figures: one table of every measurement, one of the interleaved run's paired
+/// ratios, one of the targets.
+pub fn render(all: &[Measurement], paired: &[Paired]) -> String {
     let baselines: BTreeMap<&str, &str> = BASELINES.into_iter().collect();
     let mut out = String::new();
     out.push_str("| group | bench | median | throughput | ratio (time / baseline) |\n|---|---|---:|---:|---:|\n");
@@ -235,9 +284,21 @@ pub fn render(all: &[Measurement]) -> String {
             ratio
         );
     }
+    if !paired.is_empty() {
+        out.push_str(&format!(
+            "\n| {WEBHOOK_AB}: paired ratio | median | quartiles | rounds |\n|---|---:|---:|---:|\n"
+        ));
+        for p in paired {
+            let _ = writeln!(
+                out,
+                "| {} / {} | {:.3} | {:.3}–{:.3} | {} |",
+                p.bench, p.baseline, p.median, p.q1, p.q3, p.rounds
+            );
+        }
+    }
     out.push_str("\n| target (issue #9) | figure | met |\n|---|---:|:---:|\n");
     for (name, target) in TARGETS {
-        let (figure, met) = evaluate(all, target);
+        let (figure, met) = evaluate(all, paired, target);
         let _ = writeln!(out, "| {name} | {figure} | {met} |");
     }
     out
@@ -268,7 +329,7 @@ pub fn gzip_sizes(json: &[u8]) -> String {
 }
 
 /// The figure a target is judged on and whether it is met (`yes`, `no`, or `?` when not measured).
-pub fn evaluate(all: &[Measurement], target: Target) -> (String, &'static str) {
+pub fn evaluate(all: &[Measurement], paired: &[Paired], target: Target) -> (String, &'static str) {
     let verdict = |ok: bool| if ok { "yes" } else { "**no**" };
     match target {
         Target::Throughput { bench, min, unit } => match find(all, bench).and_then(Measurement::per_second) {
@@ -276,6 +337,15 @@ pub fn evaluate(all: &[Measurement], target: Target) -> (String, &'static str) {
             Some(rate) => (format!("{rate:.0} {unit}"), verdict(rate >= min)),
             None => ("not measured".into(), "?"),
         },
+        Target::Paired { bench, baseline, max } => {
+            match paired.iter().find(|p| p.bench == bench && p.baseline == baseline) {
+                Some(p) => (
+                    format!("{:.3}× (quartiles {:.3}–{:.3}, {} interleaved rounds)", p.median, p.q1, p.q3, p.rounds),
+                    verdict(p.median <= max),
+                ),
+                None => ("not measured".into(), "?"),
+            }
+        }
         Target::Ratio { bench, baseline, max } => match (find(all, bench), find(all, baseline)) {
             (Some(b), Some(base)) if base.median_ns > 0.0 => {
                 let ratio = b.median_ns / base.median_ns;
@@ -346,7 +416,7 @@ mod tests {
             m(ENCODE, ENCODE_OURS, 110.0, Some(Throughput::Bytes(20_000))),
             m(UPLOAD, UPLOAD_OURS, 1e9, Some(Throughput::Elements(100_000))),
         ];
-        let table = render(&all);
+        let table = render(&all, &[]);
         assert!(
             table.contains("| encode 100k slots | by hand: to_vec + GzEncoder | 100 ns | 200000.0 MB/s | baseline |")
         );
@@ -355,6 +425,37 @@ mod tests {
         assert!(table.contains("| encoding + gzip ≥ 100 MB/s of JSON | 181818.2 MB/s | yes |"));
         assert!(table.contains("| upload to the emulator ≥ 50,000 slots/s | 100000 slots/s | yes |"));
         assert!(table.contains("| webhook service within 10% of bare hyper | not measured | ? |"));
+    }
+
+    #[test]
+    fn paired_ratios_judge_the_webhook_target() {
+        let dir = std::env::temp_dir().join(format!("fer-benches-paired-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        assert!(load_paired(&dir).unwrap().is_empty());
+        let ratio = |bench: &str, median: f64| Paired {
+            bench: bench.into(),
+            baseline: WEBHOOK_BARE.into(),
+            rounds: 300,
+            q1: median - 0.05,
+            median,
+            q3: median + 0.05,
+        };
+        let saved = vec![ratio(WEBHOOK_OURS, 1.15), ratio(WEBHOOK_BY_HAND, 1.08)];
+        std::fs::write(paired_path(&dir), serde_json::to_vec(&saved).unwrap()).unwrap();
+        let paired = load_paired(&dir).unwrap();
+        assert_eq!(paired, saved);
+        let table = render(&[], &paired);
+        assert!(table.contains(&format!("| {WEBHOOK_OURS} / {WEBHOOK_BARE} | 1.150 | 1.100–1.200 | 300 |")), "{table}");
+        assert!(
+            table.contains(
+                "| webhook service within 10% of bare hyper | 1.150× (quartiles 1.100–1.200, 300 interleaved rounds) | **no** |"
+            ),
+            "{table}"
+        );
+        let met = render(&[], &[ratio(WEBHOOK_OURS, 1.04)]);
+        assert!(met.contains("300 interleaved rounds) | yes |"), "{met}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
