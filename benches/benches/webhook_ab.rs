@@ -5,9 +5,10 @@
 //! Each round times `CALLS` book calls to each of the three servers of [`fer_benches::loopback`]
 //! (the order rotates and reverses from round to round, so no server always goes first), and
 //! gives one ratio per pair. The figures are the medians over the rounds of the time per call and
-//! of the paired ratios, with their quartiles. They are saved beside criterion's estimates (group
-//! [`WEBHOOK_AB`], and `webhook_ab_paired.json`), so `benches/run.sh` puts them in `BENCHMARKS.md`
-//! and judges the "within 10 % of bare hyper" target on the median of the paired ratios.
+//! of the paired ratios, with their quartiles. They are saved in `target/fer-benches/webhook_ab.json`
+//! ([`Interleaved::path`]), so `benches/run.sh` puts them in `BENCHMARKS.md` (group
+//! [`WEBHOOK_AB`]) and judges the "within 10 % of bare hyper" target on the median of the paired
+//! ratios.
 //!
 //! Run: `cargo bench -p fer-benches --bench webhook_ab`. Settings from the environment:
 //! `FER_AB_ROUNDS` (default 300), `FER_AB_CALLS` (calls per server and round, default 40);
@@ -23,7 +24,7 @@ use fer_benches::baseline::book_by_hand;
 use fer_benches::inputs::{BenchMis, book_call};
 use fer_benches::loopback::{Loopback, LoopbackError, Server, quantile};
 use fer_benches::names::{WEBHOOK_AB, WEBHOOK_HANDLE, WEBHOOK_HANDLE_BY_HAND};
-use fer_benches::report::{self, Paired};
+use fer_benches::report::{Interleaved, Paired};
 
 fn setting(name: &str, default: u64) -> u64 {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).filter(|v| *v > 0).unwrap_or(default)
@@ -88,6 +89,7 @@ fn run(measure: bool) -> Result<(), Box<dyn std::error::Error>> {
         per_call[index(a)].iter().zip(&per_call[index(b)]).map(|(a, b)| a / b).collect()
     };
     println!("{WEBHOOK_AB}: {rounds} rounds × {calls} calls per server");
+    let mut medians_ns = Vec::new();
     for server in Server::ALL {
         let times = &per_call[index(server)];
         let (q1, median, q3) = quartiles(times);
@@ -98,9 +100,7 @@ fn run(measure: bool) -> Result<(), Box<dyn std::error::Error>> {
             q1 / 1e3,
             q3 / 1e3
         );
-        if measure {
-            save(server, median);
-        }
+        medians_ns.push((server.bench_name().to_owned(), median));
     }
     let mut paired = Vec::new();
     for (a, b) in [(Server::Ours, Server::Bare), (Server::Ours, Server::ByHand), (Server::ByHand, Server::Bare)] {
@@ -114,7 +114,7 @@ fn run(measure: bool) -> Result<(), Box<dyn std::error::Error>> {
         paired.push(Paired { bench, baseline, rounds, q1, median, q3 });
     }
     if measure {
-        save_paired(&paired);
+        save(&Interleaved { medians_ns, paired });
     }
     Ok(())
 }
@@ -163,31 +163,16 @@ fn quartiles(values: &[f64]) -> (f64, f64, f64) {
     (q(0.25), q(0.5), q(0.75))
 }
 
-/// Saves `median_ns` as criterion would (`<criterion>/<group>/<function>/new/`), for the report.
-fn save(server: Server, median_ns: f64) {
-    let dir_name = |s: &str| s.replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "_");
-    let new = report::criterion_dir().join(dir_name(WEBHOOK_AB)).join(dir_name(server.bench_name())).join("new");
-    let benchmark = serde_json::json!({
-        "group_id": WEBHOOK_AB,
-        "function_id": server.bench_name(),
-        "throughput": { "Elements": 1 },
+/// Saves the run where the report reads it ([`Interleaved::path`]).
+fn save(run: &Interleaved) {
+    let path = Interleaved::path();
+    let written = serde_json::to_vec_pretty(run).map_err(std::io::Error::other).and_then(|json| {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        std::fs::write(&path, json)
     });
-    let estimates = serde_json::json!({ "median": { "point_estimate": median_ns } });
-    let written = std::fs::create_dir_all(&new)
-        .and_then(|()| std::fs::write(new.join("benchmark.json"), benchmark.to_string()))
-        .and_then(|()| std::fs::write(new.join("estimates.json"), estimates.to_string()));
     if let Err(e) = written {
-        eprintln!("webhook_ab: cannot save the figures under {}: {e}", new.display());
-    }
-}
-
-/// Saves the paired ratios where the report reads them ([`report::paired_path`]).
-fn save_paired(paired: &[Paired]) {
-    let path = report::paired_path(&report::criterion_dir());
-    let written = serde_json::to_vec_pretty(paired)
-        .map_err(std::io::Error::other)
-        .and_then(|json| std::fs::create_dir_all(report::criterion_dir()).and_then(|()| std::fs::write(&path, json)));
-    if let Err(e) = written {
-        eprintln!("webhook_ab: cannot save the paired ratios to {}: {e}", path.display());
+        eprintln!("webhook_ab: cannot save the figures to {}: {e}", path.display());
     }
 }

@@ -81,12 +81,16 @@ struct Estimate {
     point_estimate: f64,
 }
 
-/// criterion's folder: `$CARGO_TARGET_DIR/criterion`, else `target/criterion` of the workspace.
-pub fn criterion_dir() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
+/// The build's target folder: `$CARGO_TARGET_DIR`, else `target` of the workspace.
+pub fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../target")));
-    target.join("criterion")
+        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../target")))
+}
+
+/// criterion's folder: `criterion` under [`target_dir`].
+pub fn criterion_dir() -> PathBuf {
+    target_dir().join("criterion")
 }
 
 /// One ratio of the interleaved webhook run (`benches/webhook_ab.rs`): over the rounds, the median
@@ -107,15 +111,40 @@ pub struct Paired {
     pub q3: f64,
 }
 
-/// The file the interleaved run writes its [`Paired`] ratios to, under criterion's folder.
-pub fn paired_path(dir: &Path) -> PathBuf {
-    dir.join("webhook_ab_paired.json")
+/// What the interleaved webhook run saves: the median time per call of each server over the
+/// rounds, and the paired ratios. Kept out of criterion's folder (criterion reads every
+/// `benchmark.json` there and wants its own fields).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Interleaved {
+    /// `(function, median nanoseconds per call)`, for group [`WEBHOOK_AB`].
+    pub medians_ns: Vec<(String, f64)>,
+    /// The paired ratios.
+    pub paired: Vec<Paired>,
 }
 
-/// The paired ratios saved under `dir` (none when the interleaved run has not been made).
-pub fn load_paired(dir: &Path) -> Result<Vec<Paired>, ReportError> {
-    let path = paired_path(dir);
-    if path.is_file() { read_json(&path) } else { Ok(Vec::new()) }
+impl Interleaved {
+    /// Where the run saves it: `fer-benches/webhook_ab.json` under [`target_dir`].
+    pub fn path() -> PathBuf {
+        target_dir().join("fer-benches").join("webhook_ab.json")
+    }
+
+    /// The saved run at `path`, or `None` when the interleaved run has not been made.
+    pub fn load(path: &Path) -> Result<Option<Self>, ReportError> {
+        if path.is_file() { read_json(path).map(Some) } else { Ok(None) }
+    }
+
+    /// The medians as measurements of group [`WEBHOOK_AB`] (one call per iteration).
+    pub fn measurements(&self) -> Vec<Measurement> {
+        self.medians_ns
+            .iter()
+            .map(|(function, median_ns)| Measurement {
+                group: WEBHOOK_AB.to_owned(),
+                function: function.clone(),
+                median_ns: *median_ns,
+                throughput: Some(Throughput::Elements(1)),
+            })
+            .collect()
+    }
 }
 
 /// Every measurement saved under `dir` (criterion's folder, e.g. `target/criterion`), sorted by
@@ -432,7 +461,8 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("fer-benches-paired-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
-        assert!(load_paired(&dir).unwrap().is_empty());
+        let path = dir.join("webhook_ab.json");
+        assert_eq!(Interleaved::load(&path).unwrap(), None);
         let ratio = |bench: &str, median: f64| Paired {
             bench: bench.into(),
             baseline: WEBHOOK_BARE.into(),
@@ -441,11 +471,15 @@ mod tests {
             median,
             q3: median + 0.05,
         };
-        let saved = vec![ratio(WEBHOOK_OURS, 1.15), ratio(WEBHOOK_BY_HAND, 1.08)];
-        std::fs::write(paired_path(&dir), serde_json::to_vec(&saved).unwrap()).unwrap();
-        let paired = load_paired(&dir).unwrap();
-        assert_eq!(paired, saved);
-        let table = render(&[], &paired);
+        let saved = Interleaved {
+            medians_ns: vec![(WEBHOOK_OURS.into(), 115_000.0), (WEBHOOK_BARE.into(), 100_000.0)],
+            paired: vec![ratio(WEBHOOK_OURS, 1.15), ratio(WEBHOOK_BY_HAND, 1.08)],
+        };
+        std::fs::write(&path, serde_json::to_vec(&saved).unwrap()).unwrap();
+        let run = Interleaved::load(&path).unwrap().unwrap();
+        assert_eq!(run, saved);
+        let table = render(&run.measurements(), &run.paired);
+        assert!(table.contains(&format!("| {WEBHOOK_AB} | {WEBHOOK_OURS} | 115.00 µs | 8.7 k/s | 1.15 |")), "{table}");
         assert!(table.contains(&format!("| {WEBHOOK_OURS} / {WEBHOOK_BARE} | 1.150 | 1.100–1.200 | 300 |")), "{table}");
         assert!(
             table.contains(
