@@ -209,6 +209,31 @@ fn malformed_json_names_line_and_column() {
 }
 
 #[test]
+fn a_body_that_is_not_utf8_names_line_and_column() {
+    let r = validate_raw(Table::Slot, b"{\"data\": [\n  {\"id\": \"\xff\"}]}");
+    only(&r, RuleCode::MalformedJson, "");
+    assert!(r.diagnostics[0].message_en.contains("line 2, column 11: not UTF-8"), "{}", r.diagnostics[0].message_en);
+    only(&validate_raw_dto(RawKind::CancelRequest, b"\xc3"), RuleCode::MalformedJson, "");
+}
+
+#[test]
+fn a_repeated_key_is_checked_twice_and_refused_by_the_model() {
+    // Both values are checked; the typed parse refuses the record ("duplicate field"), with the
+    // record's pointer and without serde_json's position inside the record.
+    let text = serde_json::to_string(&slot()).unwrap();
+    let repeated = text.replacen("\"tag_age\":\"ALL\"", "\"tag_age\":\"ALL\",\"tag_age\":\"OLD\"", 1);
+    assert_ne!(repeated, text);
+    let r = validate_raw(Table::Slot, format!("{{\"data\": [{repeated}]}}").as_bytes());
+    let found: Vec<_> = r.diagnostics.iter().map(|d| (d.code, d.pointer.as_str())).collect();
+    assert_eq!(found, [(RuleCode::EnumValue, "/data/0/tag_age")], "{r:?}");
+    let repeated_ok = text.replacen("\"tag_age\":\"ALL\"", "\"tag_age\":\"ALL\",\"tag_age\":\"ALL\"", 1);
+    let r = validate_raw(Table::Slot, format!("[{repeated_ok}]").as_bytes());
+    only(&r, RuleCode::Unparsable, "/0");
+    let message = &r.diagnostics[0].message_en;
+    assert!(message.contains("duplicate field `tag_age`") && !message.contains(" at line "), "{message}");
+}
+
+#[test]
 fn body_shape() {
     only(&validate_raw(Table::Slot, br#"{"items": []}"#), RuleCode::BodyShape, "");
     only(&validate_raw(Table::Slot, br#"{"data": {}}"#), RuleCode::BodyShape, "/data");

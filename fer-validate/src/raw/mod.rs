@@ -1,25 +1,29 @@
 //! Rules on raw JSON: what typed parsing would hide.
 //!
-//! Each record is read as a [`serde_json::Value`] first and checked field by field against the
-//! shape derived from fer-model's JSON Schema (`raw/fields.rs`): unknown or misspelled keys (with a
+//! Each record is read as a borrowed JSON tree first (`raw/json.rs`: strings borrowed from the body,
+//! objects as vectors, no `serde_json::Value` to build and free) and checked field by field against
+//! the shape derived from fer-model's JSON Schema (`raw/fields.rs`): unknown or misspelled keys (with a
 //! "did you mean"), alternative spellings, fields the service sets, wrong JSON types, missing
 //! required and type-conditional fields, values outside their sets, malformed or non-canonical
-//! GUIDs, OIDs, SNILS and timestamps. Then every record that parses is checked by the typed rules
-//! ([`crate::Validate`]) and the batch rules, with pointers mapped back to the body
-//! (`/data/3/visit_time`).
+//! GUIDs, OIDs, SNILS and timestamps. Then every record is parsed from its own text into the typed
+//! record, and those that parse are checked by the typed rules ([`crate::Validate`]) and the batch
+//! rules, with pointers mapped back to the body (`/data/3/visit_time`).
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 
 mod fields;
+mod json;
 pub(crate) mod value;
 
 use fer_model::{
     Book, BookingRequest, BookingResponse, Callback, CancelRequest, CancelResponse, Mo, ProfilecodeResource, Record,
     Referral, Resource, Service, Slot, Table, UnaccessablePeriod,
 };
-use serde::de::DeserializeOwned;
-use serde_json::Value;
+use serde::de::{self, Deserialize, DeserializeOwned, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::value::RawValue;
 
+use self::json::Json;
 use crate::batch::batch_into;
 use crate::check::{Checker, RecordId};
 use crate::diagnostic::Subject;
@@ -73,13 +77,13 @@ impl RawKind {
 pub fn validate_raw(table: Table, body: &[u8]) -> Report {
     let mut out = Vec::new();
     let subject = Subject::Table(table);
-    let Some(root) = parse(subject, body, &mut out) else {
+    let Some(root) = body_text(subject, body, &mut out).and_then(|text| parse::<Root>(subject, text, &mut out)) else {
         return Report { diagnostics: out };
     };
-    let (prefix, items) = match &root {
-        Value::Array(items) => ("", items.as_slice()),
-        Value::Object(map) if map.contains_key("data") => {
-            for key in map.keys().filter(|k| *k != "data") {
+    let (prefix, items) = match root {
+        Root::Array(items) => ("", items),
+        Root::Object(members) if members.iter().any(|(k, _)| k == "data") => {
+            for (key, _) in members.iter().filter(|(k, _)| k != "data") {
                 let pointer = format!("/{}", crate::check::escape_token(key));
                 Checker::new(subject, RecordId::None, "", &mut out).report(
                     RuleCode::UnknownField,
@@ -88,9 +92,11 @@ pub fn validate_raw(table: Table, body: &[u8]) -> Report {
                     "the body holds only the key data",
                 );
             }
-            match map.get("data") {
-                Some(Value::Array(items)) => ("/data", items.as_slice()),
-                _ => {
+            // The last `data` when repeated, as a JSON object reads.
+            let data = members.iter().rev().find(|(k, _)| k == "data").map(|(_, v)| v.get()).unwrap_or_default();
+            match serde_json::from_str::<Vec<&RawValue>>(data) {
+                Ok(items) => ("/data", items),
+                Err(_) => {
                     return shape_error(
                         subject,
                         "/data",
@@ -104,14 +110,14 @@ pub fn validate_raw(table: Table, body: &[u8]) -> Report {
         _ => return shape_error(subject, "", "ожидается {\"data\": [ ... ]}", "expected {\"data\": [ ... ]}", out),
     };
     match table {
-        Table::Mo => records::<Mo>(prefix, items, &mut out),
-        Table::Resource => records::<Resource>(prefix, items, &mut out),
-        Table::Service => records::<Service>(prefix, items, &mut out),
-        Table::Slot => records::<Slot>(prefix, items, &mut out),
-        Table::Book => records::<Book>(prefix, items, &mut out),
-        Table::Referral => records::<Referral>(prefix, items, &mut out),
-        Table::UnaccessablePeriod => records::<UnaccessablePeriod>(prefix, items, &mut out),
-        Table::ProfilecodeResource => records::<ProfilecodeResource>(prefix, items, &mut out),
+        Table::Mo => records::<Mo>(prefix, &items, &mut out),
+        Table::Resource => records::<Resource>(prefix, &items, &mut out),
+        Table::Service => records::<Service>(prefix, &items, &mut out),
+        Table::Slot => records::<Slot>(prefix, &items, &mut out),
+        Table::Book => records::<Book>(prefix, &items, &mut out),
+        Table::Referral => records::<Referral>(prefix, &items, &mut out),
+        Table::UnaccessablePeriod => records::<UnaccessablePeriod>(prefix, &items, &mut out),
+        Table::ProfilecodeResource => records::<ProfilecodeResource>(prefix, &items, &mut out),
     }
     Report { diagnostics: out }
 }
@@ -129,33 +135,116 @@ pub fn validate_raw(table: Table, body: &[u8]) -> Report {
 pub fn validate_raw_dto(kind: RawKind, body: &[u8]) -> Report {
     let mut out = Vec::new();
     let subject = kind.subject();
-    let Some(root) = parse(subject, body, &mut out) else {
+    let Some(text) = body_text(subject, body, &mut out) else {
         return Report { diagnostics: out };
     };
+    let Some(root) = parse::<Json>(subject, text, &mut out) else {
+        return Report { diagnostics: out };
+    };
+    let (schema, id_field) = match kind {
+        RawKind::BookingRequest => ("booking_request", "slot_id"),
+        RawKind::BookingResponse => ("booking_response", "book_ext_id"),
+        RawKind::CancelRequest => ("cancel_request", "book_ext_id"),
+        RawKind::CancelResponse => ("cancel_response", "book_ext_id"),
+        RawKind::Callback => ("callback", "address"),
+    };
+    let dto = Dto { subject, schema, id_field, text, root: &root, out: &mut out };
     match kind {
-        RawKind::BookingRequest => dto::<BookingRequest>(subject, "booking_request", "slot_id", &root, &mut out),
-        RawKind::BookingResponse => dto::<BookingResponse>(subject, "booking_response", "book_ext_id", &root, &mut out),
-        RawKind::CancelRequest => dto::<CancelRequest>(subject, "cancel_request", "book_ext_id", &root, &mut out),
-        RawKind::CancelResponse => dto::<CancelResponse>(subject, "cancel_response", "book_ext_id", &root, &mut out),
-        RawKind::Callback => dto::<Callback>(subject, "callback", "address", &root, &mut out),
+        RawKind::BookingRequest => dto.check::<BookingRequest>(),
+        RawKind::BookingResponse => dto.check::<BookingResponse>(),
+        RawKind::CancelRequest => dto.check::<CancelRequest>(),
+        RawKind::CancelResponse => dto.check::<CancelResponse>(),
+        RawKind::Callback => dto.check::<Callback>(),
     }
     Report { diagnostics: out }
 }
 
-/// Parses the body, or reports [`RuleCode::MalformedJson`] at the root naming line and column.
-fn parse(subject: Subject, body: &[u8], out: &mut Vec<Diagnostic>) -> Option<Value> {
-    match fer_model::wire::from_json_slice(body) {
-        Ok(v) => Some(v),
+/// The body as text (one UTF-8 check for the whole body), or [`RuleCode::MalformedJson`] naming
+/// the line and column of the first byte that is not UTF-8.
+fn body_text<'a>(subject: Subject, body: &'a [u8], out: &mut Vec<Diagnostic>) -> Option<&'a str> {
+    match std::str::from_utf8(body) {
+        Ok(text) => Some(text),
         Err(e) => {
-            let (line, column) = (e.line(), e.column());
-            Checker::new(subject, RecordId::None, "", out).report(
-                RuleCode::MalformedJson,
-                "",
-                &format!("строка {line}, столбец {column}: {e}"),
-                &format!("line {line}, column {column}: {e}"),
-            );
+            let before = &body[..e.valid_up_to()];
+            let line = before.iter().filter(|b| **b == b'\n').count() + 1;
+            let column = before.len() - before.iter().rposition(|b| *b == b'\n').map_or(0, |at| at + 1) + 1;
+            malformed(subject, line, column, "не UTF-8", "not UTF-8", out);
             None
         }
+    }
+}
+
+/// Parses `text`, or reports [`RuleCode::MalformedJson`] at the root naming line and column.
+fn parse<'a, T: Deserialize<'a>>(subject: Subject, text: &'a str, out: &mut Vec<Diagnostic>) -> Option<T> {
+    match serde_json::from_str(text) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            let reason = e.to_string();
+            malformed(subject, e.line(), e.column(), &reason, &reason, out);
+            None
+        }
+    }
+}
+
+fn malformed(subject: Subject, line: usize, column: usize, ru: &str, en: &str, out: &mut Vec<Diagnostic>) {
+    Checker::new(subject, RecordId::None, "", out).report(
+        RuleCode::MalformedJson,
+        "",
+        &format!("строка {line}, столбец {column}: {ru}"),
+        &format!("line {line}, column {column}: {en}"),
+    );
+}
+
+/// The top of a batch body, its records left as raw text: an array of records, or an object
+/// (`{"data": [...]}`, its members raw), or any other JSON (a shape error).
+enum Root<'a> {
+    Array(Vec<&'a RawValue>),
+    Object(Vec<(Cow<'a, str>, &'a RawValue)>),
+    Other,
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Root<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct RootVisitor;
+        impl<'de> Visitor<'de> for RootVisitor {
+            type Value = Root<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON value")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Root<'de>, A::Error> {
+                let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+                while let Some(item) = seq.next_element()? {
+                    items.push(item);
+                }
+                Ok(Root::Array(items))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Root<'de>, A::Error> {
+                let mut members = Vec::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    members.push((Cow::Owned(key), map.next_value()?));
+                }
+                Ok(Root::Object(members))
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Root<'de>, E> {
+                Ok(Root::Other)
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Root<'de>, E> {
+                Ok(Root::Other)
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Root<'de>, E> {
+                Ok(Root::Other)
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Root<'de>, E> {
+                Ok(Root::Other)
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<Root<'de>, E> {
+                Ok(Root::Other)
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Root<'de>, E> {
+                Ok(Root::Other)
+            }
+        }
+        d.deserialize_any(RootVisitor)
     }
 }
 
@@ -165,21 +254,27 @@ fn shape_error(subject: Subject, pointer: &str, ru: &str, en: &str, mut out: Vec
 }
 
 /// The raw checks of every record, then the typed and batch rules of those that parse.
-fn records<T: Record + Validate + DeserializeOwned>(prefix: &str, items: &[Value], out: &mut Vec<Diagnostic>) {
+fn records<T: Record + Validate + DeserializeOwned>(prefix: &str, items: &[&RawValue], out: &mut Vec<Diagnostic>) {
     let subject = Subject::Table(T::TABLE);
     let shape = fields::shape(T::TABLE.as_str());
     let mut parsed: Vec<T> = Vec::with_capacity(items.len());
     let mut index: Vec<usize> = Vec::with_capacity(items.len());
-    for (i, item) in items.iter().enumerate() {
-        let record_prefix = format!("{prefix}/{i}");
-        let id = item.get(T::TABLE.id_field()).and_then(Value::as_str).map_or(RecordId::None, RecordId::Text);
+    let mut record_prefix = String::with_capacity(prefix.len() + 8);
+    for (i, raw) in items.iter().enumerate() {
+        record_prefix.clear();
+        record_prefix.push_str(prefix);
+        record_prefix.push('/');
+        record_prefix.push_str(itoa(i, &mut [0u8; 20]));
+        // The text is a valid JSON value (the body parsed): the tree reads as well.
+        let item: Json = serde_json::from_str(raw.get()).unwrap_or(Json::Null);
+        let id = item.get(T::TABLE.id_field()).and_then(Json::as_str).map_or(RecordId::None, RecordId::Text);
         let before = out.len();
         let mut c = Checker::new(subject, id, &record_prefix, out);
         if let Some(shape) = shape {
-            value::check_record(&mut c, T::TABLE.as_str(), shape, item);
+            value::check_record(&mut c, T::TABLE.as_str(), shape, &item);
         }
         let raw_errors = out[before..].iter().any(|d| d.severity == crate::Severity::Error);
-        match T::deserialize(item) {
+        match serde_json::from_str::<T>(raw.get()) {
             Ok(record) => {
                 parsed.push(record);
                 index.push(i);
@@ -188,7 +283,7 @@ fn records<T: Record + Validate + DeserializeOwned>(prefix: &str, items: &[Value
                 // The typed rules cannot run: the lengths are still checked on the raw text.
                 let mut c = Checker::new(subject, id, &record_prefix, out);
                 for (field, max) in crate::limits::of(T::TABLE) {
-                    if let Some(Value::String(s)) = item.get(*field) {
+                    if let Some(Json::String(s)) = item.get(field) {
                         c.max_len(&format!("/{field}"), s, *max);
                     }
                 }
@@ -200,6 +295,9 @@ fn records<T: Record + Validate + DeserializeOwned>(prefix: &str, items: &[Value
     }
     let mut typed = Vec::new();
     batch_into(&parsed, &mut typed);
+    if typed.is_empty() {
+        return;
+    }
     // A rule both layers check (an empty tag_type) is reported once.
     let raw: HashSet<(RuleCode, String)> = out.iter().map(|d| (d.code, d.pointer.clone())).collect();
     for mut d in typed {
@@ -208,6 +306,20 @@ fn records<T: Record + Validate + DeserializeOwned>(prefix: &str, items: &[Value
             out.push(d);
         }
     }
+}
+
+/// `n` in decimal, without `core::fmt` (one record prefix per record of a 100,000-record body).
+fn itoa(mut n: usize, buf: &mut [u8; 20]) -> &str {
+    let mut at = buf.len();
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    std::str::from_utf8(&buf[at..]).unwrap_or_default()
 }
 
 /// Maps `/data/<j>/rest` (index among the parsed records) to `<prefix>/<i>/rest` (index in the body).
@@ -219,32 +331,43 @@ fn rebase(pointer: &str, prefix: &str, index: &[usize]) -> String {
     format!("{prefix}/{i}{}", &rest[digits..])
 }
 
-/// The raw checks of one DTO, then its typed rules when it parses. `id_field` names the key whose
-/// value identifies the DTO in diagnostics (as its typed rules do).
-fn dto<T: Validate + DeserializeOwned>(
+/// One DTO body: its raw checks, then its typed rules when it parses. `id_field` names the key
+/// whose value identifies the DTO in diagnostics (as its typed rules do).
+struct Dto<'a, 'j> {
     subject: Subject,
-    schema: &str,
-    id_field: &str,
-    root: &Value,
-    out: &mut Vec<Diagnostic>,
-) {
-    let id = root.get(id_field).and_then(Value::as_str).map_or(RecordId::None, RecordId::Text);
-    let before = out.len();
-    let mut c = Checker::new(subject, id, "", out);
-    if let Some(shape) = fields::shape(schema) {
-        value::check_record(&mut c, schema, shape, root);
-    }
-    let raw_errors = out[before..].iter().any(|d| d.severity == crate::Severity::Error);
-    match T::deserialize(root) {
-        Ok(v) => out.extend(v.validate().diagnostics),
-        Err(e) if !raw_errors => unparsable(&mut Checker::new(subject, id, "", out), &e),
-        Err(_) => {}
+    schema: &'static str,
+    id_field: &'static str,
+    text: &'a str,
+    root: &'j Json<'a>,
+    out: &'j mut Vec<Diagnostic>,
+}
+
+impl Dto<'_, '_> {
+    fn check<T: Validate + DeserializeOwned>(self) {
+        let Dto { subject, schema, id_field, text, root, out } = self;
+        let id = root.get(id_field).and_then(Json::as_str).map_or(RecordId::None, RecordId::Text);
+        let before = out.len();
+        let mut c = Checker::new(subject, id, "", out);
+        if let Some(shape) = fields::shape(schema) {
+            value::check_record(&mut c, schema, shape, root);
+        }
+        let raw_errors = out[before..].iter().any(|d| d.severity == crate::Severity::Error);
+        match serde_json::from_str::<T>(text) {
+            Ok(v) => out.extend(v.validate().diagnostics),
+            Err(e) if !raw_errors => unparsable(&mut Checker::new(subject, id, "", out), &e),
+            Err(_) => {}
+        }
     }
 }
 
 /// A record the field rules found no error in, but that fer-model still refuses: never silent.
+/// serde_json's position ("at line 1 column 80") is dropped: it counts inside the record's text,
+/// not the body; the pointer says where the record is.
 fn unparsable(c: &mut Checker<'_>, e: &serde_json::Error) {
-    c.report(RuleCode::Unparsable, "", &format!("{e}"), &format!("{e}"));
+    let text = e.to_string();
+    let position = format!(" at line {} column {}", e.line(), e.column());
+    let reason = text.strip_suffix(&position).unwrap_or(&text);
+    c.report(RuleCode::Unparsable, "", reason, reason);
 }
 
 #[cfg(test)]

@@ -1,29 +1,28 @@
 //! Field-by-field checks of one raw JSON object against its [`Shape`].
 
-use fer_model::{BirthDate, Guid, MoAgeGroup, Oid, Snils, TagType, Timestamp};
-use serde_json::{Map, Value};
-
 use super::fields::{self, Kind, Shape};
+use super::json::{Json, Object};
 use crate::RuleCode;
 use crate::check::{Checker, escape_token};
+use fer_model::{BirthDate, Guid, MoAgeGroup, Oid, Snils, TagType, Timestamp};
 
 /// Checks a record (or DTO) at the checker's prefix.
-pub(crate) fn check_record(c: &mut Checker<'_>, table: &str, shape: &Shape, value: &Value) {
+pub(crate) fn check_record(c: &mut Checker<'_>, table: &str, shape: &Shape, value: &Json<'_>) {
     match value {
-        Value::Object(map) => check_object(c, table, shape, map, ""),
+        Json::Object(map) => check_object(c, table, shape, map, ""),
         other => c.report(
             RuleCode::BodyShape,
             "",
-            &format!("ожидается объект, получено: {}", json_type(other)),
-            &format!("expected an object, found {}", json_type(other)),
+            &format!("ожидается объект, получено: {}", other.type_name()),
+            &format!("expected an object, found {}", other.type_name()),
         ),
     }
 }
 
-fn check_object(c: &mut Checker<'_>, table: &str, shape: &Shape, map: &Map<String, Value>, at: &str) {
+fn check_object(c: &mut Checker<'_>, table: &str, shape: &Shape, map: &Object<'_>, at: &str) {
     // One buffer for every key's pointer: no allocation per field of a valid record.
     let mut pointer = String::with_capacity(at.len() + 32);
-    for (key, v) in map {
+    for (key, v) in map.iter() {
         pointer.clear();
         pointer.push_str(at);
         pointer.push('/');
@@ -82,7 +81,7 @@ fn check_object(c: &mut Checker<'_>, table: &str, shape: &Shape, map: &Map<Strin
         );
     }
     for variant in &shape.variants {
-        if map.get(&variant.tag) != Some(&variant.value) {
+        if !map.get(&variant.tag).is_some_and(|v| v.same_as(&variant.value)) {
             continue;
         }
         let tag_value = variant.value.as_str().unwrap_or_default();
@@ -124,10 +123,10 @@ pub(crate) fn guid_text(c: &mut Checker<'_>, pointer: &str, s: &str) {
     }
 }
 
-fn check_value(c: &mut Checker<'_>, table: &str, name: &str, kind: &Kind, v: &Value, pointer: &str) {
+fn check_value(c: &mut Checker<'_>, table: &str, name: &str, kind: &Kind, v: &Json<'_>, pointer: &str) {
     match (kind, v) {
-        (Kind::Guid, Value::String(s)) => guid_text(c, pointer, s),
-        (Kind::Oid, Value::String(s)) => {
+        (Kind::Guid, Json::String(s)) => guid_text(c, pointer, s),
+        (Kind::Oid, Json::String(s)) => {
             if Oid::parse(s).is_err() {
                 c.report(
                     RuleCode::OidFormat,
@@ -139,7 +138,7 @@ fn check_value(c: &mut Checker<'_>, table: &str, name: &str, kind: &Kind, v: &Va
                 non_declared(c, pointer, "OID без пробелов вокруг", "the OID without surrounding spaces");
             }
         }
-        (Kind::Timestamp, Value::String(s)) => {
+        (Kind::Timestamp, Json::String(s)) => {
             if Timestamp::parse(s).is_err() {
                 c.report(
                     RuleCode::TimestampFormat,
@@ -151,7 +150,7 @@ fn check_value(c: &mut Checker<'_>, table: &str, name: &str, kind: &Kind, v: &Va
                 non_declared(c, pointer, "YYYY-MM-DDTHH:MI:SS", "YYYY-MM-DDTHH:MI:SS");
             }
         }
-        (Kind::DateTime, Value::String(s)) => {
+        (Kind::DateTime, Json::String(s)) => {
             if chrono::DateTime::parse_from_rfc3339(s.trim()).is_err() {
                 c.report(
                     RuleCode::TimestampFormat,
@@ -161,7 +160,7 @@ fn check_value(c: &mut Checker<'_>, table: &str, name: &str, kind: &Kind, v: &Va
                 );
             }
         }
-        (Kind::Duration, Value::Number(n)) => {
+        (Kind::Duration, Json::Number(n)) => {
             if n.as_u64().is_none_or(|m| m > u64::from(u32::MAX)) {
                 wrong_type(
                     c,
@@ -172,7 +171,7 @@ fn check_value(c: &mut Checker<'_>, table: &str, name: &str, kind: &Kind, v: &Va
                 );
             }
         }
-        (Kind::Duration, Value::String(s)) => {
+        (Kind::Duration, Json::String(s)) => {
             if s.trim().is_empty() || !s.trim().bytes().all(|b| b.is_ascii_digit()) || s.trim().parse::<u32>().is_err()
             {
                 wrong_type(c, pointer, "целое число минут", "a whole number of minutes", v);
@@ -180,7 +179,7 @@ fn check_value(c: &mut Checker<'_>, table: &str, name: &str, kind: &Kind, v: &Va
                 non_declared(c, pointer, "число (integer), а не строку", "a number (integer), not a string");
             }
         }
-        (Kind::Snils, Value::String(s)) => {
+        (Kind::Snils, Json::String(s)) => {
             // Personal data: the value never appears in the message.
             if Snils::parse(s).is_err() {
                 c.report(RuleCode::SnilsFormat, pointer, "ожидается 11 цифр", "expected 11 digits");
@@ -188,10 +187,10 @@ fn check_value(c: &mut Checker<'_>, table: &str, name: &str, kind: &Kind, v: &Va
                 non_declared(c, pointer, "11 цифр без разделителей", "11 digits without separators");
             }
         }
-        (Kind::TagTypes, Value::String(s)) => tag_types(c, pointer, s),
+        (Kind::TagTypes, Json::String(s)) => tag_types(c, pointer, s),
         (Kind::Enum(values), _) => {
-            if !values.contains(v) {
-                if json_type(v) != kind.json_type() {
+            if !values.iter().any(|allowed| v.same_as(allowed)) {
+                if v.type_name() != kind.json_type() {
                     wrong_type(c, pointer, kind.json_type(), kind.json_type(), v);
                 } else if table == "mo" && name == "tag_age" && v.as_str() == Some("BABY") {
                     c.report(
@@ -201,7 +200,7 @@ fn check_value(c: &mut Checker<'_>, table: &str, name: &str, kind: &Kind, v: &Va
                         &format!("allowed: {}", MoAgeGroup::WIRE_NAMES.join(", ")),
                     );
                 } else {
-                    let allowed = values.iter().map(Value::to_string).collect::<Vec<_>>().join(", ");
+                    let allowed = values.iter().map(serde_json::Value::to_string).collect::<Vec<_>>().join(", ");
                     c.report(
                         RuleCode::EnumValue,
                         pointer,
@@ -211,21 +210,21 @@ fn check_value(c: &mut Checker<'_>, table: &str, name: &str, kind: &Kind, v: &Va
                 }
             }
         }
-        (Kind::BirthDate, Value::String(s)) => {
+        (Kind::BirthDate, Json::String(s)) => {
             if BirthDate::parse(s).is_err() {
                 // Personal data: the value never appears in the message.
                 c.report(RuleCode::TimestampFormat, pointer, "ожидается дата YYYY-MM-DD", "expected a date YYYY-MM-DD");
             }
         }
-        (Kind::String, Value::String(_)) => {}
-        (Kind::Integer, Value::Number(n)) if n.is_i64() || n.is_u64() => {}
-        (Kind::Number, Value::Number(_)) | (Kind::Boolean, Value::Bool(_)) | (Kind::Any, _) => {}
-        (Kind::Array(item), Value::Array(items)) => {
+        (Kind::String, Json::String(_)) => {}
+        (Kind::Integer, Json::Number(n)) if n.is_i64() || n.is_u64() => {}
+        (Kind::Number, Json::Number(_)) | (Kind::Boolean, Json::Bool(_)) | (Kind::Any, _) => {}
+        (Kind::Array(item), Json::Array(items)) => {
             for (i, it) in items.iter().enumerate() {
                 check_value(c, table, name, item, it, &format!("{pointer}/{i}"));
             }
         }
-        (Kind::Object(shape), Value::Object(map)) => check_object(c, table, shape, map, pointer),
+        (Kind::Object(shape), Json::Object(map)) => check_object(c, table, shape, map, pointer),
         _ => wrong_type(c, pointer, kind.json_type(), kind.json_type(), v),
     }
 }
@@ -269,25 +268,13 @@ fn non_declared(c: &mut Checker<'_>, pointer: &str, ru: &str, en: &str) {
     );
 }
 
-fn wrong_type(c: &mut Checker<'_>, pointer: &str, ru: &str, en: &str, found: &Value) {
+fn wrong_type(c: &mut Checker<'_>, pointer: &str, ru: &str, en: &str, found: &Json<'_>) {
     c.report(
         RuleCode::JsonType,
         pointer,
-        &format!("ожидается {ru}, получено: {}", json_type(found)),
-        &format!("expected {en}, found {}", json_type(found)),
+        &format!("ожидается {ru}, получено: {}", found.type_name()),
+        &format!("expected {en}, found {}", found.type_name()),
     );
-}
-
-fn json_type(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "boolean",
-        Value::Number(n) if n.is_f64() => "number",
-        Value::Number(_) => "integer",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
-    }
 }
 
 /// The declared field closest to a misspelled key, when it is close enough to be a typo.
