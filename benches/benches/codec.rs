@@ -15,6 +15,7 @@ use fer_benches::inputs::slot_list_answer;
 use fer_benches::names::*;
 use fer_benches::{batch_json, slots};
 use fer_model::{Slot, VitrinaResponse};
+use flate2::Compression;
 
 const SLOTS: usize = 100_000;
 
@@ -24,14 +25,11 @@ fn encode(c: &mut Criterion) {
     let mut group = c.benchmark_group(ENCODE);
     group.throughput(Throughput::Bytes(json_len));
     group.bench_function(ENCODE_OURS, |b| b.iter(|| fer_client::encode_body(black_box(&slots), true)));
-    group.bench_function(ENCODE_BY_HAND, |b| b.iter(|| encode_by_hand(black_box(&slots))));
-    group.bench_function(ENCODE_BY_HAND_STREAMING, |b| b.iter(|| encode_by_hand_streaming(black_box(&slots))));
-    group.bench_function(ENCODE_FAST, |b| {
-        b.iter(|| {
-            let json = fer_client::encode_body(black_box(&slots), false).unwrap_or_default();
-            gzip::compress(Backend::Miniz, Level::Fast, &json)
-        })
+    group.bench_function(ENCODE_BY_HAND, |b| b.iter(|| encode_by_hand(black_box(&slots), Compression::fast())));
+    group.bench_function(ENCODE_BY_HAND_DEFAULT, |b| {
+        b.iter(|| encode_by_hand(black_box(&slots), Compression::default()))
     });
+    group.bench_function(ENCODE_BY_HAND_STREAMING, |b| b.iter(|| encode_by_hand_streaming(black_box(&slots))));
     group.bench_function(ENCODE_JSON_ONLY, |b| b.iter(|| fer_client::encode_body(black_box(&slots), false)));
     group.finish();
 }

@@ -26,9 +26,9 @@ pub enum Backend {
 /// flate2's named levels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Level {
-    /// `Compression::fast()`, level 1.
+    /// `Compression::fast()`, level 1 (fer-client's level).
     Fast,
-    /// `Compression::default()`, level 6 (fer-client's level).
+    /// `Compression::default()`, level 6.
     Default,
     /// `Compression::best()`, level 9.
     Best,
