@@ -158,6 +158,27 @@ fn null_as_empty<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result
 }
 
 impl<T> VitrinaResponse<T> {
+    /// The same envelope with another `result` (of any type): e.g. one decoded with its `result`
+    /// left as raw text, handed on without it.
+    ///
+    /// ```
+    /// use fer_model::VitrinaResponse;
+    /// let listed: VitrinaResponse<Vec<u8>> = VitrinaResponse { result: Some(vec![1]), ..VitrinaResponse::ok(Vec::new()) };
+    /// let bare: VitrinaResponse = listed.replace_result(None);
+    /// assert_eq!((bare.result, bare.status_code), (None, 200));
+    /// ```
+    pub fn replace_result<U>(self, result: Option<U>) -> VitrinaResponse<U> {
+        VitrinaResponse {
+            result,
+            is_success: self.is_success,
+            error: self.error,
+            errors: self.errors,
+            sended_guids: self.sended_guids,
+            sended_guids_to_contact_center: self.sended_guids_to_contact_center,
+            status_code: self.status_code,
+        }
+    }
+
     /// A successful answer (200) accepting the given ids.
     pub fn ok(sended_guids: Vec<Guid>) -> Self {
         VitrinaResponse {

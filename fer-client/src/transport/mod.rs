@@ -92,17 +92,8 @@ impl Reply {
 
     /// The typed error for this answer (section 5, «Коды ошибок»).
     pub(crate) fn into_error(self) -> Error {
-        let e = self.envelope;
         // The error carries the envelope without its `result`.
-        let envelope: VitrinaResponse = VitrinaResponse {
-            result: None,
-            is_success: e.is_success,
-            error: e.error,
-            errors: e.errors,
-            sended_guids: e.sended_guids,
-            sended_guids_to_contact_center: e.sended_guids_to_contact_center,
-            status_code: e.status_code,
-        };
+        let envelope: VitrinaResponse = self.envelope.replace_result(None);
         let message = envelope.error.as_ref().map(|e| e.error_message.clone()).unwrap_or_default();
         match self.status {
             401 | 403 => Error::Auth { status: self.status, message },

@@ -9,7 +9,6 @@
 //! record, and those that parse are checked by the typed rules ([`crate::Validate`]) and the batch
 //! rules, with pointers mapped back to the body (`/data/3/visit_time`).
 
-use std::borrow::Cow;
 use std::collections::HashSet;
 
 mod fields;
@@ -199,7 +198,7 @@ fn malformed(subject: Subject, line: usize, column: usize, ru: &str, en: &str, o
 /// (`{"data": [...]}`, its members raw), or any other JSON (a shape error).
 enum Root<'a> {
     Array(Vec<&'a RawValue>),
-    Object(Vec<(Cow<'a, str>, &'a RawValue)>),
+    Object(Vec<(String, &'a RawValue)>),
     Other,
 }
 
@@ -221,7 +220,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for Root<'a> {
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Root<'de>, A::Error> {
                 let mut members = Vec::new();
                 while let Some(key) = map.next_key::<String>()? {
-                    members.push((Cow::Owned(key), map.next_value()?));
+                    members.push((key, map.next_value()?));
                 }
                 Ok(Root::Object(members))
             }
