@@ -14,7 +14,8 @@
 //! `FER_AB_ROUNDS` (default 300), `FER_AB_CALLS` (calls per server and round, default 40);
 //! `FER_AB_ONLY=ours|bare|by-hand` calls only that server for `FER_AB_SECONDS` (default 20), and
 //! `FER_AB_ONLY=handle` (or `handle-by-hand`) calls `WebhookService::handle` (or the hand-written
-//! serde handler) in-process `FER_AB_ROUNDS` times, no socket: the modes to run under a profiler (`perf record`, `valgrind --tool=callgrind`).
+//! serde handler) in-process `FER_AB_ROUNDS` times, no socket: the modes to run under a profiler
+//! (`perf record`, `valgrind --tool=callgrind`).
 
 use std::hint::black_box;
 use std::process::ExitCode;
@@ -82,16 +83,16 @@ fn run(measure: bool) -> Result<(), Box<dyn std::error::Error>> {
         }
         for server in order {
             let elapsed = loopback.time_calls(server, calls)?;
-            per_call[index(server)].push(elapsed.as_nanos() as f64 / calls as f64);
+            per_call[server.index()].push(elapsed.as_nanos() as f64 / calls as f64);
         }
     }
     let ratios = |a: Server, b: Server| -> Vec<f64> {
-        per_call[index(a)].iter().zip(&per_call[index(b)]).map(|(a, b)| a / b).collect()
+        per_call[a.index()].iter().zip(&per_call[b.index()]).map(|(a, b)| a / b).collect()
     };
     println!("{WEBHOOK_AB}: {rounds} rounds × {calls} calls per server");
     let mut medians_ns = Vec::new();
     for server in Server::ALL {
-        let times = &per_call[index(server)];
+        let times = &per_call[server.index()];
         let (q1, median, q3) = quartiles(times);
         println!(
             "  {:<40} median {:>8.2} µs per call (quartiles {:.2}–{:.2})",
@@ -152,10 +153,6 @@ fn in_process(calls: u64, by_hand: bool) -> Result<(), LoopbackError> {
     let name = if by_hand { WEBHOOK_HANDLE_BY_HAND } else { WEBHOOK_HANDLE };
     println!("{name}: {calls} calls in-process, {:.2} µs per call", per_call / 1e3);
     Ok(())
-}
-
-fn index(server: Server) -> usize {
-    Server::ALL.iter().position(|s| *s == server).unwrap_or(0)
 }
 
 fn quartiles(values: &[f64]) -> (f64, f64, f64) {

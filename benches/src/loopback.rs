@@ -36,6 +36,15 @@ impl Server {
     /// The three, in the order of the criterion group.
     pub const ALL: [Server; 3] = [Server::Ours, Server::Bare, Server::ByHand];
 
+    /// The server's place in [`Server::ALL`].
+    pub fn index(self) -> usize {
+        match self {
+            Server::Ours => 0,
+            Server::Bare => 1,
+            Server::ByHand => 2,
+        }
+    }
+
     /// The criterion function name of this server (see [`crate::names`]).
     pub fn bench_name(self) -> &'static str {
         match self {
@@ -111,8 +120,7 @@ impl Loopback {
 
     /// The book URL of `server`.
     pub fn url(&self, server: Server) -> &str {
-        let index = Server::ALL.iter().position(|s| *s == server).unwrap_or(0);
-        &self.urls[index]
+        &self.urls[server.index()]
     }
 
     /// Sends `iters` book calls to `server` one after another (blocking on the runtime) and returns
@@ -177,6 +185,13 @@ mod tests {
         assert_eq!(quantile(&[1.0, 2.0, 3.0, 4.0], 0.0), Some(1.0));
         assert_eq!(quantile(&[1.0, 2.0, 3.0, 4.0], 1.0), Some(4.0));
         assert_eq!(quantile(&[1.0, f64::NAN, 3.0], 0.5), Some(2.0));
+    }
+
+    #[test]
+    fn indices_follow_all() {
+        for (i, server) in Server::ALL.into_iter().enumerate() {
+            assert_eq!(server.index(), i);
+        }
     }
 
     #[test]
