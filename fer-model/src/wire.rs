@@ -413,19 +413,7 @@ impl JsonSchema for DurationMinutes {
 
 /// Serializes a [`DurationMinutes`] as a string, as the booking response declares (`"40"`).
 pub fn duration_as_string<S: Serializer>(d: &DurationMinutes, s: S) -> Result<S::Ok, S::Error> {
-    let mut buf = [0u8; 10];
-    let mut at = buf.len();
-    let mut n = d.0;
-    loop {
-        at -= 1;
-        buf[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    // Only ASCII digits were written.
-    s.serialize_str(std::str::from_utf8(&buf[at..]).unwrap_or_default())
+    s.serialize_str(itoa::Buffer::new().format(d.0))
 }
 
 // ---------------------------------------------------------------------------------------------------

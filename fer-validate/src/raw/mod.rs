@@ -263,7 +263,8 @@ fn records<T: Record + Validate + DeserializeOwned>(prefix: &str, items: &[&RawV
         record_prefix.clear();
         record_prefix.push_str(prefix);
         record_prefix.push('/');
-        record_prefix.push_str(itoa(i, &mut [0u8; 20]));
+        // Without `core::fmt`: one prefix per record of a 100,000-record body.
+        record_prefix.push_str(itoa::Buffer::new().format(i));
         // The text is a valid JSON value (the body parsed): the tree reads as well.
         let item: Json = serde_json::from_str(raw.get()).unwrap_or(Json::Null);
         let id = item.get(T::TABLE.id_field()).and_then(Json::as_str).map_or(RecordId::None, RecordId::Text);
@@ -305,20 +306,6 @@ fn records<T: Record + Validate + DeserializeOwned>(prefix: &str, items: &[&RawV
             out.push(d);
         }
     }
-}
-
-/// `n` in decimal, without `core::fmt` (one record prefix per record of a 100,000-record body).
-fn itoa(mut n: usize, buf: &mut [u8; 20]) -> &str {
-    let mut at = buf.len();
-    loop {
-        at -= 1;
-        buf[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    std::str::from_utf8(&buf[at..]).unwrap_or_default()
 }
 
 /// Maps `/data/<j>/rest` (index among the parsed records) to `<prefix>/<i>/rest` (index in the body).
