@@ -10,6 +10,10 @@
 //! The remaining quirks are key spellings and are handled by serde aliases where the key is declared:
 //! `status_сode` (Cyrillic `с`) / `statusCode` in [`crate::booking`], `ErrorCode` / `errorCode` in
 //! [`crate::envelope`], `from_mo _id` in [`crate::tables::referral`].
+//!
+//! Also here, because every crate's hot path goes through them: [`from_json_slice`] (how the SDK
+//! reads a JSON body: one UTF-8 check, then a text parse) and [`rfc3339`] (the booking answer's
+//! `visit_time`, written without `core::fmt`).
 
 use std::borrow::Cow;
 use std::fmt;
