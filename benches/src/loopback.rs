@@ -70,6 +70,9 @@ pub enum LoopbackError {
     /// No runtime, no loopback socket.
     #[error("set-up failed: {0}")]
     Io(#[from] std::io::Error),
+    /// No HTTP client.
+    #[error("no HTTP client: {0}")]
+    Client(reqwest::Error),
     /// A call failed.
     #[error("book call to {url} failed: {source}")]
     Call {
@@ -93,10 +96,7 @@ impl Loopback {
         let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
         let service = WebhookService::new(BenchMis);
         let answer: Bytes = runtime.block_on(service.handle(book_call())).into_body();
-        let http = reqwest::Client::builder()
-            .pool_max_idle_per_host(1)
-            .build()
-            .map_err(|source| LoopbackError::Call { url: String::new(), source })?;
+        let http = reqwest::Client::builder().pool_max_idle_per_host(1).build().map_err(LoopbackError::Client)?;
         let (ours, ours_url) = runtime.block_on(bind())?;
         runtime.spawn(fer_webhook::serve(ours, service));
         let (bare, bare_url) = runtime.block_on(bind())?;

@@ -445,9 +445,8 @@ pub fn encode_rfc3339<'a>(dt: &DateTime<FixedOffset>, buf: &'a mut [u8; 25]) -> 
     if local.nanosecond() != 0 || !(0..=9999).contains(&local.year()) || offset % 60 != 0 {
         return None;
     }
-    let mut head = [0u8; 19];
-    Timestamp::from_naive(local).encode(&mut head);
-    buf[..19].copy_from_slice(&head);
+    let head: &mut [u8; 19] = (&mut buf[..19]).try_into().ok()?;
+    Timestamp::from_naive(local).encode(head);
     let len = if offset == 0 {
         buf[19] = b'Z';
         20

@@ -239,6 +239,9 @@ fn body_shape() {
     only(&validate_raw(Table::Slot, br#"{"data": {}}"#), RuleCode::BodyShape, "/data");
     only(&validate_raw(Table::Slot, br#"{"data": [], "extra": 1}"#), RuleCode::UnknownField, "/extra");
     only(&validate_raw(Table::Slot, b"42"), RuleCode::BodyShape, "");
+    // A repeated `data`: the last one counts, as a JSON object reads.
+    assert!(validate_raw(Table::Slot, br#"{"data": 1, "data": []}"#).is_empty());
+    only(&validate_raw(Table::Slot, br#"{"data": [], "data": 1}"#), RuleCode::BodyShape, "/data");
 }
 
 #[test]

@@ -81,8 +81,8 @@ pub fn validate_raw(table: Table, body: &[u8]) -> Report {
     };
     let (prefix, items) = match root {
         Root::Array(items) => ("", items),
-        Root::Object(members) if members.iter().any(|(k, _)| k == "data") => {
-            for (key, _) in members.iter().filter(|(k, _)| k != "data") {
+        Root::Object { data: Some(data), others } => {
+            for key in &others {
                 let pointer = format!("/{}", crate::check::escape_token(key));
                 Checker::new(subject, RecordId::None, "", &mut out).report(
                     RuleCode::UnknownField,
@@ -91,11 +91,9 @@ pub fn validate_raw(table: Table, body: &[u8]) -> Report {
                     "the body holds only the key data",
                 );
             }
-            // The last `data` when repeated, as a JSON object reads.
-            let data = members.iter().rev().find(|(k, _)| k == "data").map(|(_, v)| v.get()).unwrap_or_default();
-            match serde_json::from_str::<Vec<&RawValue>>(data) {
-                Ok(items) => ("/data", items),
-                Err(_) => {
+            match *data {
+                Root::Array(items) => ("/data", items),
+                _ => {
                     return shape_error(
                         subject,
                         "/data",
@@ -194,11 +192,12 @@ fn malformed(subject: Subject, line: usize, column: usize, ru: &str, en: &str, o
     );
 }
 
-/// The top of a batch body, its records left as raw text: an array of records, or an object
-/// (`{"data": [...]}`, its members raw), or any other JSON (a shape error).
+/// The top of a batch body, read in one pass with its records left as raw text: an array of
+/// records, an object (its `data` read the same way, the last one when repeated; the names of its
+/// other keys), or any other JSON (a shape error).
 enum Root<'a> {
     Array(Vec<&'a RawValue>),
-    Object(Vec<(String, &'a RawValue)>),
+    Object { data: Option<Box<Root<'a>>>, others: Vec<String> },
     Other,
 }
 
@@ -218,11 +217,16 @@ impl<'de: 'a, 'a> Deserialize<'de> for Root<'a> {
                 Ok(Root::Array(items))
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Root<'de>, A::Error> {
-                let mut members = Vec::new();
+                let (mut data, mut others) = (None, Vec::new());
                 while let Some(key) = map.next_key::<String>()? {
-                    members.push((key, map.next_value()?));
+                    if key == "data" {
+                        data = Some(Box::new(map.next_value::<Root<'de>>()?));
+                    } else {
+                        map.next_value::<de::IgnoredAny>()?;
+                        others.push(key);
+                    }
                 }
-                Ok(Root::Object(members))
+                Ok(Root::Object { data, others })
             }
             fn visit_bool<E: de::Error>(self, _: bool) -> Result<Root<'de>, E> {
                 Ok(Root::Other)
