@@ -55,6 +55,7 @@ pub mod auth;
 pub mod booking;
 pub mod callback;
 pub mod common;
+pub mod endpoint;
 pub mod envelope;
 pub mod ids;
 pub mod openapi;
