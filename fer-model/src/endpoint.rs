@@ -10,7 +10,7 @@
 //! | endpoint | sent | also accepted |
 //! |---|---|---|
 //! | [`MO_BY_OID`] | `/api/mo/oid/{oid}` (the example) | `/api/oid/{oid}` (the address row) |
-//! | [`SLOTS_OF_RESOURCE`] | `/api/resourse/{resource_id}/slots` (the profile's spelling) | `/api/resource/{resource_id}/slots` |
+//! | [`SLOTS_OF_RESOURCE`] | `/api/resourse/{resourse_id}/slots` (the profile's spelling) | `/api/resource/{resource_id}/slots` |
 //!
 //! ```
 //! use fer_model::endpoint::{self, Method};
@@ -166,7 +166,7 @@ pub const MO_BY_OID: Endpoint = Endpoint {
 pub const RESOURCES_OF_MO: Endpoint =
     vitrina(Operation::ResourcesOfMo, Method::Get, "/api/mo/{mo_id}/resource", "The resources of a subdivision");
 
-/// `GET /api/resourse/{resource_id}/slots?startDate=&endDate=`: the slots of a resource (the profile
+/// `GET /api/resourse/{resourse_id}/slots?startDate=&endDate=`: the slots of a resource (the profile
 /// spells the segment `resourse`; the usual spelling is served too).
 pub const SLOTS_OF_RESOURCE: Endpoint = Endpoint {
     aliases: &["/api/resource/{resource_id}/slots"],
@@ -174,7 +174,7 @@ pub const SLOTS_OF_RESOURCE: Endpoint = Endpoint {
     ..vitrina(
         Operation::SlotsOfResource,
         Method::Get,
-        "/api/resourse/{resource_id}/slots",
+        "/api/resourse/{resourse_id}/slots",
         "The slots of a resource between two dates",
     )
 };
@@ -296,7 +296,7 @@ impl Endpoint {
         core::iter::once(self.path).chain(self.aliases.iter().copied())
     }
 
-    /// The names of the path parameters, in order (`["resource_id"]` for [`SLOTS_OF_RESOURCE`]).
+    /// The names of the path parameters, in order (`["resourse_id"]` for [`SLOTS_OF_RESOURCE`]).
     pub fn path_params(&self) -> Vec<&'static str> {
         params_of(self.path).collect()
     }
@@ -359,7 +359,7 @@ mod tests {
         assert_eq!(BOOKS_OF_SLOT.render(&["abc"]), "/api/slot/abc/books");
         assert_eq!(SLOTS_OF_RESOURCE.render(&["r"]), "/api/resourse/r/slots");
         assert_eq!(LOGIN.render(&[]), "/auth.svc");
-        assert_eq!(SLOTS_OF_RESOURCE.path_params(), ["resource_id"]);
+        assert_eq!(SLOTS_OF_RESOURCE.path_params(), ["resourse_id"]);
         assert!(!LOGIN.bearer && MO_BY_OID.bearer);
     }
 
