@@ -109,7 +109,7 @@ fn schemas_export_as_checked_in_and_print_by_name() {
     let o = fer(&["schema", "export", dir.path().to_str().unwrap()]);
     assert!(o.status.success());
     let checked_in = Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas");
-    for name in fer_model::schema::NAMES {
+    for name in fer_model::schema::names() {
         let file = format!("{name}.schema.json");
         assert_eq!(
             std::fs::read_to_string(dir.path().join(&file)).unwrap(),

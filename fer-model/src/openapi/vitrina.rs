@@ -10,7 +10,7 @@ use super::{OPENAPI_VERSION, bilingual, info};
 use crate::Table;
 use crate::schema::{self, schema_for};
 
-/// The exported schemas the Vitrina document uses (names of [`crate::schema::NAMES`]).
+/// The exported schemas the Vitrina document uses (names of [`crate::schema::names`]).
 const SCHEMAS: [&str; 12] = [
     "mo",
     "resource",
