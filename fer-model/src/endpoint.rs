@@ -252,10 +252,9 @@ pub const WEBHOOK_CANCEL: Endpoint =
 pub const fn table(table: Table, method: Method) -> Endpoint {
     match method {
         Method::Post => vitrina(Operation::Upsert(table), Method::Post, table.path(), "Add or update records"),
-        Method::Get => Endpoint {
-            query: &["id"],
-            ..vitrina(Operation::Get(table), Method::Get, table.path(), "One record by id")
-        },
+        Method::Get => {
+            Endpoint { query: &["id"], ..vitrina(Operation::Get(table), Method::Get, table.path(), "One record by id") }
+        }
         // A table has no PUT: POST adds and updates. Asking for it gives the DELETE, the only other one.
         Method::Delete | Method::Put => Endpoint {
             query: &["id"],

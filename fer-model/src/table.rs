@@ -124,7 +124,9 @@ pub struct ParentRef {
 /// [`UnaccessablePeriod`](crate::UnaccessablePeriod) and
 /// [`ProfilecodeResource`](crate::ProfilecodeResource). Generic code (batching, the client, the
 /// emulator's store, validation) works over this trait.
-pub trait Record: crate::registry::Column + Serialize + DeserializeOwned + JsonSchema + Clone + Send + Sync + 'static {
+pub trait Record:
+    crate::registry::Column + Serialize + DeserializeOwned + JsonSchema + Clone + Send + Sync + 'static
+{
     /// The table the row belongs to.
     const TABLE: Table;
 
