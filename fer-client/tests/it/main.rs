@@ -1,0 +1,12 @@
+//! The one integration-test binary of `fer-client` (one binary links the crate once; each module is
+//! one former test file).
+
+mod common;
+mod endpoints;
+mod faults_region;
+mod logging;
+mod portal;
+mod portal_logging;
+mod progress;
+mod resilience;
+mod upload;

@@ -1,0 +1,10 @@
+//! The one integration-test binary of `fer-model` (one binary links the crate once; each module is
+//! one former test file).
+
+mod common;
+mod fixtures;
+mod fuzz_regressions;
+mod openapi;
+mod portal;
+mod roundtrip;
+mod schemas;
