@@ -99,6 +99,7 @@
 //! | V075 | warning | portal_visit_params | email_confirm_agree counts only when an email is given | seed 001 (email_confirm_agree) |
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod age;
 mod batch;
@@ -107,6 +108,8 @@ pub mod dataset;
 pub mod diagnostic;
 mod ids;
 mod limits;
+#[cfg(feature = "portal")]
+#[cfg_attr(docsrs, doc(cfg(feature = "portal")))]
 pub mod portal;
 pub mod raw;
 pub mod records;
