@@ -1,4 +1,4 @@
-//! The errors of the client (issue #5, item 7): one enum, one variant per way a call can fail.
+//! The errors of the client: one enum, one variant per way a call can fail.
 //!
 //! Statuses follow the error table of section 5 («Коды ошибок»): 400 format, 401 authorisation,
 //! 405 blocked subdivision, 422 duplicates, 500 system error, 503 maintenance; the envelope is

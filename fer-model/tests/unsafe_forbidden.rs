@@ -1,4 +1,4 @@
-//! `unsafe` is forbidden in every crate of the workspace (issue #10, item 3): the root
+//! `unsafe` is forbidden in every crate of the workspace: the root
 //! `[workspace.lints.rust]` forbids `unsafe_code`, every member inherits the workspace lints (so
 //! each of its targets, binaries, tests and benches included, is compiled with the lint), and every
 //! library root (or the binary root of a crate without a library) also says `#![forbid(unsafe_code)]`
