@@ -14,8 +14,8 @@
 //! |---|---|---|
 //! | [`fer::model`](model), and its main types at the root ([`fer::Slot`](Slot), [`fer::Guid`](Guid), …) | fer-model: the eight tables, the envelope, auth and the booking DTOs | always |
 //! | [`fer::validate`](validate) | fer-validate: every rule of the Vitrina, before sending | always |
-//! | [`fer::async_trait`](async_trait) | async-trait, for implementing `BookingHandler` | always |
-//! | [`fer::chrono`](chrono) | chrono, whose types the models carry | always |
+//! | [`fer::async_trait`](macro@async_trait) | async-trait, for implementing `BookingHandler` | always |
+//! | [`fer::chrono`](mod@chrono) | chrono, whose types the models carry | always |
 //! | `fer::client` | fer-client: the async Vitrina client | `client` (default) |
 //! | `fer::webhook` | fer-webhook: the MIS's booking webhook | `webhook` (default) |
 //! | `fer::webhook::serve` | its hyper server | `server` (default) |
