@@ -1,4 +1,4 @@
-//! The errors of the client (issue #5, item 7): one enum, one variant per way a call can fail.
+//! The errors of the client: one enum, one variant per way a call can fail.
 //!
 //! Statuses follow the error table of section 5 («Коды ошибок»): 400 format, 401 authorisation,
 //! 405 blocked subdivision, 422 duplicates, 500 system error, 503 maintenance; the envelope is
@@ -105,9 +105,11 @@ pub enum Error {
     #[error("could not encode the request body: {0}")]
     Encode(String),
 
-    /// An error answer of the regional portal API or of a local MIS (seeds 000–003, «Возможные
-    /// ошибки»): 403 with 5007–5010 for the token, 400 with a business code (4036, 4033, 4009, …),
-    /// 5000 for a message without a code. See [`PortalClient`](crate::portal::PortalClient).
+    /// An error answer of the regional portal API or of a local MIS (each method's «Возможные
+    /// ошибки», see [`fer_model::spec::portal`]): 403 with 5007–5010 for the token, 400 with a
+    /// business code (4036, 4033, 4009, …), 5000 for a message without a code. See
+    /// [`PortalClient`](crate::portal::PortalClient).
+    #[cfg(feature = "portal")]
     #[error("HTTP {status}: {error}")]
     Portal {
         /// The HTTP status.
@@ -125,8 +127,9 @@ impl Error {
         match self {
             Error::Auth { status, .. }
             | Error::Http { status, .. }
-            | Error::Decode { status, .. }
-            | Error::Portal { status, .. } => Some(*status),
+            | Error::Decode { status, .. } => Some(*status),
+            #[cfg(feature = "portal")]
+            Error::Portal { status, .. } => Some(*status),
             Error::Duplicates { .. } => Some(422),
             Error::Blocked { .. } => Some(405),
             Error::Maintenance { .. } => Some(503),

@@ -32,8 +32,8 @@ pub enum IdError {
 /// A record identifier: a GUID, always emitted lowercase and hyphenated (36 characters).
 ///
 /// Appendix 1 declares every `id` as «GUID. Формат: нижний регистр, через дефис». On input the
-/// hyphenated form is also accepted in upper or mixed case and with surrounding spaces (NOTES.md:
-/// "ids with stray spaces"); the raw-JSON validator of `fer-validate` still reports those as
+/// hyphenated form is also accepted in upper or mixed case and with surrounding spaces (see
+/// [`spec::quirks`](crate::spec::quirks)); the raw-JSON validator of `fer-validate` still reports those as
 /// non-canonical so that a vendor can fix the source.
 ///
 /// ```
@@ -170,7 +170,7 @@ impl JsonSchema for Guid {
 /// An ISO object identifier such as the MO OID `1.2.643.5.1.13.13.12.2.86.8902` (FRMO, NSI
 /// 1.2.643.5.1.13.13.11.1461) or a subdivision OID (1.2.643.5.1.13.13.99.2.114).
 ///
-/// Parsed from dotted decimal arcs; surrounding spaces are trimmed (the auth example of seed 004
+/// Parsed from dotted decimal arcs; surrounding spaces are trimmed (the auth example of the Vitrina integration profile
 /// sends `" 1.2.643.5.1.13.13.12.2.86.8902"`).
 ///
 /// ```

@@ -1,6 +1,6 @@
 //! Wire quirks: every lenient input form of the spec lives here, in one place.
 //!
-//! | quirk (NOTES.md) | accepted on input | emitted |
+//! | quirk ([`spec::quirks`](crate::spec::quirks)) | accepted on input | emitted |
 //! |---|---|---|
 //! | timestamps | `2023-10-01T09:00:00`, `2023-10-01 09:00:00`, `20.10.2023 08:00:00` | `2023-10-01T09:00:00` |
 //! | `duration` | `20` or `"20"` | `20` (tables), `"20"` (booking response) |
@@ -429,7 +429,7 @@ pub fn duration_as_string<S: Serializer>(d: &DurationMinutes, s: S) -> Result<S:
 /// chrono: fractions of a second, a year outside 0000–9999, an offset with seconds.
 ///
 /// chrono formats through `core::fmt`, a few thousand instructions per value; the booking answer
-/// carries one such value on every call (measured in `BENCHMARKS.md`, issue #9).
+/// carries one such value on every call (measured in `BENCHMARKS.md` in the repository).
 ///
 /// ```
 /// use chrono::DateTime;

@@ -52,7 +52,7 @@ pub struct Dataset {
 }
 
 impl Dataset {
-    /// The order in which the tables are uploaded (NOTES.md, "Load order"): parents first, so that
+    /// The order in which the tables are uploaded (section 5 of the profile, [`fer_model::spec::profile`]): parents first, so that
     /// every reference resolves when a row arrives.
     pub fn upload_order() -> [Table; 8] {
         Table::LOAD_ORDER
@@ -159,7 +159,7 @@ impl<'a> CrossCheck<'a> {
         );
     }
 
-    /// Every reference the issue of the load order names resolves (NOTES.md, "Load order").
+    /// Every reference that the load order presumes resolves ([`fer_model::spec::profile`]).
     fn references(&mut self) {
         let d = self.data;
         for (i, r) in d.resource.iter().enumerate() {

@@ -31,11 +31,11 @@ pub enum Subject {
     CancelResponse,
     /// A webhook registration.
     Callback,
-    /// The RPGU entry request of the regional portal (seed 000).
+    /// The RPGU entry request of the regional portal («Запись на прием РПГУ»).
     PortalEntryRequest,
-    /// The visit-creation parameters of the regional portal (seed 001).
+    /// The visit-creation parameters of the regional portal («Создание записи на прием к врачу»).
     PortalVisitParams,
-    /// The appointment request to a local MIS (seed 002).
+    /// The appointment request to a local MIS («Создание записи на прием в локальную МИС»).
     PortalAppointmentRequest,
 }
 

@@ -1,5 +1,5 @@
 //! The age rule of booking code 14 («Бирка только для пациентов другой возрастной группы»,
-//! section 7; NOTES.md "Age rule"), from fer-validate, in the form a handler needs.
+//! section 7, [`fer_model::spec::profile`]), from fer-validate, in the form a handler needs.
 
 use chrono::NaiveDateTime;
 use fer_model::{AgeGroup, BookingRejectionCode, BookingRequest};

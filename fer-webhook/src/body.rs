@@ -1,5 +1,5 @@
 //! Reading a request body under the size limits and undoing `Content-Encoding: gzip` (the gateway
-//! may compress bodies, NOTES.md "Transport") without letting a gzip bomb through.
+//! may compress bodies, [`fer_model::spec::quirks`]) without letting a gzip bomb through.
 
 use std::io::Read;
 

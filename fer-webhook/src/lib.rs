@@ -1,4 +1,4 @@
-//! The MIS side of FER 2.0 booking: the webhook the gateway calls (seed 004, section 7 «Сервис
+//! The MIS side of FER 2.0 booking: the webhook the gateway calls (the Vitrina integration profile, section 7 «Сервис
 //! бронирования и отмены записи на прием», and section 10 «Ответный сервис»).
 //!
 //! The gateway sends `POST /booking/book` and `POST /booking/cancel`, probes `GET /booking/book`

@@ -9,7 +9,7 @@ use flate2::write::GzEncoder;
 
 /// The gzip level of request bodies: 1 ([`Compression::fast`]). On slot JSON it compresses about
 /// 3.4 times faster than the default level 6 (108 MB/s against 31.6 MB/s of JSON on miniz_oxide,
-/// BENCHMARKS.md, issue #9) for a body only ~6 % larger (9.9× instead of 10.6×): level 6 costs
+/// BENCHMARKS.md in the repository) for a body only ~6 % larger (9.9× instead of 10.6×): level 6 costs
 /// ~80 % of the encoding time and buys almost nothing on this repetitive JSON.
 pub(crate) const LEVEL: Compression = Compression::fast();
 

@@ -1,4 +1,4 @@
-//! Fault injection on a whole region (issue #10, item 2): the client uploads a generated region to
+//! Fault injection on a whole region: the client uploads a generated region to
 //! the emulator while every fault is on at once: a steady share of 503 answers with bursts of 503
 //! only, dropped connections, added latency, tokens that expire after two seconds, and a restart of
 //! the emulator with its state file (`--state`) in the middle of the upload, after which every

@@ -1,5 +1,5 @@
 //! What reaches the logs: one span per request with method, path, record count, status and
-//! duration, and never a password, a token or patient data (issue #5, item 9).
+//! duration, and never a password, a token or patient data.
 
 
 use fer_client::VitrinaClient;

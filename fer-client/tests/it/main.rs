@@ -5,7 +5,9 @@ mod common;
 mod endpoints;
 mod faults_region;
 mod logging;
+#[cfg(feature = "portal")]
 mod portal;
+#[cfg(feature = "portal")]
 mod portal_logging;
 mod progress;
 mod resilience;

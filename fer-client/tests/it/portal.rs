@@ -1,4 +1,4 @@
-//! The portal client (seeds 000–003) against a spawned emulator over loopback: every call, every
+//! The portal client (the regional portal methods, [`fer_model::spec::portal`]) against a spawned emulator over loopback: every call, every
 //! documented error the emulator produces, pre-flight validation, retries, and the session polling
 //! (complete, failed, still in progress at the deadline).
 

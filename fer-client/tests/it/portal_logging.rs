@@ -1,6 +1,6 @@
 //! What the portal client logs: one `portal_request` span per call with method, path, status and
 //! attempts, and never the token or the patient's email and phone (they travel in the query string
-//! of seed 001).
+//! of «Создание записи на прием к врачу»).
 
 
 use fer_client::portal::PortalClient;

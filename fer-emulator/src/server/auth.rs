@@ -1,5 +1,5 @@
 //! `POST /auth.svc` (section 6, «Сервис авторизации») and the token check every `/api/...` call
-//! goes through (`Authorization: Bearer <token>`, NOTES.md "Auth").
+//! goes through (`Authorization: Bearer <token>`, section 6 of the profile, [`fer_model::spec::profile`]).
 
 use std::sync::Arc;
 

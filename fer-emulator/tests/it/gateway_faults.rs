@@ -1,4 +1,4 @@
-//! Fault injection on the gateway side (issue #10, item 2): the emulator's gateway books 56 slots
+//! Fault injection on the gateway side: the emulator's gateway books 56 slots
 //! at once through a webhook that is slow, fails, answers garbage or refuses, and plays the EPGU by
 //! repeating a call that broke (timeout, HTTP error, invalid answer) up to three times.
 //!

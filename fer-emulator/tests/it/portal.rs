@@ -1,4 +1,4 @@
-//! The regional portal routes (seeds 000–003) over loopback with reqwest: every call, every
+//! The regional portal routes (the regional portal methods, [`fer_model::spec::portal`]) over loopback with reqwest: every call, every
 //! documented error the emulator produces, and the ticket sessions' polling states.
 
 

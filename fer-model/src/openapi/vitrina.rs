@@ -1,4 +1,4 @@
-//! The Vitrina document: what the MIS calls (seed 004, sections 5, 6 and 8; NOTES.md "Transport").
+//! The Vitrina document: what the MIS calls (the Vitrina integration profile, sections 5, 6 and 8; [`spec::quirks`](crate::spec::quirks)).
 
 use std::collections::BTreeMap;
 

@@ -1,4 +1,4 @@
-//! The MIS webhook document: the three calls the FER gateway makes to the MIS (seed 004, section 7
+//! The MIS webhook document: the three calls the FER gateway makes to the MIS (the Vitrina integration profile, section 7
 //! «Сервис бронирования и отмены записи на прием», and the probe of section 8 step 3).
 
 use serde_json::{Map, Value, json};

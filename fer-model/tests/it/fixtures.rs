@@ -1,5 +1,5 @@
-//! Every JSON example of seed 004 (`fixtures/spec/004/`) parses into the typed model, and re-emitting
-//! it gives the same document field by field, up to the quirks NOTES.md lists (and only those).
+//! Every JSON example of the Vitrina integration profile (`fixtures/spec/004/`) parses into the typed model, and re-emitting
+//! it gives the same document field by field, up to the quirks `fer_model::spec::quirks` lists (and only those).
 
 
 use std::path::{Path, PathBuf};

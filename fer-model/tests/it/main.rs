@@ -4,7 +4,9 @@
 mod common;
 mod fixtures;
 mod fuzz_regressions;
+#[cfg(feature = "openapi")]
 mod openapi;
+#[cfg(feature = "portal")]
 mod portal;
 mod roundtrip;
 mod schemas;

@@ -1,4 +1,4 @@
-//! The regional portal API (seeds 000–003): every JSON example under `fixtures/spec/000`–`003`
+//! The regional portal API (the regional portal methods, [`fer_model::spec::portal`]): every JSON example under `fixtures/spec/000`–`003`
 //! parses into its typed model and re-emits the same document field by field (up to the one quirk
 //! listed in `normalize`); the error tables of the seeds match the error catalogue row by row; the
 //! checked-in schemas under `schemas/portal/` are current and accept every example; property tests

@@ -1,4 +1,4 @@
-//! Security checks (issue #10, item 3) across the booking path: the emulator's gateway books and
+//! Security checks across the booking path: the emulator's gateway books and
 //! cancels a slot for a patient with real-looking data through this crate's webhook served on
 //! 127.0.0.1, and a few malformed requests hit the webhook directly. Every span and event of both
 //! (all levels, all fields) is captured, and neither the logs, nor the emulator's journal, nor the
