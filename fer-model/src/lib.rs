@@ -59,6 +59,7 @@ pub mod envelope;
 pub mod ids;
 pub mod openapi;
 pub mod portal;
+pub mod redact;
 pub mod schema;
 pub mod table;
 pub mod tables;
