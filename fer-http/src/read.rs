@@ -2,7 +2,7 @@
 
 use std::pin::pin;
 
-use bytes::{Bytes, BytesMut};
+use bytes::{Buf, Bytes, BytesMut};
 use http::{HeaderMap, header};
 use http_body::Body;
 
@@ -180,15 +180,15 @@ impl BodyReader {
 pub async fn read_body<B>(headers: &HeaderMap, body: B, limits: Limits) -> Result<Bytes, BodyError>
 where
     B: Body,
-    B::Data: Into<Bytes>,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
     let mut reader = BodyReader::new(headers, limits)?;
     let mut body = pin!(body);
     while let Some(frame) = std::future::poll_fn(|cx| body.as_mut().poll_frame(cx)).await {
         let frame = frame.map_err(|e| BodyError::Read { source: e.into() })?;
-        if let Ok(data) = frame.into_data() {
-            reader.push(data.into())?;
+        if let Ok(mut data) = frame.into_data() {
+            // No copy for `Bytes` (the data of hyper's and axum's bodies): it is split off.
+            reader.push(data.copy_to_bytes(data.remaining()))?;
         }
     }
     reader.finish()
