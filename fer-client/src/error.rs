@@ -141,63 +141,11 @@ impl Error {
 /// The longest body excerpt kept in [`Error::Decode`], in characters.
 pub(crate) const EXCERPT_CHARS: usize = 200;
 
-/// Keys whose values are credentials or patient data (section 6, tables 7 and 8, the booking DTOs):
-/// their values never reach an excerpt.
-const SECRET_KEYS: &[&str] = &[
-    "password",
-    "value",
-    "token",
-    "authorization",
-    "patient_id",
-    "patient_data_rrp",
-    "united_guids",
-    "snils",
-    "last_name",
-    "first_name",
-    "middle_name",
-    "lastname",
-    "firstname",
-    "middlename",
-    "birthdate",
-    "oms_number",
-    "phone",
-    "email",
-    "mobile_phone",
-    "cards_id",
-    "number",
-];
-
-/// The first [`EXCERPT_CHARS`] characters of a body, for an error message. A JSON body is quoted
-/// with the values of [`SECRET_KEYS`] replaced by `***`; any other body is quoted as is.
+/// The first [`EXCERPT_CHARS`] characters of a body, for an error message, with the values of the
+/// secret and patient-data keys of [`fer_model::redact`] masked, whether or not the body is whole
+/// JSON ([`fer_http::excerpt`]).
 pub(crate) fn excerpt(body: &[u8]) -> String {
-    let text = match serde_json::from_slice::<serde_json::Value>(body) {
-        Ok(mut json) => {
-            redact(&mut json);
-            json.to_string()
-        }
-        Err(_) => String::from_utf8_lossy(body).into_owned(),
-    };
-    let mut out: String = text.chars().take(EXCERPT_CHARS).collect();
-    if text.chars().nth(EXCERPT_CHARS).is_some() {
-        out.push('…');
-    }
-    out
-}
-
-fn redact(json: &mut serde_json::Value) {
-    match json {
-        serde_json::Value::Object(map) => {
-            for (key, value) in map.iter_mut() {
-                if SECRET_KEYS.iter().any(|k| key.eq_ignore_ascii_case(k)) && !value.is_null() {
-                    *value = serde_json::Value::String("***".into());
-                } else {
-                    redact(value);
-                }
-            }
-        }
-        serde_json::Value::Array(items) => items.iter_mut().for_each(redact),
-        _ => {}
-    }
+    fer_http::excerpt(body, EXCERPT_CHARS)
 }
 
 fn summary(envelope: &VitrinaResponse) -> String {

@@ -73,6 +73,7 @@ pub mod openapi;
 #[cfg(feature = "portal")]
 #[cfg_attr(docsrs, doc(cfg(feature = "portal")))]
 pub mod portal;
+pub mod redact;
 pub mod registry;
 pub mod schema;
 pub mod spec;

@@ -232,8 +232,7 @@ impl<H: BookingHandler + 'static> WebhookService<H> {
         let work = async {
             let (parts, body) = request.into_parts();
             let config = &self.inner.config;
-            let raw = body::collect(&parts.headers, body, config.body_limit).await?;
-            let json = body::decode(&parts.headers, raw, config.decompressed_limit)?;
+            let json = body::read(&parts.headers, body, config.body_limit, config.decompressed_limit).await?;
             match call {
                 Call::Book => self.book(&json, ctx.clone()).await.map(Answer::Book),
                 Call::Cancel => self.cancel(&json, ctx.clone()).await.map(Answer::Cancel),

@@ -12,3 +12,4 @@ mod portal_logging;
 mod progress;
 mod resilience;
 mod upload;
+mod gzip_members;

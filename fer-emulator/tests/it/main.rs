@@ -15,3 +15,4 @@ mod openapi;
 mod portal;
 mod state_file;
 mod tables;
+mod gzip_members;

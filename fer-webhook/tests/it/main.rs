@@ -7,3 +7,4 @@ mod emulator;
 mod fuzz_regressions;
 mod http;
 mod security;
+mod gzip_members;
