@@ -225,3 +225,13 @@ fn envelope_error_key_cases_are_accepted() {
     assert_eq!(r.errors.unwrap()[0].error_code, ErrorCode::Other("R-999".into()));
     assert!(r.sended_guids.is_empty());
 }
+
+#[test]
+fn envelope_keys_are_read_in_pascal_case_too_result_included() {
+    let json = r#"{"Result":{"id":"x"},"IsSuccess":true,"Error":null,"Errors":null,
+        "SendedGuids":["aaaaaaa1-5eff-49b8-9d07-ff2486162b3f"],"StatusCode":200}"#;
+    let r: VitrinaResponse = serde_json::from_str(json).unwrap();
+    assert_eq!(r.result, Some(serde_json::json!({"id": "x"})));
+    assert!(r.is_success);
+    assert_eq!((r.sended_guids.len(), r.status_code), (1, 200));
+}

@@ -44,6 +44,7 @@ fn referral() -> Value {
         "to_mo_id": "ab7cbc4b-2e68-40d2-881b-6f957b044818",
         "to_profile_code": "29",
         "to_service_id": "A06.09.006",
+        "to_service_name": "Рентгенография легких",
         "from_mo_id": "ab7cbc4b-2e68-40d2-881b-6f957b044818",
         "from_resource_id": "436b6461-effb-4f3c-ad6f-27f4b2c3e578",
         "status": "AVAILABLE",
@@ -275,10 +276,15 @@ fn resource_fields_by_type() {
 fn referral_fields_by_type() {
     let r = validate_raw(Table::Referral, &body(&[without(referral(), "to_service_id")]));
     only(&r, RuleCode::ConditionalRequired, "/data/0/to_service_id");
+    // Table 8 never says the other type's fields must be absent: accepted, with a warning.
     let r = validate_raw(Table::Referral, &body(&[with(referral(), "to_post_name", json!("врач"))]));
-    only(&r, RuleCode::ConditionalForbidden, "/data/0/to_post_name");
-    let consultation =
-        with(with(without(referral(), "to_service_id"), "type", json!("CONSULTATION")), "speciality_id", json!("27"));
+    only(&r, RuleCode::ReferralOtherTypeField, "/data/0/to_post_name");
+    assert!(!r.has_errors(), "{r:#?}");
+    let consultation = with(
+        with(without(without(referral(), "to_service_id"), "to_service_name"), "type", json!("CONSULTATION")),
+        "speciality_id",
+        json!("27"),
+    );
     only(&validate_raw(Table::Referral, &body(&[consultation])), RuleCode::ConditionalRequired, "/data/0/to_post_name");
 }
 

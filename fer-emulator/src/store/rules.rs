@@ -8,9 +8,10 @@
 //!   accepted and every repeat refused (the spec's example lists the id in `sendedGuids` and in
 //!   `errors`, section «Описание подсистемы Slot», check 1).
 //! * R-330: a slot with the `resource_id` and `visit_time` of another slot already on the Vitrina
-//!   (or earlier in the request), an MO subdivision with the `name` of another subdivision of the
-//!   same MO (checks «Проверка на дублирование слотов по времени», «Проверка на дублировании
-//!   наименование подразделения»). These are the store's unique keys ([`UniqueKey`]).
+//!   (or earlier in the request), whatever that slot's status, an MO subdivision with the `name`
+//!   of another subdivision of the same organisation (`parent_id`) (checks «Проверка на
+//!   дублирование слотов по времени», «Проверка на дублировании наименование подразделения»).
+//!   The keys are fer-validate's ([`fer_validate::duplicate_key`]); the storage indexes them.
 //! * 405: rows of a subdivision whose `enabled` is NONE, sent or deleted («Обновление информации о структурных
 //!   подразделениях МО заблокировано», codes table of section 7). The subdivision row itself can
 //!   still be sent: in the emulator that is how a test blocks and unblocks a subdivision (on the real
@@ -26,12 +27,12 @@
 use std::collections::{BTreeMap, HashSet};
 
 use fer_model::{
-    Book, Enabled, ErrorCode, Guid, Mo, Oid, ProfilecodeResource, Referral, Resource, Service, Slot, SlotStatus,
-    Timestamp, UnaccessablePeriod,
+    Book, Enabled, ErrorCode, Guid, Mo, ProfilecodeResource, Referral, Resource, Service, Slot, SlotStatus,
+    UnaccessablePeriod,
 };
 use serde_json::Value;
 
-use super::tables::for_table;
+use super::tables::{UniqueKey, for_table};
 use super::{Stored, Tables};
 
 /// Why one record was refused; decides the HTTP status of the answer.
@@ -84,38 +85,17 @@ pub(crate) struct BatchOutcome {
     pub refused: Vec<(Option<String>, Refusal)>,
 }
 
-/// A key that must be unique on the Vitrina besides the id (R-330).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub(crate) enum UniqueKey {
-    /// A subdivision's name, among the subdivisions of one MO.
-    MoName {
-        /// The MO (`parent_id`).
-        mo_oid: Oid,
-        /// The name.
-        name: String,
-    },
-    /// A slot's resource and visit time.
-    SlotTime {
-        /// The resource.
-        resource_id: Guid,
-        /// The visit time.
-        visit_time: Timestamp,
-    },
-}
-
-impl UniqueKey {
-    /// The spec's R-330 message for a record `id` that clashes with `other`.
-    fn duplicate_message(&self, id: Guid, other: Guid) -> String {
-        match self {
-            UniqueKey::MoName { .. } => format!(
-                "Структурное подразделение с идентификатором [{id}] дублирует ранее загруженное в витрину \
-                 структурное подразделение с таким наименованием [name] и с другим идентификатором [{other}]."
-            ),
-            UniqueKey::SlotTime { .. } => format!(
-                "Слот с идентификатором [{id}] и указанным в нем ресурсом [resource_id] и временем визита \
-                 [visit_time] дублирует ранее загруженный в витрину слот с другим идентификатором [{other}]."
-            ),
-        }
+/// The spec's R-330 message for a record `id` that clashes with `other` over `key`.
+fn duplicate_message(key: &UniqueKey, id: Guid, other: Guid) -> String {
+    match key {
+        UniqueKey::SubdivisionName { .. } => format!(
+            "Структурное подразделение с идентификатором [{id}] дублирует ранее загруженное в витрину \
+             структурное подразделение с таким наименованием [name] и с другим идентификатором [{other}]."
+        ),
+        _ => format!(
+            "Слот с идентификатором [{id}] и указанным в нем ресурсом [resource_id] и временем визита \
+             [visit_time] дублирует ранее загруженный в витрину слот с другим идентификатором [{other}]."
+        ),
     }
 }
 
@@ -124,11 +104,6 @@ pub(crate) trait VitrinaRules: Stored {
     /// The subdivision (`mo.id`) the row belongs to, for the 405 rule; `None` for the subdivision
     /// itself and for rows whose subdivision is not on the Vitrina yet.
     fn subdivision(&self, _tables: &Tables) -> Option<Guid> {
-        None
-    }
-
-    /// The row's unique key besides the id, if the table has one (R-330).
-    fn unique_key(&self) -> Option<UniqueKey> {
         None
     }
 
@@ -142,11 +117,7 @@ fn resource_subdivision(tables: &Tables, resource_id: &Guid) -> Option<Guid> {
     tables.resource.get(resource_id).map(|r| r.mo_id)
 }
 
-impl VitrinaRules for Mo {
-    fn unique_key(&self) -> Option<UniqueKey> {
-        Some(UniqueKey::MoName { mo_oid: self.parent_id.clone(), name: self.name.trim().to_owned() })
-    }
-}
+impl VitrinaRules for Mo {}
 
 impl VitrinaRules for Resource {
     fn subdivision(&self, _: &Tables) -> Option<Guid> {
@@ -175,10 +146,6 @@ impl VitrinaRules for UnaccessablePeriod {
 impl VitrinaRules for Slot {
     fn subdivision(&self, _: &Tables) -> Option<Guid> {
         Some(self.mo_id)
-    }
-
-    fn unique_key(&self) -> Option<UniqueKey> {
-        Some(UniqueKey::SlotTime { resource_id: self.resource_id, visit_time: self.visit_time })
     }
 }
 
@@ -295,14 +262,14 @@ fn admit<T: VitrinaRules>(tables: &Tables, seen: &mut HashSet<Guid>, record: &T)
         });
     }
     blocked(tables, record)?;
-    if let Some(key) = record.unique_key()
+    if let Some(key) = fer_validate::duplicate_key(record)
         && let Some(other) = tables.key_owner(&key)
         && other != id
     {
         return Err(Refusal {
             kind: RefusalKind::Duplicate,
             code: ErrorCode::R330,
-            message: key.duplicate_message(id, other),
+            message: duplicate_message(&key, id, other),
         });
     }
     record.check_references(tables)

@@ -1,11 +1,18 @@
-//! The eight tables as typed rows keyed by id, and [`Stored`], the generic access to one of them.
+//! The eight tables as typed rows keyed by id, the index of their unique keys, and [`Stored`], the
+//! generic access to one table.
+//!
+//! This is the storage layer: it knows rows and keys, never what the Vitrina refuses. The rules
+//! ([`super::rules`]) read it and decide; nothing here depends on them.
 
 use std::collections::{BTreeMap, HashMap};
 
 use fer_model::{Book, Guid, Mo, ProfilecodeResource, Record, Referral, Resource, Service, Slot, UnaccessablePeriod};
+use fer_validate::{DuplicateKey, duplicate_key};
 use serde::{Deserialize, Serialize};
 
-use super::rules::{UniqueKey, VitrinaRules};
+/// A key that must be unique on the Vitrina besides the id. fer-validate defines it
+/// ([`fer_validate::keys`]), for its own batch and dataset rules and for this store alike.
+pub(crate) type UniqueKey = DuplicateKey;
 
 /// The rows of the eight Vitrina tables (Appendix 1), each keyed by its id.
 ///
@@ -141,11 +148,11 @@ impl Tables {
     }
 
     /// Inserts or replaces a row, moving its unique key in the index.
-    pub fn put<T: VitrinaRules>(&mut self, record: T) {
+    pub fn put<T: Stored>(&mut self, record: T) {
         let id = record.id();
-        let key = record.unique_key();
+        let key = duplicate_key(&record);
         if let Some(old) = T::rows_mut(self).insert(id, record) {
-            self.forget_key(old.unique_key(), id);
+            self.forget_key(duplicate_key(&old), id);
         }
         if let Some(key) = key {
             self.unique.insert(key, id);
@@ -155,7 +162,7 @@ impl Tables {
     /// Removes a row of a table and its unique key; `false` when the row was not there.
     pub fn remove(&mut self, table: fer_model::Table, id: &Guid) -> bool {
         let key = for_table!(table, T => match T::rows_mut(self).remove(id) {
-            Some(row) => row.unique_key(),
+            Some(row) => duplicate_key(&row),
             None => return false,
         });
         self.forget_key(key, *id);
@@ -167,7 +174,7 @@ impl Tables {
         let mut unique = HashMap::new();
         for table in fer_model::Table::LOAD_ORDER {
             for_table!(table, T => unique.extend(
-                T::rows(self).values().filter_map(|r| Some((r.unique_key()?, r.id())))
+                T::rows(self).values().filter_map(|r| Some((duplicate_key(r)?, r.id())))
             ));
         }
         self.unique = unique;
