@@ -550,8 +550,7 @@ mod tests {
     #[test]
     fn snils_from_nine_digits_computes_the_check_number() {
         // 112-233-445 95 is the official example; a sum of 100 gives 00; a sum above 101 is taken mod 101 (405 → 01).
-        for (nine, full) in [("112233445", "11223344595"), ("920000003", "92000000300"), ("999999999", "99999999901")]
-        {
+        for (nine, full) in [("112233445", "11223344595"), ("920000003", "92000000300"), ("999999999", "99999999901")] {
             let s = Snils::from_nine_digits(nine).unwrap();
             assert_eq!(s.expose(), full, "{nine}");
             assert!(s.checksum_is_valid());

@@ -4,8 +4,8 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDateTime;
 use fer_model::{
-    Book, BookStatus, Guid, Mo, ProfilecodeResource, Record, Referral, ReferralKind, ReferralStatus, Resource, Service, Slot,
-    SlotStatus, Table, UnaccessablePeriod,
+    Book, BookStatus, Guid, Mo, ProfilecodeResource, Record, Referral, ReferralKind, ReferralStatus, Resource, Service,
+    Slot, SlotStatus, Table, UnaccessablePeriod,
 };
 
 use crate::batch::batch_into;
@@ -133,7 +133,9 @@ impl<'a> CrossCheck<'a> {
             used_referrals: data
                 .book
                 .iter()
-                .filter(|b| matches!(b.status_code, BookStatus::Recorded | BookStatus::Success | BookStatus::PatientNotArrived))
+                .filter(|b| {
+                    matches!(b.status_code, BookStatus::Recorded | BookStatus::Success | BookStatus::PatientNotArrived)
+                })
                 .filter_map(|b| b.referral_id)
                 .collect(),
         }
@@ -210,8 +212,14 @@ impl<'a> CrossCheck<'a> {
                     r,
                     RuleCode::ReferralOtherOrganisation,
                     "to_mo_id",
-                    &format!("подразделения {} нет в наборе: направление в другую организацию ({})", r.to_mo_id, r.to_mo_oid),
-                    &format!("subdivision {} is not in the dataset: a referral to another organisation ({})", r.to_mo_id, r.to_mo_oid),
+                    &format!(
+                        "подразделения {} нет в наборе: направление в другую организацию ({})",
+                        r.to_mo_id, r.to_mo_oid
+                    ),
+                    &format!(
+                        "subdivision {} is not in the dataset: a referral to another organisation ({})",
+                        r.to_mo_id, r.to_mo_oid
+                    ),
                 );
             }
             if !self.resources.contains_key(&r.from_resource_id) {
@@ -220,8 +228,14 @@ impl<'a> CrossCheck<'a> {
                     r,
                     RuleCode::ReferralOtherOrganisation,
                     "from_resource_id",
-                    &format!("ресурса {} нет в наборе: направление выдано другой организацией ({})", r.from_resource_id, r.from_mo_oid),
-                    &format!("resource {} is not in the dataset: issued by another organisation ({})", r.from_resource_id, r.from_mo_oid),
+                    &format!(
+                        "ресурса {} нет в наборе: направление выдано другой организацией ({})",
+                        r.from_resource_id, r.from_mo_oid
+                    ),
+                    &format!(
+                        "resource {} is not in the dataset: issued by another organisation ({})",
+                        r.from_resource_id, r.from_mo_oid
+                    ),
                 );
             }
         }
@@ -485,7 +499,12 @@ mod tests {
         // Issued by another organisation's resource.
         let mut d = dataset();
         d.referral[0].from_resource_id = Guid::from_u128(0xdead);
-        assert_only_as(&d.validate(), RuleCode::ReferralOtherOrganisation, "/data/0/from_resource_id", Severity::Warning);
+        assert_only_as(
+            &d.validate(),
+            RuleCode::ReferralOtherOrganisation,
+            "/data/0/from_resource_id",
+            Severity::Warning,
+        );
     }
 
     #[test]
@@ -557,7 +576,8 @@ mod tests {
         only_in(&d, Table::Referral, RuleCode::ReferralProfile, "/data/0/to_profile_code");
         let mut d = dataset();
         let name = Some("Эхокардиография".to_owned());
-        d.referral[0].kind = ReferralKind::Research { to_service_id: "A04.10.002".into(), to_service_name: name.clone() };
+        d.referral[0].kind =
+            ReferralKind::Research { to_service_id: "A04.10.002".into(), to_service_name: name.clone() };
         assert!(d.validate().is_empty());
         d.referral[0].kind = ReferralKind::Research { to_service_id: "B01.001.001".into(), to_service_name: name };
         only_in(&d, Table::Referral, RuleCode::ReferralService, "/data/0/to_service_id");

@@ -407,3 +407,26 @@ fn what_only_the_model_refuses_is_still_reported() {
         "visit_time": "2022-12-14T08:00:00+05:00", "duration": "40", "status": {"status_code": 0}}"#;
     assert!(validate_raw_dto(RawKind::BookingResponse, ok).is_empty());
 }
+
+#[test]
+fn rfc3339_offsets_and_fractions_are_accepted_where_the_tables_say_rfc3339() {
+    // create_ts, start_date, end_date, beg_date: «ФОРМАТ RFC3339 (ISO8601)»: accepted, not the declared form.
+    for ts in ["2023-10-01T09:00:00+05:00", "2023-10-01T09:00:00.250Z", "2023-10-01T09:00:00.5"] {
+        let r = validate_raw(Table::Slot, &body(&[with(slot(), "create_ts", json!(ts))]));
+        only(&r, RuleCode::NonDeclaredForm, "/data/0/create_ts");
+        assert!(!r.has_errors(), "{ts}: {r:#?}");
+        let r = validate_raw(Table::Referral, &body(&[with(referral(), "start_date", json!(ts))]));
+        only(&r, RuleCode::NonDeclaredForm, "/data/0/start_date");
+    }
+    // visit_time is declared without RFC 3339: an offset is refused, a fraction only warned.
+    slot_only(
+        with(slot(), "visit_time", json!("2024-03-28T05:00:00+05:00")),
+        RuleCode::TimestampFormat,
+        "/data/1/visit_time",
+    );
+    slot_only(
+        with(slot(), "visit_time", json!("2024-03-28T05:00:00.0")),
+        RuleCode::NonDeclaredForm,
+        "/data/1/visit_time",
+    );
+}

@@ -211,18 +211,14 @@ impl TryFrom<ReferralWire> for Referral {
         let (id, t) = (w.id, w.kind);
         let require = |f: &str| format!("referral {id} of type {t} requires {f}");
         let kind = match t {
-            ReferralType::Consultation => {
-                ReferralKind::Consultation {
-                    speciality_id: w.speciality_id.ok_or_else(|| require("speciality_id"))?,
-                    to_post_name: w.to_post_name.ok_or_else(|| require("to_post_name"))?,
-                }
-            }
-            ReferralType::Research => {
-                ReferralKind::Research {
-                    to_service_id: w.to_service_id.ok_or_else(|| require("to_service_id"))?,
-                    to_service_name: w.to_service_name,
-                }
-            }
+            ReferralType::Consultation => ReferralKind::Consultation {
+                speciality_id: w.speciality_id.ok_or_else(|| require("speciality_id"))?,
+                to_post_name: w.to_post_name.ok_or_else(|| require("to_post_name"))?,
+            },
+            ReferralType::Research => ReferralKind::Research {
+                to_service_id: w.to_service_id.ok_or_else(|| require("to_service_id"))?,
+                to_service_name: w.to_service_name,
+            },
         };
         Ok(Referral {
             id,
@@ -349,7 +345,11 @@ impl JsonSchema for Referral {
         let all: Vec<&str> = [CONSULTATION_FIELDS, RESEARCH_ONLY].concat();
         schema.insert(
             "allOf".into(),
-            variant_rules("type", &[("CONSULTATION", CONSULTATION_FIELDS, &all), ("RESEARCH", RESEARCH_FIELDS, &all)], &all),
+            variant_rules(
+                "type",
+                &[("CONSULTATION", CONSULTATION_FIELDS, &all), ("RESEARCH", RESEARCH_FIELDS, &all)],
+                &all,
+            ),
         );
         schema
     }

@@ -174,6 +174,16 @@ fn check_value(c: &mut Checker<'_>, table: &str, name: &str, kind: &Kind, v: &Js
                     &format!("{s:?}: ожидается YYYY-MM-DDTHH:MI:SS"),
                     &format!("{s:?}: expected YYYY-MM-DDTHH:MI:SS"),
                 );
+            } else if name == "visit_time" && Timestamp::has_offset(s) {
+                // Table 4 declares visit_time as «YYYY-MM-DDTHH:MI:SS» without «ФОРМАТ RFC3339»:
+                // the clinic's local time. An offset would be dropped, and if the MIS meant UTC the
+                // visit would move by hours.
+                c.report(
+                    RuleCode::TimestampFormat,
+                    pointer,
+                    &format!("{s:?}: время приема – местное время без смещения, YYYY-MM-DDTHH:MI:SS"),
+                    &format!("{s:?}: visit_time is local time without offset, YYYY-MM-DDTHH:MI:SS"),
+                );
             } else if !Timestamp::is_canonical(s) {
                 non_declared(c, pointer, "YYYY-MM-DDTHH:MI:SS", "YYYY-MM-DDTHH:MI:SS");
             }

@@ -101,7 +101,8 @@ mod tests {
         assert_only(&r.validate(), RuleCode::Required, "/speciality_id");
         r.kind = ReferralKind::Consultation { speciality_id: "27".into(), to_post_name: " ".into() };
         assert_only(&r.validate(), RuleCode::Required, "/to_post_name");
-        r.kind = ReferralKind::Research { to_service_id: String::new(), to_service_name: Some("Рентген".into()) };
+        r.kind =
+            ReferralKind::Research { to_service_id: String::new(), to_service_name: Some("Рентген".into()) };
         assert_only(&r.validate(), RuleCode::Required, "/to_service_id");
     }
 

@@ -211,7 +211,8 @@ mod tests {
         let r = validate_batch(&[broken, at(2, "2026-12-01T08:00:00")]);
         assert_only(&r, RuleCode::DurationRange, "/data/0/duration");
         // A repeated id is refused too, and frees nothing it did not hold.
-        let r = validate_batch(&[at(1, "2026-12-01T08:00:00"), at(1, "2026-12-01T09:00:00"), at(2, "2026-12-01T09:00:00")]);
+        let r =
+            validate_batch(&[at(1, "2026-12-01T08:00:00"), at(1, "2026-12-01T09:00:00"), at(2, "2026-12-01T09:00:00")]);
         assert_only(&r, RuleCode::R310, "/data/1/id");
     }
 
