@@ -12,10 +12,20 @@
 //!   of another subdivision of the same organisation (`parent_id`) (checks «Проверка на
 //!   дублирование слотов по времени», «Проверка на дублировании наименование подразделения»).
 //!   The keys are fer-validate's ([`fer_validate::duplicate_key`]); the storage indexes them.
-//! * 405: rows of a subdivision whose `enabled` is NONE, sent or deleted («Обновление информации о структурных
-//!   подразделениях МО заблокировано», codes table of section 7). The subdivision row itself can
-//!   still be sent: in the emulator that is how a test blocks and unblocks a subdivision (on the real
-//!   Vitrina the support team does it).
+//! * 403: a row of another organisation than the token's (a subdivision whose `parent_id` is not
+//!   the token's MO OID, or a row under such a subdivision), sent or deleted: «Нет полномочий на
+//!   выполнение запроса» (section «Коды ошибок»). Referrals are exempt: they are issued for another
+//!   organisation by design.
+//! * 405: rows of a blocked subdivision, sent or deleted («Обновление информации о структурных
+//!   подразделениях МО [***] заблокировано», section «Коды ошибок»). The profile says the Vitrina's
+//!   support blocks a subdivision that sends many technical errors («будет переведено в статус
+//!   enabled = NONE»); it is not something the MIS does by sending `enabled = NONE`, which is an
+//!   ordinary value («не принимает»). In the emulator a test blocks and unblocks a subdivision
+//!   with `POST /sandbox/block` and `POST /sandbox/unblock`.
+//! * A book of a slot the gateway booked through the EPGU (UC-1: it keeps slot → `book_ext_id`)
+//!   whose id is not that `book_ext_id` («Если бронирование записи производилось через ЕПГУ, то
+//!   при выгрузке бирки проверяется соответствие id бирки и book_ext_id», section «Описание
+//!   подсистемы Book»). The association ends with a successful cancel (UC-1.1).
 //! * A book is refused unless its slot is on the Vitrina, and an active book (5000) unless that slot
 //!   is RECORDED («Перед выгрузкой бирки, необходимо выгрузить слот со статусом RECORDED», Appendix 1
 //!   table 7). A book in another status (5010 after a cancel, 5020, ...) may name a slot that is
@@ -27,7 +37,7 @@
 use std::collections::{BTreeMap, HashSet};
 
 use fer_model::{
-    Book, Enabled, ErrorCode, Guid, Mo, ProfilecodeResource, Referral, Resource, Service, Slot, SlotStatus,
+    Book, ErrorCode, Guid, Mo, Oid, ProfilecodeResource, Referral, Resource, Service, Slot, SlotStatus,
     UnaccessablePeriod,
 };
 use serde_json::Value;
@@ -40,19 +50,24 @@ use super::{Stored, Tables};
 pub(crate) enum RefusalKind {
     /// 422, R-310 / R-330.
     Duplicate,
-    /// 405: the record's subdivision is blocked (`enabled = NONE`).
+    /// 405: the record's subdivision is blocked by the Vitrina's support (in the emulator:
+    /// `POST /sandbox/block`).
     Blocked,
+    /// 403 «Нет полномочий на выполнение запроса»: the record belongs to another organisation
+    /// than the one the token was issued to.
+    Forbidden,
     /// 400: the record breaks a format rule or a reference rule.
     Format,
 }
 
 impl RefusalKind {
     /// The HTTP status a refusal of this kind gives the answer. When one request has refusals of
-    /// several kinds, the status of the greatest kind wins (400 over 405 over 422).
+    /// several kinds, the status of the greatest kind wins (400 over 403 over 405 over 422).
     pub fn status(self) -> u16 {
         match self {
             RefusalKind::Duplicate => 422,
             RefusalKind::Blocked => 405,
+            RefusalKind::Forbidden => 403,
             RefusalKind::Format => 400,
         }
     }
@@ -107,6 +122,12 @@ pub(crate) trait VitrinaRules: Stored {
         None
     }
 
+    /// The organisation (MO OID) that owns the row, for the 403 rule: a subdivision's
+    /// `parent_id`, else the `parent_id` of the row's subdivision when that is on the Vitrina.
+    fn organisation(&self, tables: &Tables) -> Option<Oid> {
+        self.subdivision(tables).and_then(|mo_id| tables.mo.get(&mo_id)).map(|mo| mo.parent_id.clone())
+    }
+
     /// Reference rules the Vitrina enforces on arrival.
     fn check_references(&self, _tables: &Tables) -> Result<(), Refusal> {
         Ok(())
@@ -117,7 +138,11 @@ fn resource_subdivision(tables: &Tables, resource_id: &Guid) -> Option<Guid> {
     tables.resource.get(resource_id).map(|r| r.mo_id)
 }
 
-impl VitrinaRules for Mo {}
+impl VitrinaRules for Mo {
+    fn organisation(&self, _: &Tables) -> Option<Oid> {
+        Some(self.parent_id.clone())
+    }
+}
 
 impl VitrinaRules for Resource {
     fn subdivision(&self, _: &Tables) -> Option<Guid> {
@@ -153,6 +178,12 @@ impl VitrinaRules for Referral {
     fn subdivision(&self, _: &Tables) -> Option<Guid> {
         Some(self.to_mo_id)
     }
+
+    /// None: a referral is issued by one organisation for another (`to_mo_id` is the target's),
+    /// so the issuer writing it is not writing another organisation's rows.
+    fn organisation(&self, _: &Tables) -> Option<Oid> {
+        None
+    }
 }
 
 impl VitrinaRules for Book {
@@ -161,6 +192,18 @@ impl VitrinaRules for Book {
     }
 
     fn check_references(&self, tables: &Tables) -> Result<(), Refusal> {
+        if let Some(ext) = tables.gateway_book(&self.slot_id)
+            && ext != self.id
+        {
+            return Err(Refusal::format(
+                crate::codes::BOOK_EXT_ID,
+                format!(
+                    "Бирка с идентификатором [{}]: слот [{}] забронирован через ЕПГУ с book_ext_id [{ext}]; id бирки и \
+                     book_ext_id не совпадают, бирка не выгружена.",
+                    self.id, self.slot_id
+                ),
+            ));
+        }
         let message = match tables.slot.get(&self.slot_id) {
             Some(slot) if slot.status == SlotStatus::Recorded || !self.status_code.is_active() => return Ok(()),
             Some(slot) => format!(
@@ -190,12 +233,33 @@ pub(crate) fn raw_id(table: fer_model::Table, raw: &Value) -> Option<String> {
     }
 }
 
-/// Applies one request's records to the tables, in order. `pre_refused` holds the records the
-/// format check already refused (by index in `records`); they are reported and skipped.
+/// Who sends a request and how strictly it is judged.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Admission<'a> {
+    /// The organisation the token was issued to; `None` skips the 403 rule (internal callers).
+    pub caller: Option<&'a Oid>,
+    /// The `strict` profile: fer-validate's transition and cross-table rules apply to the stored
+    /// state too ([`crate::EmulatorConfig::strict`]).
+    pub strict: bool,
+}
+
+/// Applies one request's records to the tables, in order, with no caller and the default profile.
+#[cfg(test)]
 pub(crate) fn upsert_batch<T: VitrinaRules>(
     tables: &mut Tables,
     records: Vec<Value>,
+    pre_refused: BTreeMap<usize, Refusal>,
+) -> BatchOutcome {
+    upsert_batch_as::<T>(tables, records, pre_refused, &Admission::default())
+}
+
+/// Applies one request's records to the tables, in order. `pre_refused` holds the records the
+/// format check already refused (by index in `records`); they are reported and skipped.
+pub(crate) fn upsert_batch_as<T: VitrinaRules>(
+    tables: &mut Tables,
+    records: Vec<Value>,
     mut pre_refused: BTreeMap<usize, Refusal>,
+    admission: &Admission<'_>,
 ) -> BatchOutcome {
     let mut outcome = BatchOutcome::default();
     let mut seen = HashSet::new();
@@ -215,7 +279,7 @@ pub(crate) fn upsert_batch<T: VitrinaRules>(
             }
         };
         let id = record.id();
-        match admit(tables, &mut seen, &record) {
+        match admit(tables, &mut seen, &record, admission) {
             Ok(()) => {
                 tables.put(record);
                 outcome.accepted.push(id);
@@ -226,19 +290,51 @@ pub(crate) fn upsert_batch<T: VitrinaRules>(
     outcome
 }
 
-/// The 405 rule: a row of a subdivision with `enabled = NONE` may be neither sent nor deleted.
+/// The 405 rule: a row of a blocked subdivision (the subdivision itself included) may be neither
+/// sent nor deleted. Blocking is the Vitrina support's act («подразделение будет переведено в
+/// статус enabled = NONE»), a sandbox control here; `enabled = NONE` sent by the MIS is an ordinary
+/// value («не принимает») and blocks nothing.
 pub(crate) fn blocked<T: VitrinaRules>(tables: &Tables, record: &T) -> Result<(), Refusal> {
-    match record.subdivision(tables) {
-        Some(mo_id) if tables.mo.get(&mo_id).is_some_and(|mo| mo.enabled == Enabled::None) => Err(Refusal {
+    let own = (T::TABLE == fer_model::Table::Mo).then(|| record.id());
+    match own.or_else(|| record.subdivision(tables)) {
+        Some(mo_id) if tables.is_blocked(&mo_id) => Err(Refusal {
             kind: RefusalKind::Blocked,
             code: ErrorCode::Other(crate::codes::BLOCKED.to_owned()),
             message: format!(
-                "Обновление информации о структурных подразделениях МО [{mo_id}] заблокировано (enabled = NONE). \
-                 Для разъяснения обратитесь в группу сопровождения."
+                "Обновление информации о структурных подразделениях МО [{mo_id}] заблокировано. Для разъяснения \
+                 обратитесь в группу сопровождения."
             ),
         }),
         _ => Ok(()),
     }
+}
+
+/// The 403 rule: a token writes (or deletes) only its own organisation's rows: «Нет полномочий на
+/// выполнение запроса» (section «Коды ошибок»). A row's organisation is its subdivision's
+/// `parent_id`; a row whose subdivision is not on the Vitrina yet is not judged here.
+pub(crate) fn forbidden<T: VitrinaRules>(tables: &Tables, caller: Option<&Oid>, record: &T) -> Result<(), Refusal> {
+    let Some(caller) = caller else { return Ok(()) };
+    let stored = T::rows(tables).get(&record.id()).and_then(|row| row.organisation(tables));
+    for owner in [record.organisation(tables), stored].into_iter().flatten() {
+        if &owner != caller {
+            return Err(Refusal {
+                kind: RefusalKind::Forbidden,
+                code: ErrorCode::Other(crate::codes::FORBIDDEN.to_owned()),
+                message: format!(
+                    "Нет полномочий на выполнение запроса: запись «{}» [{}] относится к организации {owner}, \
+                     а токен выдан организации {caller}.",
+                    T::TABLE.name_ru(),
+                    record.id()
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The 403 rule for the stored row `id` of `table`, before it is deleted.
+pub(crate) fn forbidden_row(tables: &Tables, caller: &Oid, table: fer_model::Table, id: &Guid) -> Result<(), Refusal> {
+    for_table!(table, T => T::rows(tables).get(id).map_or(Ok(()), |row| forbidden(tables, Some(caller), row)))
 }
 
 /// The 405 rule for the stored row `id` of `table`, before it is deleted.
@@ -247,7 +343,12 @@ pub(crate) fn blocked_row(tables: &Tables, table: fer_model::Table, id: &Guid) -
 }
 
 /// Decides whether one parsed record may enter the tables.
-fn admit<T: VitrinaRules>(tables: &Tables, seen: &mut HashSet<Guid>, record: &T) -> Result<(), Refusal> {
+fn admit<T: VitrinaRules>(
+    tables: &Tables,
+    seen: &mut HashSet<Guid>,
+    record: &T,
+    admission: &Admission<'_>,
+) -> Result<(), Refusal> {
     let id = record.id();
     let table = T::TABLE;
     if !seen.insert(id) {
@@ -261,6 +362,7 @@ fn admit<T: VitrinaRules>(tables: &Tables, seen: &mut HashSet<Guid>, record: &T)
             ),
         });
     }
+    forbidden(tables, admission.caller, record)?;
     blocked(tables, record)?;
     if let Some(key) = fer_validate::duplicate_key(record)
         && let Some(other) = tables.key_owner(&key)
@@ -272,7 +374,11 @@ fn admit<T: VitrinaRules>(tables: &Tables, seen: &mut HashSet<Guid>, record: &T)
             message: duplicate_message(&key, id, other),
         });
     }
-    record.check_references(tables)
+    record.check_references(tables)?;
+    if admission.strict {
+        crate::store::strict::check(tables, record)?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
