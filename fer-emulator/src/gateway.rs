@@ -355,6 +355,7 @@ fn apply(
                 referral.status = referral_status;
             }
             changes.push(StoreChange::Book { id: book.id, status_code: book.status_code });
+            tables.note_gateway_book(&book);
             tables.book.insert(book.id, book);
             changes
         })

@@ -71,7 +71,9 @@
 //! | V016 | warning | mo, resource, unaccessable_period | The field is set by the service: do not send it | Appendix 1, tables 1, 2, 9 |
 //! | V017 | error | all (raw JSON) | The record does not match the table | Appendix 1 |
 //! | V020 | error | resource, referral, booking_request | A field required by the record's type is missing | Appendix 1, tables 2 and 8; section 7.1 |
-//! | V021 | error | resource, referral | The field must be absent for the record's type | Appendix 1, tables 2 and 8 |
+//! | V021 | error | resource | The field must be absent for the record's type | Appendix 1, table 2 |
+//! | V022 | warning | referral (raw JSON) | The field belongs to the other referral type and is not used | Appendix 1, table 8 |
+//! | V023 | warning | referral | A RESEARCH referral has no to_service_name | section 9; Appendix 1, table 8 |
 //! | V030 | error | slot, booking_response | The duration must be above 0 and at most a day | Appendix 1, table 4; section 7.1 |
 //! | V031 | error | unaccessable_period, referral | The end date is before the start date | Appendix 1, tables 8 and 9 |
 //! | V032 | error | service | The price cannot be negative | Appendix 1, table 3 |
@@ -82,7 +84,7 @@
 //! | V037 | error | callback | The webhook address must be an absolute http(s) URL | section 10 |
 //! | V040 | error | slot | Slot status change not allowed | UC-1, UC-1.1 (section 7) |
 //! | V041 | error | book | An active book's slot is not RECORDED | Appendix 1, table 7; UC-1 |
-//! | V042 | error | referral | A RECORDED referral has no active book | section 9, requirement 3 |
+//! | V042 | error | referral | A RECORDED referral has no book | section 9, requirement 3 |
 //! | V043 | error | referral | An AVAILABLE referral is named by an active book | section 9, requirement 3 |
 //! | V044 | warning | slot | A RECORDED slot has no active book | UC-1 |
 //! | V050 | warning | slot | Two slots of one resource overlap | Appendix 1, table 4 |
@@ -91,6 +93,7 @@
 //! | V061 | error | slot | The slot's mo_id differs from its resource's | Appendix 1, table 4 |
 //! | V062 | error | referral | No resource of the target subdivision has the referral's profile | Appendix 1, tables 8 and 10 |
 //! | V063 | error | referral | The referral's service is not any service's code | Appendix 1, tables 3 and 8 |
+//! | V064 | warning | referral | The referral names a subdivision or resource of another organisation | Appendix 1, table 8 |
 //! | V070 | error | portal_entry_request | doctor_id must be the LPU GUID and the resource GUID glued (72 characters) | «Запись на прием РПГУ» (doctor_id) |
 //! | V071 | error | portal_entry_request | The time must be HH:MM | «Запись на прием РПГУ» (time) |
 //! | V072 | error | portal_visit_params | Give timeTable, or docGuid with dateTime | «Создание записи на прием к врачу» (error 4036) |
@@ -107,6 +110,7 @@ mod check;
 pub mod dataset;
 pub mod diagnostic;
 mod ids;
+pub mod keys;
 mod limits;
 #[cfg(feature = "portal")]
 #[cfg_attr(docsrs, doc(cfg(feature = "portal")))]
@@ -118,6 +122,7 @@ pub mod rules;
 pub use age::{age_group, slot_accepts};
 pub use dataset::Dataset;
 pub use diagnostic::{Diagnostic, Report, Severity, Subject};
+pub use keys::{DuplicateKey, duplicate_key};
 pub use raw::{RawKind, validate_raw, validate_raw_dto};
 pub use records::{Validate, validate_batch, validate_slot_update};
 pub use rules::{RuleCode, RuleInfo};

@@ -135,8 +135,17 @@ rules! {
         "Appendix 1, tables 2 and 8; section 7.1",
         "Не заполнено поле, обязательное для данного типа", "A field required by the record's type is missing";
     /// A field of another type is present (при type != X – не указывается).
-    ConditionalForbidden = "V021", Error, false, "resource, referral", "Appendix 1, tables 2 and 8",
+    ConditionalForbidden = "V021", Error, false, "resource", "Appendix 1, table 2",
         "Поле не указывается для данного типа", "The field must be absent for the record's type";
+    /// A referral carries a field of the other type (table 8 never says «не указывается»: accepted,
+    /// not kept).
+    ReferralOtherTypeField = "V022", Warning, false, "referral (raw JSON)", "Appendix 1, table 8",
+        "Поле относится к другому типу направления и не используется",
+        "The field belongs to the other referral type and is not used";
+    /// A RESEARCH referral without `to_service_name` (named by section 9's list, absent from table 8).
+    ReferralServiceName = "V023", Warning, false, "referral", "section 9; Appendix 1, table 8",
+        "Не указано наименование услуги направления на исследование",
+        "A RESEARCH referral has no to_service_name";
     /// A duration is zero or longer than a day.
     DurationRange = "V030", Error, false, "slot, booking_response", "Appendix 1, table 4; section 7.1",
         "Продолжительность должна быть больше 0 и не больше суток",
@@ -170,10 +179,11 @@ rules! {
     BookSlotNotRecorded = "V041", Error, false, "book", "Appendix 1, table 7; UC-1",
         "Активная бирка ссылается на слот не в статусе RECORDED",
         "An active book's slot is not RECORDED";
-    /// A RECORDED referral that no active book names.
+    /// A RECORDED referral of the vendor's own organisation that no book names (a book in 5000,
+    /// 5020 or 5030: one in the past keeps the referral RECORDED).
     ReferralRecordedWithoutBook = "V042", Error, false, "referral", "section 9, requirement 3",
-        "Направление в статусе RECORDED без активной записи",
-        "A RECORDED referral has no active book";
+        "Направление в статусе RECORDED без записи",
+        "A RECORDED referral has no book";
     /// An AVAILABLE referral that an active book names.
     ReferralAvailableWithBook = "V043", Error, false, "referral", "section 9, requirement 3",
         "Направление в статусе AVAILABLE используется активной записью",
@@ -202,6 +212,11 @@ rules! {
     /// A RESEARCH referral's `to_service_id` is no service's `code`.
     ReferralService = "V063", Error, false, "referral", "Appendix 1, tables 3 and 8",
         "Услуга направления не найдена среди услуг", "The referral's service is not any service's code";
+    /// A referral whose target subdivision (`to_mo_id`) or issuing resource (`from_resource_id`) is
+    /// not in the dataset: a referral to or from another organisation, normal (a warning).
+    ReferralOtherOrganisation = "V064", Warning, false, "referral", "Appendix 1, table 8",
+        "Направление в другую организацию или из другой организации",
+        "The referral names a subdivision or resource of another organisation";
     /// Portal («Запись на прием РПГУ»): `doctor_id` is not the LPU GUID and the resource GUID glued (72 characters).
     PortalDoctorId = "V070", Error, false, "portal_entry_request", "«Запись на прием РПГУ» (doctor_id)",
         "doctor_id должен быть склейкой GUID ЛПУ и GUID ресурса (72 символа)",

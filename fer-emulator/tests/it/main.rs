@@ -16,3 +16,4 @@ mod portal;
 mod state_file;
 mod tables;
 mod gzip_members;
+mod fidelity;

@@ -4,6 +4,7 @@
 
 
 use crate::common::{Env, MO_ID, RESOURCE_ID, SLOT_ID, book, fixture, mo, resource, slot};
+use fer_emulator::EmulatorConfig;
 use fer_model::{Book, ErrorCode, Slot, SlotStatus, Table, VitrinaResponse};
 use serde_json::{Value, json};
 
@@ -76,7 +77,9 @@ async fn a_slot_at_a_taken_resource_time_is_r330_as_in_the_spec() {
 
 #[tokio::test]
 async fn a_subdivision_name_taken_by_another_id_is_r330() {
-    let env = Env::start().await;
+    // The spec's example organisation, so that its subdivisions are the token's own (403 otherwise).
+    let config = EmulatorConfig { username: "1.2.643.5.1.13.13.12.2.86.8916".parse().unwrap(), ..Default::default() };
+    let env = Env::with(config).await;
     let first =
         fixture("mo_batch_duplicate_name.json").replace("1b0aaec1-", "6b0aaec1-").replace("\"NONE\"", "\"ALL\"");
     let (status, answer) = env.post_raw("/api/mo", first.into_bytes()).await;
@@ -114,22 +117,33 @@ async fn partial_success_accounts_for_every_record() {
 async fn a_record_of_a_blocked_subdivision_gets_405() {
     let env = Env::start().await;
     env.seed().await;
-    let mut blocked = mo();
-    blocked["enabled"] = json!("NONE");
-    let (status, _) = env.post("/api/mo", &json!({"data": [blocked]})).await;
-    assert_eq!(status, 200, "the subdivision row itself is accepted");
+    // enabled = NONE is an ordinary value the MIS sends («не принимает»): it blocks nothing.
+    let mut none = mo();
+    none["enabled"] = json!("NONE");
+    let (status, answer) = env.post("/api/mo", &json!({"data": [none]})).await;
+    assert_eq!(status, 200, "{answer}");
     let (status, answer) = env.post("/api/slot", &json!({"data": [slot(SLOT_ID, "BLOCKED")]})).await;
+    assert_eq!(status, 200, "NONE is not the support's block: {answer}");
+    // The Vitrina's support blocks the subdivision: a sandbox control here.
+    let (status, answer) =
+        common::send(env.http.post(env.url("/sandbox/block")).body(json!({"id": MO_ID}).to_string())).await;
+    assert_eq!((status, &answer["blocked"]), (200, &json!(true)), "{answer}");
+    let (status, answer) = env.post("/api/slot", &json!({"data": [slot(SLOT_ID, "AVAILABLE")]})).await;
     assert_eq!(status, 405, "{answer}");
     assert_eq!(answer["error"]["errorCode"], "BLOCKED");
     assert!(answer["errors"][0]["errorMessage"].as_str().unwrap().contains(MO_ID));
     let (status, _) = env.post("/api/resource", &json!({"data": [resource()]})).await;
     assert_eq!(status, 405);
+    let (status, _) = env.post("/api/mo", &json!({"data": [mo()]})).await;
+    assert_eq!(status, 405, "the subdivision itself is blocked too");
     let (status, answer) = env.delete(&format!("/api/slot?id={SLOT_ID}")).await;
     assert_eq!(status, 405, "deleting is updating too: {answer}");
     assert_eq!(env.emu.count(Table::Slot), 1);
     // Unblocked again, the slot goes through.
-    env.post("/api/mo", &json!({"data": [mo()]})).await;
-    let (status, _) = env.post("/api/slot", &json!({"data": [slot(SLOT_ID, "BLOCKED")]})).await;
+    let (status, _) =
+        common::send(env.http.post(env.url("/sandbox/unblock")).body(json!({"id": MO_ID}).to_string())).await;
+    assert_eq!(status, 200);
+    let (status, _) = env.post("/api/slot", &json!({"data": [slot(SLOT_ID, "AVAILABLE")]})).await;
     assert_eq!(status, 200);
 }
 
@@ -247,7 +261,8 @@ async fn every_table_accepts_a_valid_record() {
 
 #[tokio::test]
 async fn the_format_check_of_fer_validate_refuses_what_typed_parsing_would_let_through() {
-    let env = Env::start().await;
+    // The strict profile: an unknown field (which the Vitrina ignores) refuses the record too.
+    let env = Env::with(EmulatorConfig { strict: true, ..Default::default() }).await;
     env.seed().await;
     let mut upper = slot("AAAAAAA6-5EFF-49B8-9D07-FF2486162B3F", "AVAILABLE");
     upper["visit_time"] = json!("2024-03-28T06:00:00");
@@ -272,8 +287,35 @@ async fn the_format_check_of_fer_validate_refuses_what_typed_parsing_would_let_t
 }
 
 #[tokio::test]
-async fn an_error_outside_the_records_is_reported_without_an_id() {
+async fn outside_the_strict_profile_the_sdks_own_advice_refuses_nothing() {
     let env = Env::start().await;
+    env.seed().await;
+    let mut upper = slot("AAAAAAA6-5EFF-49B8-9D07-FF2486162B3F", "AVAILABLE");
+    upper["visit_time"] = json!("2024-03-28T06:00:00");
+    let mut misspelled = slot("aaaaaaa7-5eff-49b8-9d07-ff2486162b3f", "AVAILABLE");
+    misspelled["visit_time"] = json!("2024-03-28T07:00:00");
+    misspelled["statuss"] = json!("AVAILABLE");
+    let mut long = slot("aaaaaaa8-5eff-49b8-9d07-ff2486162b3f", "AVAILABLE");
+    long["visit_time"] = json!("2024-03-28T08:00:00");
+    long["duration"] = json!(2000);
+    let (status, answer) = env.post("/api/slot", &json!({"data": [upper, misspelled, long]})).await;
+    assert_eq!(status, 400, "{answer}");
+    let r = envelope(&answer);
+    // The upper-case id is refused (another id on the Vitrina); the unknown field and the long
+    // duration are the SDK's advice only.
+    assert_eq!(r.errors.unwrap().len(), 1, "{answer}");
+    assert_eq!(
+        r.sended_guids,
+        vec![
+            "aaaaaaa7-5eff-49b8-9d07-ff2486162b3f".parse().unwrap(),
+            "aaaaaaa8-5eff-49b8-9d07-ff2486162b3f".parse().unwrap()
+        ]
+    );
+}
+
+#[tokio::test]
+async fn an_error_outside_the_records_is_reported_without_an_id() {
+    let env = Env::with(EmulatorConfig { strict: true, ..Default::default() }).await;
     // fer-validate's V010 (unknown field) at the root: reported with a null id; the records are
     // still decided one by one.
     let (status, answer) = env.post("/api/mo", &json!({"data": [mo()], "extra": true})).await;

@@ -224,3 +224,38 @@ fn envelope_error_key_cases_are_accepted() {
     assert_eq!(r.errors.unwrap()[0].error_code, ErrorCode::Other("R-999".into()));
     assert!(r.sended_guids.is_empty());
 }
+
+#[test]
+fn envelope_keys_are_read_in_pascal_case_too_result_included() {
+    let json = r#"{"Result":{"id":"x"},"IsSuccess":true,"Error":null,"Errors":null,
+        "SendedGuids":["aaaaaaa1-5eff-49b8-9d07-ff2486162b3f"],"StatusCode":200}"#;
+    let r: VitrinaResponse = serde_json::from_str(json).unwrap();
+    assert_eq!(r.result, Some(serde_json::json!({"id": "x"})));
+    assert!(r.is_success);
+    assert_eq!((r.sended_guids.len(), r.status_code), (1, 200));
+}
+
+#[test]
+fn a_get_answer_written_with_rfc3339_offsets_decodes() {
+    let json = r#"{"result": {"id":"aaaaaaa1-5eff-49b8-9d07-ff2486162b3f","mo_id":"ab7cbc4b-2e68-40d2-881b-6f957b044818",
+        "resource_id":"1919135c-7c9e-4564-a8b4-29aff7adfe72","tag_type":"EPGU","tag_age":"ALL",
+        "visit_time":"2024-03-28T05:00:00+05:00","duration":20,"status":"AVAILABLE",
+        "create_ts":"2023-10-01T09:00:00.123Z"}, "isSuccess": true, "statusCode": 200}"#;
+    let r: VitrinaResponse<fer_model::Slot> = serde_json::from_str(json).unwrap();
+    let slot = r.result.unwrap();
+    assert_eq!(slot.visit_time.to_string(), "2024-03-28T05:00:00");
+    assert_eq!(serde_json::to_value(&slot).unwrap()["create_ts"], "2023-10-01T09:00:00");
+}
+
+#[test]
+fn a_referral_with_the_other_types_fields_decodes() {
+    let json = r#"{"id":"5b1c7a4e-6d0a-4c1e-9a39-2f3f2b9a7c11","patient_id":"p","number":"N","type":"RESEARCH",
+        "start_date":"2026-11-01T00:00:00","to_mo_id":"ab7cbc4b-2e68-40d2-881b-6f957b044818","to_profile_code":"29",
+        "to_service_id":"A06.09.006","to_post_name":"врач","speciality_id":"27",
+        "from_resource_id":"436b6461-effb-4f3c-ad6f-27f4b2c3e578","status":"AVAILABLE","create_ts":"2026-11-01T09:00:00",
+        "referral_type_code":"2","to_mo_oid":"1.2.643.5.1.13.13.12.2.86.8916","from_mo_oid":"1.2.643.5.1.13.13.12.2.86.8916"}"#;
+    let r: fer_model::Referral = serde_json::from_str(json).unwrap();
+    assert!(
+        matches!(r.kind, fer_model::ReferralKind::Research { ref to_service_id, .. } if to_service_id == "A06.09.006")
+    );
+}

@@ -236,6 +236,46 @@ proptest! {
     }
 
     #[test]
+    fn rfc3339_fractions_and_offsets_read_as_the_wall_clock_written(
+        t in ts(),
+        fraction in proptest::option::of("[0-9]{1,9}"),
+        offset in proptest::option::of(prop_oneof![
+            Just("Z".to_owned()),
+            Just("z".to_owned()),
+            (0u32..24, 0u32..60, any::<bool>()).prop_map(|(h, m, east)| format!("{}{h:02}:{m:02}", if east { '+' } else { '-' })),
+        ]),
+        space in any::<bool>(),
+    ) {
+        let mut text = t.to_string();
+        if space {
+            text = text.replacen('T', " ", 1);
+        }
+        if let Some(f) = &fraction {
+            text = format!("{text}.{f}");
+        }
+        if let Some(o) = &offset {
+            text.push_str(o);
+        }
+        let read: Timestamp = text.parse().unwrap();
+        prop_assert_eq!(read, t);
+        // Emitted in the declared form, and read back the same.
+        let json = serde_json::to_string(&read).unwrap();
+        prop_assert_eq!(&json, &format!("\"{t}\""));
+        prop_assert_eq!(serde_json::from_str::<Timestamp>(&json).unwrap(), t);
+        prop_assert_eq!(Timestamp::has_rfc3339_extras(&text), fraction.is_some() || offset.is_some());
+        prop_assert_eq!(Timestamp::has_offset(&text), offset.is_some());
+    }
+
+    #[test]
+    fn valid_to_without_a_zone_is_utc(t in ts()) {
+        let naive = t.to_string();
+        let zoned = format!("{naive}Z");
+        let a = fer_model::wire::parse_valid_to(&naive).unwrap();
+        prop_assert_eq!(a, fer_model::wire::parse_valid_to(&zoned).unwrap());
+        prop_assert_eq!(a.naive_utc(), t.naive());
+    }
+
+    #[test]
     fn guid_case_and_spaces_normalise(g in guid()) {
         let upper = format!("  {}\t", g.to_string().to_uppercase());
         prop_assert_eq!(upper.parse::<Guid>().unwrap(), g);

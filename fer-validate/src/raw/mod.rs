@@ -23,7 +23,7 @@ use serde::de::{self, Deserialize, DeserializeOwned, Deserializer, MapAccess, Se
 use serde_json::value::RawValue;
 
 use self::json::Json;
-use crate::batch::batch_into;
+use crate::batch::batch_into_refusing;
 use crate::check::{Checker, RecordId};
 use crate::diagnostic::Subject;
 use crate::{Diagnostic, Report, RuleCode, Validate};
@@ -262,6 +262,8 @@ fn records<T: Record + Validate + DeserializeOwned>(prefix: &str, items: &[&RawV
     let shape = fields::shape(T::TABLE.as_str());
     let mut parsed: Vec<T> = Vec::with_capacity(items.len());
     let mut index: Vec<usize> = Vec::with_capacity(items.len());
+    // Per parsed record: already refused by the raw checks (so it keeps no unique key, R-330).
+    let mut refused: Vec<bool> = Vec::with_capacity(items.len());
     let mut record_prefix = String::with_capacity(prefix.len() + 8);
     for (i, raw) in items.iter().enumerate() {
         record_prefix.clear();
@@ -282,6 +284,7 @@ fn records<T: Record + Validate + DeserializeOwned>(prefix: &str, items: &[&RawV
             Ok(record) => {
                 parsed.push(record);
                 index.push(i);
+                refused.push(raw_errors);
             }
             Err(e) => {
                 // The typed rules cannot run: the lengths are still checked on the raw text.
@@ -298,7 +301,7 @@ fn records<T: Record + Validate + DeserializeOwned>(prefix: &str, items: &[&RawV
         }
     }
     let mut typed = Vec::new();
-    batch_into(&parsed, &mut typed);
+    batch_into_refusing(&parsed, &refused, &mut typed);
     if typed.is_empty() {
         return;
     }

@@ -44,6 +44,7 @@ fn referral() -> Value {
         "to_mo_id": "ab7cbc4b-2e68-40d2-881b-6f957b044818",
         "to_profile_code": "29",
         "to_service_id": "A06.09.006",
+        "to_service_name": "Рентгенография легких",
         "from_mo_id": "ab7cbc4b-2e68-40d2-881b-6f957b044818",
         "from_resource_id": "436b6461-effb-4f3c-ad6f-27f4b2c3e578",
         "status": "AVAILABLE",
@@ -275,10 +276,15 @@ fn resource_fields_by_type() {
 fn referral_fields_by_type() {
     let r = validate_raw(Table::Referral, &body(&[without(referral(), "to_service_id")]));
     only(&r, RuleCode::ConditionalRequired, "/data/0/to_service_id");
+    // Table 8 never says the other type's fields must be absent: accepted, with a warning.
     let r = validate_raw(Table::Referral, &body(&[with(referral(), "to_post_name", json!("врач"))]));
-    only(&r, RuleCode::ConditionalForbidden, "/data/0/to_post_name");
-    let consultation =
-        with(with(without(referral(), "to_service_id"), "type", json!("CONSULTATION")), "speciality_id", json!("27"));
+    only(&r, RuleCode::ReferralOtherTypeField, "/data/0/to_post_name");
+    assert!(!r.has_errors(), "{r:#?}");
+    let consultation = with(
+        with(without(without(referral(), "to_service_id"), "to_service_name"), "type", json!("CONSULTATION")),
+        "speciality_id",
+        json!("27"),
+    );
     only(&validate_raw(Table::Referral, &body(&[consultation])), RuleCode::ConditionalRequired, "/data/0/to_post_name");
 }
 
@@ -400,4 +406,27 @@ fn what_only_the_model_refuses_is_still_reported() {
         br#"{"book_ext_id": "00000000-0000-0001-0000-000001017307", "slot_id": "ac46c807-9d59-4f56-b30c-2d165ab21753",
         "visit_time": "2022-12-14T08:00:00+05:00", "duration": "40", "status": {"status_code": 0}}"#;
     assert!(validate_raw_dto(RawKind::BookingResponse, ok).is_empty());
+}
+
+#[test]
+fn rfc3339_offsets_and_fractions_are_accepted_where_the_tables_say_rfc3339() {
+    // create_ts, start_date, end_date, beg_date: «ФОРМАТ RFC3339 (ISO8601)»: accepted, not the declared form.
+    for ts in ["2023-10-01T09:00:00+05:00", "2023-10-01T09:00:00.250Z", "2023-10-01T09:00:00.5"] {
+        let r = validate_raw(Table::Slot, &body(&[with(slot(), "create_ts", json!(ts))]));
+        only(&r, RuleCode::NonDeclaredForm, "/data/0/create_ts");
+        assert!(!r.has_errors(), "{ts}: {r:#?}");
+        let r = validate_raw(Table::Referral, &body(&[with(referral(), "start_date", json!(ts))]));
+        only(&r, RuleCode::NonDeclaredForm, "/data/0/start_date");
+    }
+    // visit_time is declared without RFC 3339: an offset is refused, a fraction only warned.
+    slot_only(
+        with(slot(), "visit_time", json!("2024-03-28T05:00:00+05:00")),
+        RuleCode::TimestampFormat,
+        "/data/1/visit_time",
+    );
+    slot_only(
+        with(slot(), "visit_time", json!("2024-03-28T05:00:00.0")),
+        RuleCode::NonDeclaredForm,
+        "/data/1/visit_time",
+    );
 }
