@@ -250,14 +250,12 @@ pub struct PatientData {
     pub middlename: Option<Redacted<String>>,
     /// СНИЛС; empty text reads as absent.
     #[serde(default, deserialize_with = "blank_as_none")]
-    #[schemars(schema_with = "nullable_string_schema")]
     pub snils: Option<Snils>,
     /// ENP / номер полиса ОМС.
     #[serde(default)]
     pub oms_number: Option<Redacted<String>>,
     /// Дата рождения (a date, or a timestamp at midnight); empty text reads as absent.
     #[serde(default, deserialize_with = "blank_as_none")]
-    #[schemars(schema_with = "birthdate_schema")]
     pub birthdate: Option<Redacted<BirthDate>>,
     /// Пол пациента: "1" or "2" expected, any text kept; empty reads as absent.
     #[serde(default, deserialize_with = "lenient_gender")]
@@ -299,14 +297,6 @@ fn blank_as_none<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result
 
 fn nullable_string_schema(_: &mut SchemaGenerator) -> Schema {
     json_schema!({ "type": ["string", "null"] })
-}
-
-fn birthdate_schema(g: &mut SchemaGenerator) -> Schema {
-    let date = BirthDate::json_schema(g);
-    json_schema!({
-        "anyOf": [date, { "type": "string", "maxLength": 0 }, { "type": "null" }],
-        "description": "Дата рождения: a date or a timestamp at midnight; null or empty when unknown",
-    })
 }
 
 fn gender_schema(_: &mut SchemaGenerator) -> Schema {
