@@ -84,7 +84,8 @@ pub mod wire;
 pub use auth::{AuthRequest, AuthResponse, AuthToken};
 pub use booking::{
     BookingConfirmation, BookingDetails, BookingRejection, BookingRejectionCode, BookingRequest, BookingResponse,
-    BookingType, CancelRequest, CancelResponse, CancelStatusCode, GATEWAY_DEADLINE, Gender, PatientData, Status,
+    BookingType, CancelConfirmation, CancelRequest, CancelResponse, CancelStatusCode, GATEWAY_DEADLINE, Gender,
+    GenderCode, MisTimeZone, PatientData, PatientId, Status,
 };
 pub use callback::Callback;
 pub use common::{AgeGroup, Enabled, MoAgeGroup};

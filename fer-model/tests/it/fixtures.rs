@@ -142,8 +142,8 @@ fn envelopes() {
 #[test]
 fn booking_request() {
     let r: BookingRequest = round_trip("booking_request.json", false);
-    assert_eq!(r.patient_data_rrp.gender, Gender::Female);
-    assert_eq!(r.patient_data_rrp.birthdate.expose().date().to_string(), "1999-10-10");
+    assert_eq!(r.patient_data_rrp.gender, Some(GenderCode::Known(Gender::Female)));
+    assert_eq!(r.patient_data_rrp.birthdate.unwrap().expose().date().to_string(), "1999-10-10");
     assert!(!r.preliminary_reservation);
     assert_eq!(r.referral_id, None);
 }
@@ -187,6 +187,7 @@ fn every_004_fixture_is_covered() {
         "cancel_request.json",
         "cancel_response_ok.json",
         "cancel_response_already_cancelled.json",
+        "status_texts.json", // not a message: read by `every_text_is_the_profiles_own`
     ];
     for entry in std::fs::read_dir(fixture_path("")).unwrap() {
         let name = entry.unwrap().file_name().into_string().unwrap();
@@ -258,4 +259,80 @@ fn a_referral_with_the_other_types_fields_decodes() {
     assert!(
         matches!(r.kind, fer_model::ReferralKind::Research { ref to_service_id, .. } if to_service_id == "A06.09.006")
     );
+}
+
+/// The texts of the two status tables, transcribed into `status_texts.json`, against the SDK's.
+#[test]
+fn every_text_is_the_profiles_own() {
+    let t: Value = serde_json::from_str(&std::fs::read_to_string(fixture_path("status_texts.json")).unwrap()).unwrap();
+    let strings = |v: &Value| -> Vec<String> {
+        v.as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_owned()).collect()
+    };
+    for code in BookingRejectionCode::ALL {
+        let row = &t["booking"][code.code().to_string()];
+        let (desc, user) = (strings(&row["description"]), strings(&row["user"]));
+        assert_eq!(code.descriptions_ru(), desc.as_slice(), "descriptions of {}", code.code());
+        assert_eq!([code.user_title_ru(), code.user_text_ru()], user.as_slice(), "user texts of {}", code.code());
+        assert!(
+            desc.iter().chain(&user).any(|s| s == code.description_ru()),
+            "description of {} is not in its row: {}",
+            code.code(),
+            code.description_ru()
+        );
+    }
+    for code in CancelStatusCode::ALL {
+        let row = &t["cancel"][code.code().to_string()];
+        match code {
+            CancelStatusCode::Success => {
+                assert_eq!(code.description_ru(), row["example_message"].as_str().unwrap());
+                assert_eq!(code.user_title_ru(), None, "the EPGU shows nothing for 0");
+            }
+            _ => {
+                assert_eq!(strings(&row["description"]), [code.description_ru()]);
+                let user = strings(&row["user"]);
+                assert_eq!([code.user_title_ru().unwrap(), code.user_text_ru().unwrap()], user.as_slice());
+            }
+        }
+    }
+}
+
+/// Forms the booking table does not forbid are read, not refused.
+#[test]
+fn lenient_booking_request_forms() {
+    let mut v: Value = serde_json::from_str(&std::fs::read_to_string(fixture_path("booking_request.json")).unwrap()).unwrap();
+    v["patient_id"] = Value::from("11234455");
+    v["preliminary_reservation"] = Value::Null;
+    let p = &mut v["patient_data_rrp"];
+    p["gender"] = Value::from("0");
+    p["snils"] = Value::from("");
+    p["birthdate"] = Value::Null;
+    p["firstname"] = Value::Null;
+    p["lastname"] = Value::from("");
+    p["id"] = Value::Null;
+    p["united_guids"] = serde_json::json!(["42"]);
+    let r: BookingRequest = serde_json::from_value(v).unwrap();
+    assert_eq!(r.patient_id, "11234455");
+    assert!(!r.patient_id.is_guid());
+    assert!(!r.preliminary_reservation);
+    let p = &r.patient_data_rrp;
+    assert_eq!(p.gender, Some(GenderCode::Other("0".into())));
+    assert_eq!((p.snils, p.birthdate), (None, None));
+    assert_eq!((p.firstname.expose_str(), p.lastname.expose_str(), p.id.as_str()), ("", "", ""));
+    assert_eq!(p.united_guids, ["42"]);
+}
+
+/// The cancel answer of the method's table carries the booking's fields; both shapes are read.
+#[test]
+fn cancel_answer_table_shape() {
+    let json = r#"{"book_ext_id":"597bc82e-88a5-4be5-8bd2-51a54312dbef","slot_id":"ac46c807-9d59-4f56-b30c-2d165ab21753",
+        "visit_time":"2022-12-14T08:00:00","duration":"40","service_id":null,"organization_id":"7","area_id":null,
+        "queue_number":"3","status":{"status_code":0}}"#;
+    let r: CancelResponse = serde_json::from_str(json).unwrap();
+    assert_eq!(r.slot_id.unwrap().to_string(), "ac46c807-9d59-4f56-b30c-2d165ab21753");
+    assert_eq!(r.visit_time.unwrap().to_rfc3339(), "2022-12-14T08:00:00+00:00", "kept without an offset");
+    assert_eq!((r.organization_id.as_deref(), r.queue_number.as_deref()), (Some("7"), Some("3")));
+    let out = serde_json::to_value(&r).unwrap();
+    assert_eq!(out["duration"], "40");
+    assert_eq!(out["visit_time"], "2022-12-14T08:00:00Z");
+    assert!(out.get("area_id").is_none(), "unknown fields are left out: {out}");
 }

@@ -213,7 +213,7 @@ fn check_value(c: &mut Checker<'_>, table: &str, name: &str, kind: &Kind, v: &Js
             if s.trim().is_empty() || !s.trim().bytes().all(|b| b.is_ascii_digit()) || s.trim().parse::<u32>().is_err()
             {
                 wrong_type(c, pointer, "целое число минут", "a whole number of minutes", v);
-            } else if table != "booking_response" {
+            } else if !matches!(table, "booking_response" | "cancel_response") {
                 non_declared(c, pointer, "число (integer), а не строку", "a number (integer), not a string");
             }
         }
