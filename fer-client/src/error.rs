@@ -125,9 +125,7 @@ impl Error {
     /// The HTTP status of the answer behind this error, when there was one.
     pub fn status(&self) -> Option<u16> {
         match self {
-            Error::Auth { status, .. }
-            | Error::Http { status, .. }
-            | Error::Decode { status, .. } => Some(*status),
+            Error::Auth { status, .. } | Error::Http { status, .. } | Error::Decode { status, .. } => Some(*status),
             #[cfg(feature = "portal")]
             Error::Portal { status, .. } => Some(*status),
             Error::Duplicates { .. } => Some(422),

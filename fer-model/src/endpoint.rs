@@ -359,7 +359,7 @@ mod tests {
         assert_eq!(SLOTS_OF_RESOURCE.render(&["r"]), "/api/resourse/r/slots");
         assert_eq!(LOGIN.render(&[]), "/auth.svc");
         assert_eq!(SLOTS_OF_RESOURCE.path_params(), ["resourse_id"]);
-        assert!(!LOGIN.bearer && MO_BY_OID.bearer);
+        const { assert!(!LOGIN.bearer && MO_BY_OID.bearer) };
     }
 
     #[test]

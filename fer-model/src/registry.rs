@@ -239,7 +239,7 @@ mod tests {
         )
         .unwrap();
         data.push(slot.clone());
-        assert_eq!(data.slot, [slot.clone()]);
+        assert_eq!(data.slot, std::slice::from_ref(&slot));
         assert_eq!(data.len(Table::Slot), 1);
         assert_eq!(data.total(), 1);
         assert_eq!(data.ids(Table::Slot), [slot.id]);

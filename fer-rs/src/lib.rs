@@ -69,8 +69,8 @@
 //!     async fn book(&self, _: BookingRequest, _: RequestContext) -> Result<BookingConfirmation, BookRejection> {
 //!         Err(BookRejection::new(BookingRejectionCode::SlotUnavailable)) // ask your database
 //!     }
-//!     async fn cancel(&self, _: CancelRequest, _: RequestContext) -> Result<(), CancelRejection> {
-//!         Ok(())
+//!     async fn cancel(&self, _: CancelRequest, _: RequestContext) -> Result<CancelConfirmation, CancelRejection> {
+//!         Err(CancelRejection::technical_error()) // ask your database for the booking
 //!     }
 //! }
 //!
@@ -105,10 +105,11 @@ pub use chrono;
 pub use fer_model::{
     AgeGroup, AuthRequest, AuthResponse, AuthToken, BirthDate, Book, BookStatus, BookType, BookingConfirmation,
     BookingDetails, BookingRejection, BookingRejectionCode, BookingRequest, BookingResponse, BookingType, Callback,
-    CancelRequest, CancelResponse, CancelStatusCode, DurationMinutes, Enabled, ErrorCode, GATEWAY_DEADLINE, Gender,
-    Guid, Mo, MoAgeGroup, Oid, PatientData, ProfilecodeResource, Record, Redacted, Referral, ReferralKind,
-    ReferralStatus, ReferralType, Resource, ResourceKind, ResourceType, Service, Slot, SlotStatus, Snils, Specialist,
-    Table, TagSource, TagType, TagTypes, Timestamp, UnaccessablePeriod, UnavailabilityReason, VitrinaResponse,
+    CancelConfirmation, CancelRequest, CancelResponse, CancelStatusCode, Dataset, DurationMinutes, Enabled, ErrorCode,
+    GATEWAY_DEADLINE, Gender, GenderCode, Guid, MisTimeZone, Mo, MoAgeGroup, Oid, PatientData, PatientId,
+    ProfilecodeResource, Record, Redacted, Referral, ReferralKind, ReferralStatus, ReferralType, Resource,
+    ResourceKind, ResourceType, Service, Slot, SlotStatus, Snils, Specialist, Table, TagSource, TagType, TagTypes,
+    Timestamp, UnaccessablePeriod, UnavailabilityReason, VitrinaResponse,
 };
 
 #[cfg(feature = "client")]

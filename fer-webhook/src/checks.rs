@@ -110,7 +110,10 @@ pub(crate) fn slot_hint(json: &[u8]) -> Option<Guid> {
 
 /// Checks the vendor's cancel confirmation before it is sent: it must be for the requested
 /// booking and pass fer-validate's rules for a cancel answer.
-pub(crate) fn cancel_confirmation(book_ext_id: Guid, confirmation: &CancelConfirmation) -> Result<CancelResponse, Reason> {
+pub(crate) fn cancel_confirmation(
+    book_ext_id: Guid,
+    confirmation: &CancelConfirmation,
+) -> Result<CancelResponse, Reason> {
     if confirmation.book_ext_id != book_ext_id {
         return Err(Reason::single(
             "/book_ext_id".to_owned(),
@@ -253,7 +256,12 @@ mod tests {
         let at: Vec<&str> = warnings.iter().map(|w| w.pointer.as_str()).collect();
         assert_eq!(
             at,
-            ["/patient_id", "/patient_data_rrp/birthdate", "/patient_data_rrp/gender", "/patient_data_rrp/united_guids/0"]
+            [
+                "/patient_id",
+                "/patient_data_rrp/birthdate",
+                "/patient_data_rrp/gender",
+                "/patient_data_rrp/united_guids/0"
+            ]
         );
     }
 

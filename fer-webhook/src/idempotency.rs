@@ -354,9 +354,16 @@ mod tests {
             })
         }
 
-        async fn cancel(&self, _: CancelRequest, _: RequestContext) -> Result<(), CancelRejection> {
+        async fn cancel(&self, r: CancelRequest, _: RequestContext) -> Result<CancelConfirmation, CancelRejection> {
             self.cancels.fetch_add(1, Ordering::SeqCst);
-            Ok(())
+            Ok(CancelConfirmation {
+                book_ext_id: r.book_ext_id,
+                slot_id: Guid::from_u128(77),
+                visit_time: "2026-01-10T08:00:00+03:00".parse().unwrap(),
+                duration: DurationMinutes(20),
+                details: Default::default(),
+                message: None,
+            })
         }
     }
 
@@ -389,13 +396,39 @@ mod tests {
         let h = Idempotent::in_memory(Counting::default());
         let first = h.book(request(), ctx()).await.unwrap();
         let cancel = CancelRequest { book_ext_id: first.book_ext_id, patient_id: "p".into(), united_guids: vec![] };
-        assert_eq!(h.cancel(cancel.clone(), ctx()).await, Ok(()));
-        assert_eq!(h.cancel(cancel, ctx()).await.unwrap_err().code(), CancelRejectionCode::AlreadyCanceled);
+        let done = h.cancel(cancel.clone(), ctx()).await.unwrap();
+        let again = h.cancel(cancel, ctx()).await.unwrap_err();
+        assert_eq!(again.code(), CancelRejectionCode::AlreadyCanceled);
+        assert_eq!(again.booking(), Some(&done), "the repeat replays the booking's fields");
         assert_eq!(h.inner().cancels.load(Ordering::SeqCst), 1);
         let second = h.book(request(), ctx()).await.unwrap();
         assert_ne!(second.book_ext_id, first.book_ext_id, "a booking after a cancel is a new booking");
         assert_eq!(h.inner().books.load(Ordering::SeqCst), 2);
         assert_eq!(h.store().booking_count(), 1);
+    }
+
+    /// A booking cancelled at the front desk, then booked again online by the same patient: the
+    /// handler books anew instead of the old confirmation being replayed.
+    #[tokio::test]
+    async fn an_out_of_band_cancel_is_not_replayed() {
+        let store = Arc::new(MemoryStore::new());
+        let h = Idempotent::new(Counting::default(), Arc::clone(&store));
+        let first = h.book(request(), ctx()).await.unwrap();
+        h.record_cancel(&CancelConfirmation::of(&first)).await.unwrap();
+        let second = h.book(request(), ctx()).await.unwrap();
+        assert_ne!(second.book_ext_id, first.book_ext_id);
+        assert_eq!(h.inner().books.load(Ordering::SeqCst), 2, "the handler was asked again");
+        // The shared store itself works as well, from the MIS's own cancel path.
+        store.save_cancel(&CancelConfirmation::of(&second)).await.unwrap();
+        let third = h.book(request(), ctx()).await.unwrap();
+        assert_eq!(h.inner().books.load(Ordering::SeqCst), 3);
+        // And the gateway's later cancel of the front-desk cancel answers code 1 with its fields.
+        let cancel = CancelRequest::new(second.book_ext_id, "p");
+        let again = h.cancel(cancel, ctx()).await.unwrap_err();
+        assert_eq!(again.code(), CancelRejectionCode::AlreadyCanceled);
+        assert_eq!(again.booking().unwrap().slot_id, second.slot_id);
+        assert_eq!(store.booking_count(), 1);
+        assert_ne!(third.book_ext_id, second.book_ext_id);
     }
 
     struct Broken;
@@ -408,10 +441,10 @@ mod tests {
         async fn save_booking(&self, _: BookingKey, _: &BookingConfirmation) -> Result<(), StoreError> {
             Err(StoreError::new("database down"))
         }
-        async fn is_cancelled(&self, _: Guid) -> Result<bool, StoreError> {
+        async fn find_cancel(&self, _: Guid) -> Result<Option<CancelConfirmation>, StoreError> {
             Err(StoreError::new("database down"))
         }
-        async fn save_cancel(&self, _: Guid) -> Result<(), StoreError> {
+        async fn save_cancel(&self, _: &CancelConfirmation) -> Result<(), StoreError> {
             Err(StoreError::new("database down"))
         }
     }

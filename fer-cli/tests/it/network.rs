@@ -7,7 +7,7 @@ use std::process::{Command, Output, Stdio};
 
 use async_trait::async_trait;
 use fer_emulator::{Emulator, EmulatorConfig, EmulatorHandle};
-use fer_model::{BookingConfirmation, BookingDetails, BookingRequest, CancelRequest, Guid, Table};
+use fer_model::{BookingConfirmation, BookingDetails, BookingRequest, CancelConfirmation, CancelRequest, Guid, Table};
 use fer_webhook::{BookRejection, BookingHandler, CancelRejection, Idempotent, RequestContext, WebhookService};
 
 const PASSWORD_ENV: &str = "FER_TEST_PASSWORD";
@@ -204,8 +204,15 @@ impl BookingHandler for DoubleBooker {
             message: None,
         })
     }
-    async fn cancel(&self, _: CancelRequest, _: RequestContext) -> Result<(), CancelRejection> {
-        Ok(())
+    async fn cancel(&self, request: CancelRequest, _: RequestContext) -> Result<CancelConfirmation, CancelRejection> {
+        Ok(CancelConfirmation {
+            book_ext_id: request.book_ext_id,
+            slot_id: Guid::from_u128(1),
+            visit_time: chrono::DateTime::parse_from_rfc3339("2026-12-01T08:00:00+03:00").unwrap(),
+            duration: fer_model::DurationMinutes(20),
+            details: BookingDetails::default(),
+            message: None,
+        })
     }
 }
 

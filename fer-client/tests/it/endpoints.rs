@@ -1,7 +1,6 @@
 //! Every endpoint of the spec against a real emulator on 127.0.0.1: the eight tables' upsert, get
 //! and delete, the list calls, webhook registration, gzip on and off.
 
-
 use std::fmt::Debug;
 
 use chrono::NaiveDate;

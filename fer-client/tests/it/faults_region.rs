@@ -13,7 +13,6 @@
 //! `cargo test -p fer-client --release --test faults_region -- --ignored`. RELIABILITY.md at the
 //! repository root has the figures.
 
-
 use std::collections::{BTreeMap, HashSet};
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -2,7 +2,6 @@
 //! proxy or a streaming server may send) is read whole. A tiny real HTTP server on 127.0.0.1:0
 //! plays the Vitrina: it answers `/auth.svc` plainly and a GET with a two-member gzip envelope.
 
-
 use std::io::Write;
 
 use fer_client::VitrinaClient;

@@ -1,7 +1,6 @@
 //! What reaches the logs: one span per request with method, path, record count, status and
 //! duration, and never a password, a token or patient data.
 
-
 use fer_client::VitrinaClient;
 use fer_emulator::{Emulator, EmulatorConfig};
 use fer_model::{Book, SlotStatus};

@@ -4,6 +4,7 @@
 mod common;
 mod endpoints;
 mod faults_region;
+mod gzip_members;
 mod logging;
 #[cfg(feature = "portal")]
 mod portal;
@@ -12,4 +13,3 @@ mod portal_logging;
 mod progress;
 mod resilience;
 mod upload;
-mod gzip_members;

@@ -2,11 +2,10 @@
 //! documented error the emulator produces, pre-flight validation, retries, and the session polling
 //! (complete, failed, still in progress at the deadline).
 
-
 use std::time::Duration;
 
-use chrono::{NaiveDate, NaiveDateTime, Utc};
 use crate::common::{client_builder, doctor, emulator, guid, mo, profile, referral, slot};
+use chrono::{NaiveDate, NaiveDateTime, Utc};
 use fer_client::portal::{LpuOutcome, PollOptions, PortalClient};
 use fer_client::{Error, OutcomeKind, RetryPolicy};
 use fer_emulator::{EmulatorHandle, Faults};

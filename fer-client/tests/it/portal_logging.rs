@@ -2,7 +2,6 @@
 //! attempts, and never the token or the patient's email and phone (they travel in the query string
 //! of «Создание записи на прием к врачу»).
 
-
 use fer_client::portal::PortalClient;
 use fer_emulator::{Emulator, EmulatorConfig};
 use fer_model::Guid;

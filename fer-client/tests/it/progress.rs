@@ -1,6 +1,5 @@
 //! The progress hook: every record of an upload is reported settled exactly once, table by table.
 
-
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 

@@ -1,7 +1,6 @@
 //! Retries, timeouts and token refresh against a real emulator (with its fault injection) and a
 //! real silent TCP peer on 127.0.0.1.
 
-
 use std::time::Duration;
 
 use fer_client::{Error, Outcome, OutcomeKind, RetryPolicy, VitrinaClient};
@@ -89,8 +88,12 @@ async fn token_expiring_in_the_middle_of_an_upload_is_replaced() {
         latency: Duration::from_millis(100),
         ..Faults::default()
     });
-    let client =
-        crate::common::client_builder(&emulator).refresh_margin(Duration::ZERO).batch_size(4).concurrency(2).build().unwrap();
+    let client = crate::common::client_builder(&emulator)
+        .refresh_margin(Duration::ZERO)
+        .batch_size(4)
+        .concurrency(2)
+        .build()
+        .unwrap();
     let dataset = crate::common::schedule(emulator.username(), 1, 2, 40);
     let report = client.upload_dataset(&dataset).await.unwrap();
     assert!(report.all_accepted(), "{report:#}");
@@ -112,7 +115,8 @@ async fn a_refused_token_is_refreshed_once_and_the_call_repeated() {
     let second = Emulator::spawn(EmulatorConfig { listen: addr, ..EmulatorConfig::default() }).await.unwrap();
     let report = client.upsert(std::slice::from_ref(&mo)).await.unwrap();
     assert!(report.all_accepted(), "{report:#}");
-    let calls: Vec<(String, Option<u16>)> = crate::common::inbound(&second).into_iter().map(|(_, p, s)| (p, s)).collect();
+    let calls: Vec<(String, Option<u16>)> =
+        crate::common::inbound(&second).into_iter().map(|(_, p, s)| (p, s)).collect();
     assert_eq!(
         calls,
         vec![("/api/mo".into(), Some(401)), ("/auth.svc".into(), Some(200)), ("/api/mo".into(), Some(200))]

@@ -1,7 +1,6 @@
 //! Uploads against a real emulator: partial 422 answers, datasets with a rejected parent,
 //! pre-flight validation and batching.
 
-
 use fer_client::{Error, Outcome, OutcomeKind, Preflight};
 use fer_model::{ErrorCode, Guid, Table};
 
@@ -94,7 +93,9 @@ async fn preflight_withholds_invalid_records_or_refuses_the_upload() {
     let emulator = crate::common::emulator().await;
     let dataset = crate::common::schedule(emulator.username(), 1, 1, 3);
     let client = crate::common::client_builder(&emulator).build().unwrap();
-    assert!(client.upload_dataset(&crate::common::schedule(emulator.username(), 1, 1, 0)).await.unwrap().all_accepted());
+    assert!(
+        client.upload_dataset(&crate::common::schedule(emulator.username(), 1, 1, 0)).await.unwrap().all_accepted()
+    );
 
     // Two slots with one id in one request, and a good one.
     let mut slots = dataset.slot.clone();
@@ -120,7 +121,8 @@ async fn large_uploads_are_split_into_batches() {
     let report = client.upload_dataset(&dataset).await.unwrap();
     assert!(report.all_accepted(), "{report}");
     assert_eq!(report.table(Table::Slot).unwrap().count(OutcomeKind::Accepted), 2500);
-    let posts = crate::common::inbound(&emulator).into_iter().filter(|(m, p, _)| m == "POST" && p == "/api/slot").count();
+    let posts =
+        crate::common::inbound(&emulator).into_iter().filter(|(m, p, _)| m == "POST" && p == "/api/slot").count();
     assert_eq!(posts, 3, "2500 slots in batches of {}", fer_client::DEFAULT_BATCH_SIZE);
     assert_eq!(emulator.count(Table::Slot), 2500);
 }
@@ -138,7 +140,8 @@ async fn rows_of_a_blocked_subdivision_are_rejected_with_the_405_reason() {
     let report = client.upsert(&doctors).await.unwrap();
     assert!(matches!(report.get(&doctors[0].id), Some(Outcome::Rejected { .. })), "{report:#}");
     assert!(report.get(&doctors[1].id).unwrap().is_accepted(), "{report:#}");
-    let statuses: Vec<_> = crate::common::inbound(&emulator).into_iter().filter(|(_, p, _)| p == "/api/resource").collect();
+    let statuses: Vec<_> =
+        crate::common::inbound(&emulator).into_iter().filter(|(_, p, _)| p == "/api/resource").collect();
     assert_eq!(statuses.last().and_then(|(_, _, s)| *s), Some(405));
     assert_eq!(emulator.count(Table::Resource), 1);
 }

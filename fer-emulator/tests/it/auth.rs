@@ -1,6 +1,5 @@
 //! `POST /auth.svc` and the token check (section 6), over real HTTP.
 
-
 use std::time::Duration;
 
 use crate::common::{Env, send};

@@ -1,6 +1,5 @@
 //! The `fer-emulator` program: starts, prints its base URL and credentials, serves.
 
-
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 

@@ -1,7 +1,6 @@
 //! Webhook registration `/api/callback` (section 10): the probe, per MO and per subdivision, get,
 //! update, delete, check.
 
-
 use crate::common::{BRANCH_OID, Env, Webhook, send};
 use fer_emulator::Direction;
 use serde_json::json;

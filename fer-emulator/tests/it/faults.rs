@@ -1,7 +1,6 @@
 //! Fault injection for client tests: 503 answers, latency, dropped connections, deterministic from
 //! a seed.
 
-
 use std::time::Duration;
 
 use crate::common::Env;

@@ -2,7 +2,6 @@
 //! as fer-validate, 403 for another organisation's rows, the book id = `book_ext_id` rule after a
 //! gateway booking, and the `strict` profile's state rules.
 
-
 use crate::common::{Env, MO_ID, RESOURCE_ID, SLOT_ID, Webhook, book, fixture, mo, resource, slot};
 use fer_emulator::{EmulatorConfig, GatewayAnswer};
 use fer_model::{BookingRequest, BookingResponse, Guid, Slot, Table};

@@ -1,7 +1,6 @@
 //! The gateway side (section 7, UC-1 and UC-1.1): booking and cancel calls to a real webhook, the
 //! 10-second limit, the answer check, what is applied to the Vitrina, and the journal.
 
-
 use std::time::Duration;
 
 use crate::common::{Behaviour, Env, SLOT_ID, Webhook, confirmation, fixture};
@@ -113,7 +112,10 @@ async fn a_rejection_changes_nothing_and_already_cancelled_neither() {
 
     hook.answer_book(Behaviour::Answer(confirmation(BOOK_EXT_ID, SLOT_ID)));
     env.emu.book(&booking_request()).await.unwrap();
-    hook.answer_cancel(Behaviour::Answer(crate::common::cancel_answer("cancel_response_already_cancelled.json", BOOK_EXT_ID)));
+    hook.answer_cancel(Behaviour::Answer(crate::common::cancel_answer(
+        "cancel_response_already_cancelled.json",
+        BOOK_EXT_ID,
+    )));
     let outcome = env.emu.cancel(&cancel_request()).await.unwrap();
     assert!(!outcome.is_success() && outcome.applied.is_empty());
     assert_eq!(env.emu.get::<Slot>(&slot_id()).unwrap().status, SlotStatus::Recorded);
@@ -223,9 +225,10 @@ async fn the_sandbox_routes_and_the_journal_over_http() {
     let (status, answer) = crate::common::send(env.http.post(env.url("/sandbox/book")).body("{}")).await;
     assert_eq!(status, 400, "{answer}");
     hook.answer_book(Behaviour::Raw(502, "bad gateway".into()));
-    let (status, answer) =
-        crate::common::send(env.http.post(env.url("/sandbox/book")).body(serde_json::to_vec(&booking_request()).unwrap()))
-            .await;
+    let (status, answer) = crate::common::send(
+        env.http.post(env.url("/sandbox/book")).body(serde_json::to_vec(&booking_request()).unwrap()),
+    )
+    .await;
     assert_eq!(status, 502, "{answer}");
     assert_eq!(answer["error"]["kind"], "http_status");
 

@@ -10,17 +10,16 @@
 //! gateway's journal. Half of the confirmed bookings are then cancelled through a webhook that
 //! fails once or refuses, with the same accounting.
 
-
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::common::{Env, confirmation, fixture};
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use crate::common::{Env, confirmation, fixture};
 use fer_emulator::{Direction, EmulatorConfig, EmulatorHandle, GatewayAnswer, GatewayError};
 use fer_model::{
     Book, BookStatus, BookingRequest, BookingResponse, CancelRequest, CancelStatusCode, Guid, Slot, SlotStatus, Table,

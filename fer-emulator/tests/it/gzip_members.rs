@@ -1,7 +1,6 @@
 //! A request body gzipped as two members (RFC 1952 §2.2: a gzip stream is a series of members) is
 //! one body, over real HTTP: the emulator used to read the first member only and answer 400.
 
-
 use crate::common::{Env, gzip, mo};
 use fer_model::Table;
 use serde_json::json;

@@ -2,7 +2,6 @@
 //! body, a gzip body without its header. Every answer is the enveloped error, never a hang or a
 //! dropped connection.
 
-
 use crate::common::{Env, gzip};
 use fer_emulator::EmulatorConfig;
 use fer_model::Table;

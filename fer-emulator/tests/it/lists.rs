@@ -1,6 +1,5 @@
 //! The list endpoints of section 5, both spellings where the spec has two.
 
-
 use crate::common::{BRANCH_OID, Env, MO_ID, RESOURCE_ID, SLOT_ID, book, slot};
 use serde_json::{Value, json};
 

@@ -1,7 +1,6 @@
 //! `GET /openapi.json`: the emulator serves fer-model's Vitrina document, pointed at itself, and
 //! every operation of the document is routed and answers a status the document lists.
 
-
 use crate::common::{BRANCH_OID, Env, MO_ID, RESOURCE_ID, SLOT_ID, send};
 use serde_json::{Value, json};
 

@@ -1,9 +1,8 @@
 //! The regional portal routes (the regional portal methods, [`fer_model::spec::portal`]) over loopback with reqwest: every call, every
 //! documented error the emulator produces, and the ticket sessions' polling states.
 
-
-use chrono::{Duration, NaiveDate, Utc};
 use crate::common::{Env, send};
+use chrono::{Duration, NaiveDate, Utc};
 use fer_emulator::{EmulatorConfig, Faults};
 use fer_model::portal::{
     Appointment, PortalError, PortalErrorCode, TicketListState, TicketLists, TicketSession, TicketVisitWithLpu,

@@ -1,6 +1,5 @@
 //! `--state FILE`: a restart with the same file loses nothing.
 
-
 use crate::common::{Env, SLOT_ID, Webhook};
 use fer_emulator::EmulatorConfig;
 use fer_model::{Slot, Table};

@@ -2,7 +2,6 @@
 //! duplicates, the blocked subdivision (405), a book without its RECORDED slot, and
 //! format errors, over real HTTP with the spec's fixtures.
 
-
 use crate::common::{Env, MO_ID, RESOURCE_ID, SLOT_ID, book, fixture, mo, resource, slot};
 use fer_emulator::EmulatorConfig;
 use fer_model::{Book, ErrorCode, Slot, SlotStatus, Table, VitrinaResponse};
@@ -126,7 +125,7 @@ async fn a_record_of_a_blocked_subdivision_gets_405() {
     assert_eq!(status, 200, "NONE is not the support's block: {answer}");
     // The Vitrina's support blocks the subdivision: a sandbox control here.
     let (status, answer) =
-        common::send(env.http.post(env.url("/sandbox/block")).body(json!({"id": MO_ID}).to_string())).await;
+        crate::common::send(env.http.post(env.url("/sandbox/block")).body(json!({"id": MO_ID}).to_string())).await;
     assert_eq!((status, &answer["blocked"]), (200, &json!(true)), "{answer}");
     let (status, answer) = env.post("/api/slot", &json!({"data": [slot(SLOT_ID, "AVAILABLE")]})).await;
     assert_eq!(status, 405, "{answer}");
@@ -141,7 +140,7 @@ async fn a_record_of_a_blocked_subdivision_gets_405() {
     assert_eq!(env.emu.count(Table::Slot), 1);
     // Unblocked again, the slot goes through.
     let (status, _) =
-        common::send(env.http.post(env.url("/sandbox/unblock")).body(json!({"id": MO_ID}).to_string())).await;
+        crate::common::send(env.http.post(env.url("/sandbox/unblock")).body(json!({"id": MO_ID}).to_string())).await;
     assert_eq!(status, 200);
     let (status, _) = env.post("/api/slot", &json!({"data": [slot(SLOT_ID, "AVAILABLE")]})).await;
     assert_eq!(status, 200);

@@ -1,7 +1,6 @@
 //! Every JSON example of the Vitrina integration profile (`fixtures/spec/004/`) parses into the typed model, and re-emitting
 //! it gives the same document field by field, up to the quirks `fer_model::spec::quirks` lists (and only those).
 
-
 use std::path::{Path, PathBuf};
 
 use fer_model::*;
@@ -265,9 +264,8 @@ fn a_referral_with_the_other_types_fields_decodes() {
 #[test]
 fn every_text_is_the_profiles_own() {
     let t: Value = serde_json::from_str(&std::fs::read_to_string(fixture_path("status_texts.json")).unwrap()).unwrap();
-    let strings = |v: &Value| -> Vec<String> {
-        v.as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_owned()).collect()
-    };
+    let strings =
+        |v: &Value| -> Vec<String> { v.as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_owned()).collect() };
     for code in BookingRejectionCode::ALL {
         let row = &t["booking"][code.code().to_string()];
         let (desc, user) = (strings(&row["description"]), strings(&row["user"]));
@@ -299,7 +297,8 @@ fn every_text_is_the_profiles_own() {
 /// Forms the booking table does not forbid are read, not refused.
 #[test]
 fn lenient_booking_request_forms() {
-    let mut v: Value = serde_json::from_str(&std::fs::read_to_string(fixture_path("booking_request.json")).unwrap()).unwrap();
+    let mut v: Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture_path("booking_request.json")).unwrap()).unwrap();
     v["patient_id"] = Value::from("11234455");
     v["preliminary_reservation"] = Value::Null;
     let p = &mut v["patient_data_rrp"];

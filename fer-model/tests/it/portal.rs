@@ -4,7 +4,6 @@
 //! checked-in schemas under `schemas/portal/` are current and accept every example; property tests
 //! round-trip the main types; `Debug` never shows the patient's data.
 
-
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 

@@ -72,9 +72,7 @@ fn no_doc_points_to_private_notes_seed_files_or_issues() {
     let mut files = Vec::new();
     walk(&root(), &mut files);
     assert!(files.iter().any(|f| f.ends_with("fer-model/src/spec.rs")), "the walk reaches the crates");
-    let found: Vec<String> = files
-        .iter()
-        .flat_map(|f| offences(f, &std::fs::read_to_string(f).unwrap_or_default()))
-        .collect();
+    let found: Vec<String> =
+        files.iter().flat_map(|f| offences(f, &std::fs::read_to_string(f).unwrap_or_default())).collect();
     assert!(found.is_empty(), "docs must cite the spec by its sections (see fer_model::spec):\n{}", found.join("\n"));
 }

@@ -11,7 +11,8 @@ use fer::sample::RegionSpec;
 use fer::webhook::{BookRejection, BookingHandler, CancelRejection, RequestContext, WebhookService};
 use fer::{
     AgeGroup, BirthDate, Book, BookStatus, BookingConfirmation, BookingDetails, BookingRejectionCode, BookingRequest,
-    BookingResponse, BookingType, Callback, CancelRequest, Gender, Guid, PatientData, Redacted, Slot, SlotStatus, Table,
+    BookingResponse, BookingType, Callback, CancelConfirmation, CancelRequest, Gender, Guid, PatientData, Redacted,
+    Slot, SlotStatus, Table,
 };
 
 /// The vendor's MIS: its free slots, with their local time and length.
@@ -36,8 +37,12 @@ impl BookingHandler for Mis {
         })
     }
 
-    async fn cancel(&self, _request: CancelRequest, _ctx: RequestContext) -> Result<(), CancelRejection> {
-        Ok(())
+    async fn cancel(
+        &self,
+        _request: CancelRequest,
+        _ctx: RequestContext,
+    ) -> Result<CancelConfirmation, CancelRejection> {
+        Err(CancelRejection::technical_error())
     }
 }
 
@@ -54,7 +59,7 @@ fn adult(slot_id: Guid) -> BookingRequest {
     let patient = Guid::new_v4();
     BookingRequest {
         slot_id,
-        patient_id: patient,
+        patient_id: patient.into(),
         booking_type: BookingType::Appointment,
         case_number: None,
         preliminary_reservation: false,
@@ -72,8 +77,8 @@ fn adult(slot_id: Guid) -> BookingRequest {
             middlename: None,
             snils: Some("11223344595".parse().unwrap()),
             oms_number: None,
-            birthdate: Redacted::new(BirthDate::parse("1985-04-12").unwrap()),
-            gender: Gender::Female,
+            birthdate: Some(Redacted::new(BirthDate::parse("1985-04-12").unwrap())),
+            gender: Some(Gender::Female.into()),
             phone: None,
             email: None,
         },
@@ -147,7 +152,7 @@ async fn a_vendor_pushes_serves_and_books_through_fer_paths_only() {
     // The gateway cancels: the Vitrina frees the slot.
     let cancel = CancelRequest {
         book_ext_id: confirmation.book_ext_id,
-        patient_id: request.patient_id.to_string(),
+        patient_id: request.patient_id.clone(),
         united_guids: Vec::new(),
     };
     emulator.cancel(&cancel).await.unwrap();

@@ -85,7 +85,10 @@ fn every_crate_has_one_integration_test_binary() {
             .map(|e| e.file_name().to_string_lossy().into_owned())
             .filter(|name| name != "it")
             .collect();
-        assert!(stray.is_empty(), "{member}/tests holds {stray:?}: integration tests go in tests/it/ (a module of main.rs)");
+        assert!(
+            stray.is_empty(),
+            "{member}/tests holds {stray:?}: integration tests go in tests/it/ (a module of main.rs)"
+        );
         assert!(tests.join("it/main.rs").exists(), "{member}/tests/it/main.rs is missing");
     }
 }
@@ -97,7 +100,10 @@ fn every_library_denies_missing_docs() {
     for member in members(&read(&root.join("Cargo.toml"))) {
         let lib = root.join(&member).join("src/lib.rs");
         if lib.exists() {
-            assert!(read(&lib).contains("#![deny(missing_docs)]"), "{member}/src/lib.rs must say #![deny(missing_docs)]");
+            assert!(
+                read(&lib).contains("#![deny(missing_docs)]"),
+                "{member}/src/lib.rs must say #![deny(missing_docs)]"
+            );
         }
     }
 }

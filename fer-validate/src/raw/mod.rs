@@ -385,7 +385,9 @@ fn answer_time(c: &mut Checker<'_>, root: &Json<'_>) {
     let (severity, ru, en) = if fer_model::booking::parse_answer_time(s).is_ok() {
         (
             crate::Severity::Warning,
-            format!("{s:?}: время без смещения от UTC принято; передавайте его со смещением, например 2022-12-14T08:00:00+05:00"),
+            format!(
+                "{s:?}: время без смещения от UTC принято; передавайте его со смещением, например 2022-12-14T08:00:00+05:00"
+            ),
             format!("{s:?}: a time without UTC offset is accepted; send it with one, e.g. 2022-12-14T08:00:00+05:00"),
         )
     } else {

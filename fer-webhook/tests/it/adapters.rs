@@ -1,6 +1,5 @@
 //! The axum adapter (which mounts the tower adapter) over real HTTP.
 
-
 use std::net::SocketAddr;
 
 use crate::common::*;

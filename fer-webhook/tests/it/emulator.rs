@@ -2,7 +2,6 @@
 //! through the emulator's gateway side, and check the Vitrina's slot and book afterwards (UC-1,
 //! UC-1.1).
 
-
 use crate::common::*;
 use fer_emulator::{Emulator, EmulatorConfig, EmulatorHandle, GatewayAnswer};
 use fer_model::*;
@@ -130,7 +129,7 @@ async fn register_book_and_cancel_through_the_emulator_gateway() {
     // Cancel (UC-1.1).
     let cancel = CancelRequest {
         book_ext_id: confirmation.book_ext_id,
-        patient_id: request.patient_id.to_string(),
+        patient_id: request.patient_id.clone(),
         united_guids: vec![],
     };
     let outcome = vitrina.emu.cancel(&cancel).await.unwrap();

@@ -1,7 +1,6 @@
 //! A booking request gzipped as two members (RFC 1952 §2.2: a gzip stream is a series of members)
 //! is one body, over real HTTP with the hyper `serve`.
 
-
 use crate::common::*;
 use fer_webhook::WebhookService;
 

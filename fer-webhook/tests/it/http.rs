@@ -1,6 +1,5 @@
 //! Every route and every failure mode, over real HTTP on loopback, with the hyper `serve`.
 
-
 use std::time::Duration;
 
 use crate::common::*;
@@ -408,8 +407,8 @@ impl BookingHandler for ZeroDuration {
         })
     }
 
-    async fn cancel(&self, _: CancelRequest, _: RequestContext) -> Result<(), CancelRejection> {
-        Ok(())
+    async fn cancel(&self, _: CancelRequest, _: RequestContext) -> Result<CancelConfirmation, CancelRejection> {
+        Err(CancelRejection::technical_error())
     }
 }
 

@@ -107,7 +107,7 @@ async fn no_password_token_or_patient_field_in_logs_journal_debug_or_display() {
     let GatewayAnswer::Book(BookingResponse::Confirmed(confirmation)) = &booked.answer else { panic!("{booked:?}") };
     let cancel = CancelRequest {
         book_ext_id: confirmation.book_ext_id,
-        patient_id: request.patient_id.to_string(),
+        patient_id: request.patient_id.clone(),
         united_guids: Vec::new(),
     };
     let cancelled = emulator.cancel(&cancel).await.unwrap();

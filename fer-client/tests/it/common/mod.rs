@@ -245,7 +245,10 @@ impl std::io::Write for Captured {
 }
 
 /// The logs of one test: the buffer, and the guard that keeps the capturing subscriber in force.
-pub struct LogCapture(pub std::sync::Arc<std::sync::Mutex<Vec<u8>>>, #[allow(dead_code)] tracing::subscriber::DefaultGuard);
+pub struct LogCapture(
+    pub std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+    #[allow(dead_code)] tracing::subscriber::DefaultGuard,
+);
 
 /// Installs a subscriber at TRACE (the emulator's own logs off) writing into the buffer it returns,
 /// as this thread's default until the capture is dropped: every test of the binary gets its own

@@ -113,7 +113,11 @@ impl BookingHandler for TestMis {
         })
     }
 
-    async fn cancel(&self, request: CancelRequest, _ctx: RequestContext) -> Result<(), CancelRejection> {
+    async fn cancel(
+        &self,
+        request: CancelRequest,
+        _ctx: RequestContext,
+    ) -> Result<CancelConfirmation, CancelRejection> {
         if self.mode == Mode::Panic {
             panic!("vendor bug while cancelling");
         }
@@ -128,10 +132,19 @@ impl BookingHandler for TestMis {
             return Err(CancelRejection::already_canceled());
         }
         *cancelled = true;
-        if let Some(info) = self.slots.lock().unwrap().get_mut(slot) {
-            info.booked = None;
-        }
-        Ok(())
+        let mut slots = self.slots.lock().unwrap();
+        let Some(info) = slots.get_mut(slot) else {
+            return Err(CancelRejection::technical_error().with_message("Слот записи не найден"));
+        };
+        info.booked = None;
+        Ok(CancelConfirmation {
+            book_ext_id: request.book_ext_id,
+            slot_id: *slot,
+            visit_time: info.visit_time,
+            duration: info.duration,
+            details: BookingDetails::default(),
+            message: None,
+        })
     }
 }
 
