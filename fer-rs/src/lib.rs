@@ -60,7 +60,7 @@
 //! # #[cfg(all(feature = "client", feature = "server"))]
 //! # mod vendor {
 //! use fer::webhook::{BookRejection, BookingHandler, CancelRejection, RequestContext, WebhookService};
-//! use fer::{BookingConfirmation, BookingRejectionCode, BookingRequest, CancelRequest};
+//! use fer::{BookingConfirmation, BookingRejectionCode, BookingRequest, CancelConfirmation, CancelRequest};
 //!
 //! struct Mis;
 //!

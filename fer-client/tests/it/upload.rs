@@ -131,10 +131,11 @@ async fn large_uploads_are_split_into_batches() {
 async fn rows_of_a_blocked_subdivision_are_rejected_with_the_405_reason() {
     let emulator = crate::common::emulator().await;
     let client = crate::common::client_builder(&emulator).build().unwrap();
-    let mut blocked = crate::common::mo(1, emulator.username());
-    blocked.enabled = fer_model::Enabled::None;
+    let blocked = crate::common::mo(1, emulator.username());
     let open = crate::common::mo(2, emulator.username());
     assert!(client.upsert(&[blocked.clone(), open.clone()]).await.unwrap().all_accepted());
+    // The Vitrina's support blocks a subdivision (enabled = NONE alone is an ordinary value).
+    emulator.set_blocked(blocked.id, true).unwrap();
 
     let doctors = [crate::common::doctor(1, blocked.id), crate::common::doctor(2, open.id)];
     let report = client.upsert(&doctors).await.unwrap();

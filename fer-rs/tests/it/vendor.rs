@@ -18,6 +18,8 @@ use fer::{
 /// The vendor's MIS: its free slots, with their local time and length.
 struct Mis {
     free: Mutex<HashMap<Guid, (DateTime<FixedOffset>, fer::DurationMinutes)>>,
+    /// Live bookings by `book_ext_id`: a cancel answers with the booking's slot, time and duration.
+    booked: Mutex<HashMap<Guid, BookingConfirmation>>,
 }
 
 #[fer::async_trait]
@@ -27,22 +29,27 @@ impl BookingHandler for Mis {
         let Some((visit_time, duration)) = free.remove(&request.slot_id) else {
             return Err(BookRejection::new(BookingRejectionCode::SlotUnavailable));
         };
-        Ok(BookingConfirmation {
+        let confirmation = BookingConfirmation {
             book_ext_id: Guid::new_v4(),
             slot_id: request.slot_id,
             visit_time,
             duration,
             details: BookingDetails::default(),
             message: None,
-        })
+        };
+        self.booked.lock().unwrap().insert(confirmation.book_ext_id, confirmation.clone());
+        Ok(confirmation)
     }
 
     async fn cancel(
         &self,
-        _request: CancelRequest,
+        request: CancelRequest,
         _ctx: RequestContext,
     ) -> Result<CancelConfirmation, CancelRejection> {
-        Err(CancelRejection::technical_error())
+        match self.booked.lock().unwrap().remove(&request.book_ext_id) {
+            Some(booking) => Ok(CancelConfirmation::of(&booking)),
+            None => Err(CancelRejection::already_canceled()),
+        }
     }
 }
 

@@ -67,7 +67,8 @@ async fn book_spec_example_then_cancel() {
     assert_eq!(status, 200);
     assert_eq!(json["book_ext_id"], confirmation.book_ext_id.to_string());
     assert_eq!(json["status"]["status_code"], 0);
-    assert_eq!(json["status"]["status_message"], "Запись отменена");
+    // Cancel code 0 carries the text of the method's example («Вы отменили своё заявление»).
+    assert_eq!(json["status"]["status_message"], "Вы отменили своё заявление");
     let parsed: CancelResponse = serde_json::from_value(json).unwrap();
     assert_eq!(parsed.status.code, CancelStatusCode::Success);
 }
@@ -186,11 +187,10 @@ async fn invalid_request_is_status_18_with_the_reason() {
     assert!(message.starts_with("Несоответствие в переданных данных для записи"), "{message}");
     assert!(message.contains("/service_id"), "{message}");
 
-    // A value outside its set: the typed DTO refuses it, naming the field.
+    // A gender outside "1"/"2": the booking table lists no values, so it is read, not refused.
     let body = fixture_text("booking_request.json").replace("\"gender\": \"2\"", "\"gender\": \"female\"");
     let (_, json) = send(server.post("/booking/book", body)).await;
-    assert_eq!(json["status"]["status_code"], 18);
-    assert!(json["status"]["status_message"].as_str().unwrap().contains("/patient_data_rrp/gender"));
+    assert_ne!(json["status"]["status_code"], 18, "{json}");
 
     // A cancel without book_ext_id.
     let (status, json) = send(server.post("/booking/cancel", r#"{"patient_id":"1","united_guids":[]}"#)).await;
