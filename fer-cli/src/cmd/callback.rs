@@ -10,7 +10,7 @@ use crate::{Verdict, output};
 
 /// Runs `fer callback`.
 pub async fn run(command: &CallbackCommand, format: Format) -> Result<Verdict, CliError> {
-    let remote = |e: fer_client::Error| CliError::Remote(e.to_string());
+    let remote = |e: fer_client::Error| CliError::remote(&e);
     match command {
         CallbackCommand::Register(set) | CallbackCommand::Update(set) => {
             let client = connect(&set.connection)?;

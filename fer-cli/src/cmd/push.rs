@@ -60,7 +60,7 @@ pub async fn run(args: &PushArgs, format: Format) -> Result<Verdict, CliError> {
         .map_err(|e| CliError::Usage(e.to_string()))?;
     let report = client.upload_dataset(&dataset).await;
     bar.finish_and_clear();
-    let report = report.map_err(|e| CliError::Remote(e.to_string()))?;
+    let report = report.map_err(|e| CliError::remote(&e))?;
 
     match format {
         Format::Human => {
