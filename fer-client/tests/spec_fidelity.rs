@@ -33,7 +33,10 @@ async fn a_403_is_forbidden_and_marks_every_record_of_the_refused_batches() {
     let report = client.upsert(&slots).await.unwrap();
     assert_eq!(report.len(), 3);
     for (id, outcome) in report.iter() {
-        assert!(matches!(outcome, Outcome::Failed { error } if matches!(**error, Error::Forbidden { .. })), "{id}: {outcome}");
+        assert!(
+            matches!(outcome, Outcome::Failed { error } if matches!(**error, Error::Forbidden { .. })),
+            "{id}: {outcome}"
+        );
     }
     assert!(format!("{report:#}").contains("403"), "{report:#}");
 }
@@ -108,7 +111,8 @@ async fn an_upload_that_nothing_gets_through_is_an_error_with_its_cause() {
     let mut cause: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(&err);
     let mut refused = false;
     while let Some(e) = cause {
-        refused |= e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::ConnectionRefused);
+        refused |=
+            e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::ConnectionRefused);
         cause = e.source();
     }
     assert!(refused, "no ConnectionRefused in the source chain of {err:?}");
@@ -117,7 +121,8 @@ async fn an_upload_that_nothing_gets_through_is_an_error_with_its_cause() {
 #[tokio::test]
 async fn a_404_without_the_envelope_is_an_error_not_an_empty_list() {
     let slot = common::guid(3, 1);
-    for (content_type, body) in [("text/plain", ""), ("text/plain", "Not Found"), ("text/html", "<html><h1>404</h1></html>")]
+    for (content_type, body) in
+        [("text/plain", ""), ("text/plain", "Not Found"), ("text/html", "<html><h1>404</h1></html>")]
     {
         let peer = common::canned_peer(Canned { status: 404, content_type, body: body.into() }).await;
         let client = common::peer_client(&peer);
@@ -130,7 +135,8 @@ async fn a_404_without_the_envelope_is_an_error_not_an_empty_list() {
     }
     // The Vitrina's own 404 carries the envelope: that one is «not found».
     let envelope = r#"{"result":null,"isSuccess":false,"error":{"errorCode":"404","errorMessage":"Результат не найден"},"statusCode":404}"#;
-    let peer = common::canned_peer(Canned { status: 404, content_type: "application/json", body: envelope.into() }).await;
+    let peer =
+        common::canned_peer(Canned { status: 404, content_type: "application/json", body: envelope.into() }).await;
     let client = common::peer_client(&peer);
     assert!(client.books_by_slot(&slot).await.unwrap().is_empty());
     assert_eq!(client.get::<fer_model::Slot>(&slot).await.unwrap(), None);

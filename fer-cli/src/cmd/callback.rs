@@ -69,8 +69,8 @@ fn callback_of(set: &CallbackSet) -> Result<Callback, CliError> {
     Ok(Callback { address: set.address.clone(), depart_oid: depart(&set.depart_oid)? })
 }
 
-fn depart(oid: &Option<String>) -> Result<Option<Oid>, CliError> {
-    oid.as_deref().map(|s| Oid::parse(s).map_err(|e| CliError::Usage(format!("--depart-oid: {e}")))).transpose()
+fn depart(oid: &Option<Oid>) -> Result<Option<Oid>, CliError> {
+    Ok(oid.clone())
 }
 
 fn show(format: Format, value: &serde_json::Value) {

@@ -91,8 +91,7 @@ pub fn builder(connection: &Connection) -> Result<VitrinaClientBuilder, CliError
     let password = std::env::var(&connection.password_env).map_err(|_| {
         CliError::Usage(format!("the environment variable {} (--password-env) is not set", connection.password_env))
     })?;
-    let username = fer_model::Oid::parse(&connection.username)
-        .map_err(|e| CliError::Usage(format!("--username must be the MO's OID: {e}")))?;
+    let username = connection.username.clone();
     Ok(VitrinaClient::builder().base_url(connection.url.clone()).credentials(username, password))
 }
 
