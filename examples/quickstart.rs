@@ -97,7 +97,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
     // 6. Cancel it.
     let cancel = CancelRequest {
         book_ext_id: confirmation.book_ext_id,
-        patient_id: request.patient_id.to_string(),
+        patient_id: request.patient_id.clone(),
         united_guids: Vec::new(),
     };
     let cancelled = emulator.cancel(&cancel).await?;

@@ -2,8 +2,8 @@
 
 use bytes::Bytes;
 use fer_model::{
-    BatchRef, BookingConfirmation, BookingDetails, BookingRequest, CancelRequest, DurationMinutes, Guid, Record, Slot,
-    VitrinaResponse,
+    BatchRef, BookingConfirmation, BookingDetails, BookingRequest, CancelConfirmation, CancelRequest, DurationMinutes,
+    Guid, Record, Slot, VitrinaResponse,
 };
 use fer_webhook::{BookRejection, BookingHandler, CancelRejection, RequestContext};
 
@@ -39,9 +39,14 @@ pub const BOOKING_REQUEST: &str = include_str!("../../fixtures/spec/004/booking_
 /// The confirmation a [`BenchMis`] gives: the same for every call, so that the only work measured is
 /// the webhook's own.
 pub fn confirmation(request: &BookingRequest) -> BookingConfirmation {
+    confirmation_of_slot(request.slot_id)
+}
+
+/// The confirmation of a booking of `slot_id`.
+fn confirmation_of_slot(slot_id: Guid) -> BookingConfirmation {
     BookingConfirmation {
         book_ext_id: Guid::from_u128(0x6f1c_9a2e_55d4_4a11_9c3e_0a1b_2c3d_4e5f),
-        slot_id: request.slot_id,
+        slot_id,
         visit_time: chrono::DateTime::parse_from_rfc3339("2024-03-28T08:00:00+03:00").unwrap_or_default(),
         duration: DurationMinutes(20),
         details: BookingDetails::default(),
@@ -60,8 +65,14 @@ impl BookingHandler for BenchMis {
         Ok(confirmation(&request))
     }
 
-    async fn cancel(&self, _request: CancelRequest, _ctx: RequestContext) -> Result<(), CancelRejection> {
-        Ok(())
+    async fn cancel(
+        &self,
+        request: CancelRequest,
+        _ctx: RequestContext,
+    ) -> Result<CancelConfirmation, CancelRejection> {
+        let booked =
+            BookingConfirmation { book_ext_id: request.book_ext_id, ..confirmation_of_slot(Guid::from_u128(1)) };
+        Ok(CancelConfirmation::of(&booked))
     }
 }
 

@@ -1,4 +1,4 @@
-//! Shared inputs, baselines and reporting for the fer-rs benchmarks (issue #9).
+//! Shared inputs, baselines and reporting for the fer-rs benchmarks.
 //!
 //! * [`inputs`]: deterministic, valid sample data of any size. The generators themselves live in
 //!   [`fer_sample`] (used by the CLI's `fer sample`, the quickstart and the tests as well); this

@@ -1,6 +1,6 @@
 //! Reads criterion's saved estimates (`target/criterion/**/new/`) and prints the figures of
 //! `BENCHMARKS.md`: every bench with its median, its throughput and its ratio to the group's
-//! baseline, the paired ratios of the interleaved webhook run, then the targets of issue #9, met
+//! baseline, the paired ratios of the interleaved webhook run, then the performance targets, met
 //! or missed.
 
 use std::collections::BTreeMap;
@@ -206,7 +206,7 @@ pub const BASELINES: [(&str, &str); 8] = [
     (UPLOAD, UPLOAD_OURS),
 ];
 
-/// A target of issue #9.
+/// A performance target of the project.
 #[derive(Debug, Clone, Copy)]
 pub enum Target {
     /// At least `min` units per second.
@@ -238,7 +238,7 @@ pub enum Target {
     },
 }
 
-/// The targets of issue #9 (item 3), in its order.
+/// The performance targets of the project, in their order.
 pub const TARGETS: [(&str, Target); 6] = [
     (
         "typed validation ≥ 2,000,000 slots/s (one core)",

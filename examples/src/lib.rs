@@ -15,8 +15,8 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use async_trait::async_trait;
 use chrono::{DateTime, FixedOffset, NaiveDateTime};
 use fer_model::{
-    AgeGroup, BookingConfirmation, BookingDetails, BookingRejectionCode, BookingRequest, CancelRequest,
-    DurationMinutes, Guid, ResourceKind, SlotStatus,
+    AgeGroup, BookingConfirmation, BookingDetails, BookingRejectionCode, BookingRequest, CancelConfirmation,
+    CancelRequest, DurationMinutes, Guid, PatientId, ResourceKind, SlotStatus,
 };
 use fer_validate::Dataset;
 use fer_webhook::{BookRejection, BookingHandler, CancelRejection, RequestContext, check_age};
@@ -50,12 +50,12 @@ pub struct DemoSlot {
 }
 
 /// A live booking of a slot.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Booking {
     /// The MIS's id of the booking (`book_ext_id`).
     pub book_ext_id: Guid,
-    /// The patient.
-    pub patient_id: Guid,
+    /// The patient, as the gateway names them (not always a GUID).
+    pub patient_id: PatientId,
 }
 
 /// An in-memory MIS answering the gateway's booking webhook (section 7 of the profile): doctors,
@@ -120,7 +120,7 @@ impl DemoMis {
             .filter_map(|s| {
                 let mut demo = slot(*index.get(&s.resource_id)?, s.tag_age, s.visit_time.naive(), s.duration.0);
                 if s.status == SlotStatus::Recorded {
-                    demo.booking = Some(Booking { book_ext_id: Guid::new_v4(), patient_id: Guid::new_v4() });
+                    demo.booking = Some(Booking { book_ext_id: Guid::new_v4(), patient_id: Guid::new_v4().into() });
                 }
                 Some((s.id, demo))
             })
@@ -168,7 +168,8 @@ impl BookingHandler for DemoMis {
         }
         check_age(slot.tag_age, &request, slot.visit_time.naive_local())?;
         let (doctor, visit_time, day) = (slot.doctor, slot.visit_time, slot.visit_time.date_naive());
-        let patients_slots = slots.values().filter(|s| s.booking.is_some_and(|b| b.patient_id == request.patient_id));
+        let patients_slots =
+            slots.values().filter(|s| s.booking.as_ref().is_some_and(|b| b.patient_id == request.patient_id));
         for other in patients_slots {
             if other.visit_time == visit_time {
                 return Err(BookingRejectionCode::OverlappingBooking.into());
@@ -179,7 +180,7 @@ impl BookingHandler for DemoMis {
         }
         let book_ext_id = Guid::new_v4();
         let slot = slots.get_mut(&request.slot_id).ok_or(BookRejection::new(BookingRejectionCode::Other))?;
-        slot.booking = Some(Booking { book_ext_id, patient_id: request.patient_id });
+        slot.booking = Some(Booking { book_ext_id, patient_id: request.patient_id.clone() });
         let doctor = &self.doctors[slot.doctor];
         tracing::info!(%book_ext_id, doctor = %doctor.name, speciality = %doctor.speciality, "booked");
         Ok(BookingConfirmation {
@@ -192,14 +193,27 @@ impl BookingHandler for DemoMis {
         })
     }
 
-    async fn cancel(&self, request: CancelRequest, _ctx: RequestContext) -> Result<(), CancelRejection> {
+    async fn cancel(
+        &self,
+        request: CancelRequest,
+        _ctx: RequestContext,
+    ) -> Result<CancelConfirmation, CancelRejection> {
         let mut slots = self.slots();
-        let booked = slots.values_mut().find(|s| s.booking.is_some_and(|b| b.book_ext_id == request.book_ext_id));
+        let booked =
+            slots.iter_mut().find(|(_, s)| s.booking.as_ref().is_some_and(|b| b.book_ext_id == request.book_ext_id));
         match booked {
-            Some(slot) => {
+            Some((slot_id, slot)) => {
                 slot.booking = None;
                 tracing::info!(book_ext_id = %request.book_ext_id, "cancelled");
-                Ok(())
+                // The answer's table marks the booking's slot, time and duration mandatory.
+                Ok(CancelConfirmation {
+                    book_ext_id: request.book_ext_id,
+                    slot_id: *slot_id,
+                    visit_time: slot.visit_time,
+                    duration: slot.duration,
+                    details: BookingDetails::default(),
+                    message: None,
+                })
             }
             // Cancelled earlier: the idempotency wrapper answers code 1 for cancels it saw; an id
             // this MIS never issued is a technical error.

@@ -3,7 +3,7 @@
 //!
 //! The spec writes update and subdivision delete as `GET`; like the emulator we use `PUT` for an
 //! update and `DELETE` for a delete, with the registration as a JSON body
-//! `{"address": "…", "depart_oid": "…"}` (DESIGN.md, "Interfaces").
+//! `{"address": "…", "depart_oid": "…"}` (see [`fer_model::spec::contradictions`]).
 
 use fer_model::{Callback, Oid};
 use reqwest::Method;

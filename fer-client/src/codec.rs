@@ -1,5 +1,5 @@
 //! The client's wire codec as public functions: the exact bytes an upsert sends and the exact
-//! decoding of a list answer, for benchmarks and for vendors' own tools (issue #9).
+//! decoding of a list answer, for benchmarks and for vendors' own tools.
 //!
 //! [`VitrinaClient`](crate::VitrinaClient) goes through the same code: a request body is the
 //! `{"data": [...]}` batch of Appendix 1 gzipped (section 5, «Дополнение»), an answer is the envelope

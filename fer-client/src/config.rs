@@ -194,7 +194,7 @@ impl VitrinaClientBuilder {
     /// Whether to gzip request bodies (default on; the Vitrina still accepts plain bodies).
     ///
     /// Bodies are packed at gzip level 1 (fast): on slot JSON it is ~3.4× faster than the default
-    /// level 6 for a body only ~6 % larger (BENCHMARKS.md, issue #9), so a million slots cost about
+    /// level 6 for a body only ~6 % larger (BENCHMARKS.md in the repository), so a million slots cost about
     /// 3 s of one core instead of 9 s within the 30-second window.
     pub fn gzip(mut self, on: bool) -> Self {
         self.gzip = on;

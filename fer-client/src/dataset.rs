@@ -1,5 +1,5 @@
-//! Whole datasets: every table in load order (NOTES.md, "Load order"; [`Table::LOAD_ORDER`]), with
-//! the children of a parent that was not accepted withheld and reported as skipped (issue #5, item 6).
+//! Whole datasets: every table in load order (section 5 of the profile, [`fer_model::spec::profile`]; [`Table::LOAD_ORDER`]), with
+//! the children of a parent that was not accepted withheld and reported as skipped.
 
 use std::collections::HashMap;
 use std::fmt;

@@ -1,4 +1,4 @@
-//! The errors of the client (issue #5, item 7): one enum, one variant per way a call can fail.
+//! The errors of the client: one enum, one variant per way a call can fail.
 //!
 //! Statuses follow the error table of section 5 («Коды ошибок»): 400 format, 401 authorisation,
 //! 405 blocked subdivision, 422 duplicates, 500 system error, 503 maintenance; the envelope is
@@ -120,9 +120,11 @@ pub enum Error {
     #[error("could not encode the request body: {0}")]
     Encode(String),
 
-    /// An error answer of the regional portal API or of a local MIS (seeds 000–003, «Возможные
-    /// ошибки»): 403 with 5007–5010 for the token, 400 with a business code (4036, 4033, 4009, …),
-    /// 5000 for a message without a code. See [`PortalClient`](crate::portal::PortalClient).
+    /// An error answer of the regional portal API or of a local MIS (each method's «Возможные
+    /// ошибки», see [`fer_model::spec::portal`]): 403 with 5007–5010 for the token, 400 with a
+    /// business code (4036, 4033, 4009, …), 5000 for a message without a code. See
+    /// [`PortalClient`](crate::portal::PortalClient).
+    #[cfg(feature = "portal")]
     #[error("HTTP {status}: {error}")]
     Portal {
         /// The HTTP status.
@@ -138,10 +140,9 @@ impl Error {
     /// The HTTP status of the answer behind this error, when there was one.
     pub fn status(&self) -> Option<u16> {
         match self {
-            Error::Auth { status, .. }
-            | Error::Http { status, .. }
-            | Error::Decode { status, .. }
-            | Error::Portal { status, .. } => Some(*status),
+            Error::Auth { status, .. } | Error::Http { status, .. } | Error::Decode { status, .. } => Some(*status),
+            #[cfg(feature = "portal")]
+            Error::Portal { status, .. } => Some(*status),
             Error::Duplicates { .. } => Some(422),
             Error::Forbidden { .. } => Some(403),
             Error::Blocked { .. } => Some(405),
@@ -154,63 +155,11 @@ impl Error {
 /// The longest body excerpt kept in [`Error::Decode`], in characters.
 pub(crate) const EXCERPT_CHARS: usize = 200;
 
-/// Keys whose values are credentials or patient data (section 6, tables 7 and 8, the booking DTOs):
-/// their values never reach an excerpt.
-const SECRET_KEYS: &[&str] = &[
-    "password",
-    "value",
-    "token",
-    "authorization",
-    "patient_id",
-    "patient_data_rrp",
-    "united_guids",
-    "snils",
-    "last_name",
-    "first_name",
-    "middle_name",
-    "lastname",
-    "firstname",
-    "middlename",
-    "birthdate",
-    "oms_number",
-    "phone",
-    "email",
-    "mobile_phone",
-    "cards_id",
-    "number",
-];
-
-/// The first [`EXCERPT_CHARS`] characters of a body, for an error message. A JSON body is quoted
-/// with the values of [`SECRET_KEYS`] replaced by `***`; any other body is quoted as is.
+/// The first [`EXCERPT_CHARS`] characters of a body, for an error message, with the values of the
+/// secret and patient-data keys of [`fer_model::redact`] masked, whether or not the body is whole
+/// JSON ([`fer_http::excerpt`]).
 pub(crate) fn excerpt(body: &[u8]) -> String {
-    let text = match serde_json::from_slice::<serde_json::Value>(body) {
-        Ok(mut json) => {
-            redact(&mut json);
-            json.to_string()
-        }
-        Err(_) => String::from_utf8_lossy(body).into_owned(),
-    };
-    let mut out: String = text.chars().take(EXCERPT_CHARS).collect();
-    if text.chars().nth(EXCERPT_CHARS).is_some() {
-        out.push('…');
-    }
-    out
-}
-
-fn redact(json: &mut serde_json::Value) {
-    match json {
-        serde_json::Value::Object(map) => {
-            for (key, value) in map.iter_mut() {
-                if SECRET_KEYS.iter().any(|k| key.eq_ignore_ascii_case(k)) && !value.is_null() {
-                    *value = serde_json::Value::String("***".into());
-                } else {
-                    redact(value);
-                }
-            }
-        }
-        serde_json::Value::Array(items) => items.iter_mut().for_each(redact),
-        _ => {}
-    }
+    fer_http::excerpt(body, EXCERPT_CHARS)
 }
 
 fn summary(envelope: &VitrinaResponse) -> String {

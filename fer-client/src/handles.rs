@@ -1,4 +1,4 @@
-//! Thin per-table handles (DESIGN.md: `client.slots()`): the generic calls of [`VitrinaClient`]
+//! Thin per-table handles (`client.slots()`): the generic calls of [`VitrinaClient`]
 //! with the table fixed, for code that reads better without turbofish.
 
 use std::fmt;

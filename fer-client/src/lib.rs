@@ -1,8 +1,9 @@
 //! The async client of the FER 2.0 data showcase «Витрина данных "Запись к врачу"»: what a medical
 //! information system (MIS) uses to push its subdivisions, resources, schedules and bookings.
 //!
-//! Section names refer to the integration profile (seed 004 of the spec): the services in section 5,
-//! authorisation in section 6, webhook registration in section 10, the envelope in Appendix 2.
+//! Section names refer to the Vitrina integration profile (see [`fer_model::spec::profile`]): the
+//! services in section 5, authorisation in section 6, webhook registration in section 10, the
+//! envelope in Appendix 2.
 //!
 //! * **One request path.** Every call gets a token, is gzipped (section 5, «Дополнение»; at level 1,
 //!   see [`VitrinaClientBuilder::gzip`]), retried with backoff on 500/503 and transport errors,
@@ -17,8 +18,8 @@
 //!   children of a rejected parent.
 //! * **Typed calls** for `get`/`delete` of every table (also through thin handles such as
 //!   [`VitrinaClient::slots`]), the list calls and the webhook registration.
-//! * **The regional portal API** (seeds 000–003): [`portal::PortalClient`], with the session polling of
-//!   the old ticket API bounded in time.
+//! * **The regional portal API** (feature `portal`; the methods of [`fer_model::spec::portal`]):
+//!   `portal::PortalClient`, with the session polling of the old ticket API bounded in time.
 //! * **Typed errors** ([`Error`]); no password, token or patient data in `Debug`, `Display` or logs.
 //!
 //! ```no_run
@@ -38,6 +39,7 @@
 //! ```
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod callbacks;
 mod client;
@@ -47,6 +49,8 @@ mod dataset;
 mod error;
 mod handles;
 mod lists;
+#[cfg(feature = "portal")]
+#[cfg_attr(docsrs, doc(cfg(feature = "portal")))]
 pub mod portal;
 mod transport;
 mod upload;

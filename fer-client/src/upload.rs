@@ -1,5 +1,5 @@
 //! Upserts: pre-flight validation, batches of `batch_size` sent with bounded concurrency, and the
-//! [`UploadReport`] that gives every input id exactly one [`Outcome`] (issue #5, items 5 and 6).
+//! [`UploadReport`] that gives every input id exactly one [`Outcome`].
 //!
 //! The Vitrina answers a batch with the envelope of Appendix 2: `sendedGuids` lists the accepted ids,
 //! `errors` the refused ones with their code (R-310, R-330, …). A 422 may be a partial success

@@ -9,8 +9,12 @@
 pub const FORMAT: &str = "FORMAT";
 /// A book whose slot is not on the Vitrina with status RECORDED (400).
 pub const SLOT_NOT_RECORDED: &str = "SLOT_NOT_RECORDED";
-/// A record of a subdivision with `enabled = NONE` (405).
+/// A record of a subdivision blocked by the Vitrina's support, `POST /sandbox/block` here (405).
 pub const BLOCKED: &str = "BLOCKED";
+/// A record of another organisation than the token's: «Нет полномочий на выполнение запроса» (403).
+pub const FORBIDDEN: &str = "FORBIDDEN";
+/// A book of a slot booked through the EPGU whose id is not the slot's `book_ext_id` (400).
+pub const BOOK_EXT_ID: &str = "BOOK_EXT_ID";
 /// No token, an unknown token or an expired token (401).
 pub const UNAUTHORIZED: &str = "UNAUTHORIZED";
 /// Nothing with the given id, or an unknown address (404).

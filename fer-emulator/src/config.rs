@@ -47,6 +47,17 @@ pub struct EmulatorConfig {
     /// The largest request body accepted after gunzipping, in bytes; a gzip bomb gets 413 without
     /// ever holding more than this in memory.
     pub decompressed_limit: usize,
+    /// Other organisations that may authenticate, as `(MO OID, password)`: each token writes only
+    /// its own organisation's rows (403 otherwise). Empty by default. `Debug` prints the OIDs only.
+    pub other_accounts: Vec<(Oid, String)>,
+    /// The `strict` profile. Off (the default), the emulator refuses what the profile says the
+    /// Vitrina refuses and no more: fer-validate's own advice (a duration over a day or of zero
+    /// minutes, a doctor's SNILS check number, unknown fields, which the Vitrina ignores) is not
+    /// refused. On, every error of fer-validate refuses the record, and its state rules apply to
+    /// the stored rows too: slot status transitions, references to rows that are not on the
+    /// Vitrina, a slot's subdivision against its resource's. For vendors who want their tests to
+    /// fail on data the SDK calls wrong.
+    pub strict: bool,
 }
 
 impl Default for EmulatorConfig {
@@ -61,6 +72,8 @@ impl Default for EmulatorConfig {
             webhook_timeout: GATEWAY_DEADLINE,
             body_limit: 32 * 1024 * 1024,
             decompressed_limit: 256 * 1024 * 1024,
+            other_accounts: Vec::new(),
+            strict: false,
         }
     }
 }
@@ -82,6 +95,8 @@ impl fmt::Debug for EmulatorConfig {
             .field("webhook_timeout", &self.webhook_timeout)
             .field("body_limit", &self.body_limit)
             .field("decompressed_limit", &self.decompressed_limit)
+            .field("other_accounts", &self.other_accounts.iter().map(|(oid, _)| oid).collect::<Vec<_>>())
+            .field("strict", &self.strict)
             .finish()
     }
 }
@@ -144,6 +159,12 @@ mod tests {
         assert_eq!(c.body_limit, 32 << 20);
         assert_eq!(c.decompressed_limit, 256 << 20);
         assert!(c.faults.is_off());
+        assert!(!c.strict && c.other_accounts.is_empty());
+        let other = EmulatorConfig {
+            other_accounts: vec![("1.2.643.5.1.13.13.12.2.86.1".parse().unwrap(), "hunter2".into())],
+            ..EmulatorConfig::default()
+        };
+        assert!(!format!("{other:?}").contains("hunter2"));
         assert!(!Faults { drop_ratio: 0.5, ..Faults::default() }.is_off());
     }
 }

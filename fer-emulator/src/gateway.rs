@@ -292,7 +292,7 @@ pub(crate) async fn book(shared: &Arc<Shared>, request: &BookingRequest) -> Resu
         BookingResponse::Confirmed(c) => {
             let book = Book {
                 id: c.book_ext_id,
-                patient_id: request.patient_id,
+                patient_id: book_patient_id(&request.patient_id),
                 slot_id: request.slot_id,
                 status_code: BookStatus::Recorded,
                 tag_source: TagSource::Epgu,
@@ -306,6 +306,17 @@ pub(crate) async fn book(shared: &Arc<Shared>, request: &BookingRequest) -> Resu
     };
     Ok(GatewayOutcome { webhook: url, answer: GatewayAnswer::Book(response), applied, duration })
 }
+
+/// The book table's `patient_id` (a GUID) for the booking request's `patient_id`, which the gateway
+/// may send in another form (the cancel example sends "11234455"): a GUID is kept, any other id is
+/// mapped to a stable name-based GUID (UUID v5 in [`PATIENT_ID_NAMESPACE`]), so the same patient
+/// always gets the same book `patient_id`.
+fn book_patient_id(id: &fer_model::PatientId) -> fer_model::Guid {
+    id.as_guid().unwrap_or_else(|| fer_model::Guid::from_name(&PATIENT_ID_NAMESPACE, id.as_str()))
+}
+
+/// The namespace of [`book_patient_id`]'s name-based GUIDs.
+const PATIENT_ID_NAMESPACE: fer_model::Guid = fer_model::Guid::from_u128(0x5f3c_1b2a_9e47_4d6b_8a10_f3e2_d1c0_b9a8);
 
 /// UC-1.1: sends a cancel request to the webhook of the book's slot and applies a success.
 pub(crate) async fn cancel(shared: &Arc<Shared>, request: &CancelRequest) -> Result<GatewayOutcome, GatewayError> {
@@ -355,6 +366,7 @@ fn apply(
                 referral.status = referral_status;
             }
             changes.push(StoreChange::Book { id: book.id, status_code: book.status_code });
+            tables.note_gateway_book(&book);
             tables.book.insert(book.id, book);
             changes
         })

@@ -2,7 +2,8 @@
 //! what happened (`GET /sandbox/journal`, [`EmulatorHandle::journal`](crate::EmulatorHandle::journal)).
 //!
 //! Bodies of webhook exchanges, and the answers of Vitrina calls, are kept as JSON with personal data,
-//! passwords and tokens replaced by `"***"` ([`redact`]); request bodies of Vitrina calls are not kept
+//! passwords and tokens replaced by `"***"` ([`redact`], with the keys of
+//! [`fer_model::redact`]); request bodies of Vitrina calls are not kept
 //! (they can be megabytes), only their size.
 
 use std::collections::VecDeque;
@@ -15,22 +16,6 @@ use serde_json::Value;
 
 /// How many entries the journal keeps; older ones are dropped first.
 pub const JOURNAL_CAPACITY: usize = 10_000;
-
-/// The keys whose values never reach the journal: patient data of the booking request
-/// (`patient_data_rrp`, `email`, `mobile_phone`), passwords and tokens.
-const SECRET_KEYS: &[&str] = &[
-    "password",
-    "Value",
-    "firstname",
-    "lastname",
-    "middlename",
-    "snils",
-    "oms_number",
-    "birthdate",
-    "phone",
-    "email",
-    "mobile_phone",
-];
 
 /// Who called whom.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -129,28 +114,10 @@ impl Journal {
 pub(crate) fn redact(body: &[u8]) -> Value {
     match serde_json::from_slice::<Value>(body) {
         Ok(mut v) => {
-            redact_value(&mut v);
+            fer_model::redact::redact_value(&mut v);
             v
         }
         Err(_) => Value::String(format!("<{} bytes, not JSON>", body.len())),
-    }
-}
-
-fn redact_value(v: &mut Value) {
-    match v {
-        Value::Object(map) => {
-            for (k, v) in map.iter_mut() {
-                if SECRET_KEYS.contains(&k.as_str()) {
-                    if !v.is_null() {
-                        *v = Value::String("***".into());
-                    }
-                } else {
-                    redact_value(v);
-                }
-            }
-        }
-        Value::Array(items) => items.iter_mut().for_each(redact_value),
-        _ => {}
     }
 }
 
@@ -166,6 +133,18 @@ mod tests {
         assert!(!text.contains("11147535028"), "{text}"); // the SNILS
         assert!(!text.contains("1999-10-10"), "{text}"); // the birth date
         assert!(text.contains("slot_id"));
+    }
+
+    /// The journal's own list used to be 11 case-sensitive keys: `patient_id`, a `PASSWORD` and the
+    /// RRP's patient `id` reached it.
+    #[test]
+    fn keys_match_ignoring_case_and_the_booking_patient_is_hidden() {
+        let body = br#"{"patient_id":"p-953f","PASSWORD":"pw-1","patient_data_rrp":{"id":"rrp-77","snils":"111"}}"#;
+        let text = redact(body).to_string();
+        for secret in ["p-953f", "pw-1", "rrp-77", "111"] {
+            assert!(!text.contains(secret), "{secret} in {text}");
+        }
+        assert_eq!(redact(body)["patient_data_rrp"]["snils"], "***");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! A local double of the FER 2.0 data showcase «Витрина данных "Запись к врачу"» and of the FER
 //! gateway, over real HTTP, for vendors' tests.
 //!
-//! The real test contour lives in a closed network. This crate serves what the spec (seed 004, the
+//! The real test contour lives in a closed network. This crate serves what the spec (the Vitrina integration profile, the
 //! Vitrina integration profile) says the Vitrina and the gateway do, so that a medical information
 //! system (MIS) and its webhook can be tested over loopback:
 //!
@@ -13,7 +13,7 @@
 //!   `POST /sandbox/book`, `POST /sandbox/cancel`) call the registered webhook as the EPGU does
 //!   through the gateway (section 7), within 10 seconds, check the answer, and apply UC-1 / UC-1.1
 //!   to the store. `GET /sandbox/journal` ([`EmulatorHandle::journal`]) shows every exchange.
-//! * **Regional portal** (seeds 000–003): `POST /api/v2/iemk/doctors/entry`,
+//! * **Regional portal** (the regional portal methods, [`fer_model::spec::portal`]): `POST /api/v2/iemk/doctors/entry`,
 //!   `POST /api/v2/visit/{lpuGuid}`, `POST /appointments`, `GET /api/v2/old/visit/tickets[/{session}]`
 //!   on the schedule pushed to the Vitrina, with the portal's tokens and error codes (403 5007–5010,
 //!   400 4000–4848 and 5000); set up with `POST /sandbox/portal/lpu` ([`PortalLpuSetup`]) and
@@ -34,7 +34,7 @@
 //!
 //! # Decisions where the spec is silent
 //!
-//! These are our reading (NOTES.md and the spec), chosen so that what passes here passes on the
+//! These are our reading of the spec ([`fer_model::spec`]), chosen so that what passes here passes on the
 //! Vitrina; each is covered by a test in `tests/`.
 //!
 //! * **Format check**: each POST body is checked by [`fer_validate::validate_raw`] (after

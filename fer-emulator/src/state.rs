@@ -55,7 +55,7 @@ pub(crate) struct Shared {
     pub journal: Journal,
     /// The client the gateway side calls webhooks with.
     pub http: reqwest::Client,
-    /// The regional portal's state (seeds 000–003); locked after `store` when both are needed.
+    /// The regional portal's state (the regional portal methods, [`fer_model::spec::portal`]); locked after `store` when both are needed.
     pub portal: Mutex<crate::store::portal::PortalStore>,
 }
 

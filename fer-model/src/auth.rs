@@ -35,7 +35,10 @@ impl AuthRequest {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct AuthToken {
-    /// Until when the token is valid (RFC 3339). Refresh before then.
+    /// Until when the token is valid (RFC 3339). Refresh before then. Also read without a zone,
+    /// as UTC: the example's ValidTo is UTC and equals its token's exp.
+    #[serde(with = "crate::wire::valid_to")]
+    #[schemars(with = "DateTime<Utc>")]
     pub valid_to: DateTime<Utc>,
     /// The token, sent on every later call as `Authorization: Bearer <token>`.
     pub value: Redacted<String>,

@@ -130,8 +130,9 @@ pub struct RecordError {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct VitrinaResponse<T = serde_json::Value> {
-    /// Результат ответа: the record or records a GET returns.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Результат ответа: the record or records a GET returns. Read from `Result` too, like every
+    /// other key of the envelope (the auth answer of section «Сервис авторизации» is PascalCase).
+    #[serde(alias = "Result", skip_serializing_if = "Option::is_none")]
     pub result: Option<T>,
     /// Статус результата.
     #[serde(alias = "IsSuccess", default)]

@@ -32,8 +32,8 @@ pub enum IdError {
 /// A record identifier: a GUID, always emitted lowercase and hyphenated (36 characters).
 ///
 /// Appendix 1 declares every `id` as «GUID. Формат: нижний регистр, через дефис». On input the
-/// hyphenated form is also accepted in upper or mixed case and with surrounding spaces (NOTES.md:
-/// "ids with stray spaces"); the raw-JSON validator of `fer-validate` still reports those as
+/// hyphenated form is also accepted in upper or mixed case and with surrounding spaces (see
+/// [`spec::quirks`](crate::spec::quirks)); the raw-JSON validator of `fer-validate` still reports those as
 /// non-canonical so that a vendor can fix the source.
 ///
 /// ```
@@ -72,6 +72,25 @@ impl Guid {
     /// A new random (version 4) GUID.
     pub fn new_v4() -> Self {
         Guid(uuid::Uuid::new_v4())
+    }
+
+    /// A name-based (version 5, SHA-1) GUID: the same `namespace` and `name` always give the same
+    /// GUID. Use it to derive the Vitrina id of a record from the MIS's own key (a database
+    /// number, a schedule cell code), so that every upload of the record carries the same id
+    /// without a mapping table. Pick one namespace per table (any GUID of your own, e.g. made once
+    /// with [`Guid::new_v4`]), so that keys of two tables never collide.
+    ///
+    /// ```
+    /// use fer_model::Guid;
+    /// let slots: Guid = "6ba7b810-9dad-11d1-80b4-00c04fd430c8".parse().unwrap();
+    /// let a = Guid::from_name(&slots, "cell-2024-03-28-0500-room-12");
+    /// assert_eq!(a, Guid::from_name(&slots, "cell-2024-03-28-0500-room-12"));
+    /// assert_ne!(a, Guid::from_name(&slots, "cell-2024-03-28-0520-room-12"));
+    /// assert_eq!(a.as_uuid().get_version_num(), 5);
+    /// assert!(Guid::is_canonical(&a.to_string()));
+    /// ```
+    pub fn from_name(namespace: &Guid, name: &str) -> Self {
+        Guid(uuid::Uuid::new_v5(&namespace.0, name.as_bytes()))
     }
 
     /// Wraps a [`uuid::Uuid`].
@@ -170,7 +189,7 @@ impl JsonSchema for Guid {
 /// An ISO object identifier such as the MO OID `1.2.643.5.1.13.13.12.2.86.8902` (FRMO, NSI
 /// 1.2.643.5.1.13.13.11.1461) or a subdivision OID (1.2.643.5.1.13.13.99.2.114).
 ///
-/// Parsed from dotted decimal arcs; surrounding spaces are trimmed (the auth example of seed 004
+/// Parsed from dotted decimal arcs; surrounding spaces are trimmed (the auth example of the Vitrina integration profile
 /// sends `" 1.2.643.5.1.13.13.12.2.86.8902"`).
 ///
 /// ```
@@ -314,6 +333,41 @@ impl Snils {
             }
         }
         if n == 11 { Ok(Snils(out)) } else { Err(IdError::Snils) }
+    }
+
+    /// A SNILS from its first nine digits (the account number proper), with the check number
+    /// computed ([`Snils::expected_checksum`]). `-` and spaces between the digits are ignored, as
+    /// in [`Snils::parse`]; anything but nine digits is [`IdError::Snils`].
+    ///
+    /// ```
+    /// use fer_model::Snils;
+    /// let s = Snils::from_nine_digits("112-233-445").unwrap();
+    /// assert_eq!(s.expose(), "11223344595");
+    /// assert!(s.checksum_is_valid());
+    /// assert!(Snils::from_nine_digits("11223344").is_err());
+    /// assert!(Snils::from_nine_digits("11223344595").is_err());
+    /// ```
+    pub fn from_nine_digits(s: &str) -> Result<Self, IdError> {
+        let mut out = [b'0'; 11];
+        let mut n = 0usize;
+        for c in s.trim().bytes() {
+            match c {
+                b'0'..=b'9' if n < 9 => {
+                    out[n] = c;
+                    n += 1;
+                }
+                b'-' | b' ' if n > 0 => {}
+                _ => return Err(IdError::Snils),
+            }
+        }
+        if n != 9 {
+            return Err(IdError::Snils);
+        }
+        let mut snils = Snils(out);
+        let check = snils.expected_checksum();
+        snils.0[9] = b'0' + check / 10;
+        snils.0[10] = b'0' + check % 10;
+        Ok(snils)
     }
 
     /// The eleven digits. Personal data: do not log.
@@ -483,6 +537,29 @@ impl<T: JsonSchema> JsonSchema for Redacted<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn guid_from_name_is_uuid_v5() {
+        // The RFC 4122 DNS namespace and the well-known v5 answer for "python.org".
+        let dns: Guid = "6ba7b810-9dad-11d1-80b4-00c04fd430c8".parse().unwrap();
+        assert_eq!(Guid::from_name(&dns, "python.org").to_string(), "886313e1-3b8a-5372-9b90-0c9aee199e5d");
+        let other: Guid = "6ba7b811-9dad-11d1-80b4-00c04fd430c8".parse().unwrap();
+        assert_ne!(Guid::from_name(&dns, "python.org"), Guid::from_name(&other, "python.org"));
+    }
+
+    #[test]
+    fn snils_from_nine_digits_computes_the_check_number() {
+        // 112-233-445 95 is the official example; a sum of 100 gives 00; a sum above 101 is taken mod 101 (405 → 01).
+        for (nine, full) in [("112233445", "11223344595"), ("920000003", "92000000300"), ("999999999", "99999999901")] {
+            let s = Snils::from_nine_digits(nine).unwrap();
+            assert_eq!(s.expose(), full, "{nine}");
+            assert!(s.checksum_is_valid());
+            assert_eq!(Snils::parse(full).unwrap(), s);
+        }
+        for bad in ["", "12345678", "1234567890", "12345678a", "-123456789"] {
+            assert_eq!(Snils::from_nine_digits(bad), Err(IdError::Snils), "{bad:?}");
+        }
+    }
 
     #[test]
     fn guid_accepts_case_and_spaces_and_emits_canonical() {

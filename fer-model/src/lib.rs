@@ -3,12 +3,20 @@
 //! envelope, authorisation, webhook registration, and the booking and cancel calls the gateway makes
 //! to the MIS.
 //!
-//! Section names refer to the integration profile (seed 004 of the spec): tables are in Appendix 1,
-//! the envelope in Appendix 2.
+//! Section names refer to the Vitrina integration profile: tables are in Appendix 1, the envelope
+//! in Appendix 2. The project's reading of the profile and of the regional portal methods, with
+//! the wire quirks and the contradictions it resolves, is in [`spec`].
 //!
 //! This crate is data only: serde, schemars, chrono and uuid; no I/O. Validation of the spec's rules
-//! lives in `fer-validate`, transport in `fer-client` and `fer-webhook`. The regional portal API of
-//! seeds 000–003 is in [`portal`].
+//! lives in `fer-validate`, transport in `fer-client` and `fer-webhook`.
+//!
+//! # Features
+//!
+//! * `portal`: the regional portal methods (`fer_model::portal`, see [`spec::portal`]).
+//! * `openapi`: the OpenAPI 3.1 documents of the Vitrina API and of the MIS webhook
+//!   (`fer_model::openapi`).
+//!
+//! Both are off by default: the Vitrina path needs neither.
 //!
 //! # Lenient input, canonical output
 //!
@@ -47,6 +55,7 @@
 //! ```
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[macro_use]
 mod macros;
@@ -55,11 +64,19 @@ pub mod auth;
 pub mod booking;
 pub mod callback;
 pub mod common;
+pub mod endpoint;
 pub mod envelope;
 pub mod ids;
+#[cfg(feature = "openapi")]
+#[cfg_attr(docsrs, doc(cfg(feature = "openapi")))]
 pub mod openapi;
+#[cfg(feature = "portal")]
+#[cfg_attr(docsrs, doc(cfg(feature = "portal")))]
 pub mod portal;
+pub mod redact;
+pub mod registry;
 pub mod schema;
+pub mod spec;
 pub mod table;
 pub mod tables;
 pub mod wire;
@@ -67,12 +84,14 @@ pub mod wire;
 pub use auth::{AuthRequest, AuthResponse, AuthToken};
 pub use booking::{
     BookingConfirmation, BookingDetails, BookingRejection, BookingRejectionCode, BookingRequest, BookingResponse,
-    BookingType, CancelRequest, CancelResponse, CancelStatusCode, GATEWAY_DEADLINE, Gender, PatientData, Status,
+    BookingType, CancelConfirmation, CancelRequest, CancelResponse, CancelStatusCode, GATEWAY_DEADLINE, Gender,
+    GenderCode, MisTimeZone, PatientData, PatientId, Status,
 };
 pub use callback::Callback;
 pub use common::{AgeGroup, Enabled, MoAgeGroup};
 pub use envelope::{ErrorCode, ErrorInfo, RecordError, VitrinaResponse};
 pub use ids::{Guid, IdError, Oid, Redacted, Snils};
+pub use registry::{Column, Dataset};
 pub use table::{Batch, BatchRef, ParentRef, Record, Table};
 pub use tables::book::{Book, BookStatus, BookType, TagSource};
 pub use tables::mo::Mo;

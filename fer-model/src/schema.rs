@@ -23,17 +23,9 @@ pub fn schema_for<T: JsonSchema>() -> Schema {
     SchemaGenerator::new(SchemaSettings::draft2020_12().for_deserialize()).into_root_schema_for::<T>()
 }
 
-/// The names of the exported schemas, in the order of [`all`]; each is saved as
-/// `schemas/<name>.schema.json`.
-pub const NAMES: [&str; 16] = [
-    "mo",
-    "resource",
-    "service",
-    "slot",
-    "book",
-    "referral",
-    "unaccessable_period",
-    "profilecode_resource",
+/// The names of the exported schemas that are not a table's, in the order of [`all`] after the
+/// tables; each is saved as `schemas/<name>.schema.json`.
+pub const OTHER_NAMES: [&str; 8] = [
     "booking_request",
     "booking_response",
     "cancel_request",
@@ -44,17 +36,16 @@ pub const NAMES: [&str; 16] = [
     "callback",
 ];
 
+/// The names of the exported schemas, in the order of [`all`]: every table's (named as its address,
+/// [`Table::ALL`]'s order), then [`OTHER_NAMES`].
+pub fn names() -> Vec<&'static str> {
+    Table::ALL.iter().map(|t| t.as_str()).chain(OTHER_NAMES).collect()
+}
+
 /// Every exported schema with its file name (without `.schema.json`).
 pub fn all() -> Vec<(&'static str, Schema)> {
-    let schemas = [
-        schema_for::<Mo>(),
-        schema_for::<Resource>(),
-        schema_for::<Service>(),
-        schema_for::<Slot>(),
-        schema_for::<Book>(),
-        schema_for::<Referral>(),
-        schema_for::<UnaccessablePeriod>(),
-        schema_for::<ProfilecodeResource>(),
+    let tables = Table::ALL.iter().map(|t| (t.as_str(), crate::with_record_type!(*t, R => schema_for::<R>())));
+    let others = [
         schema_for::<BookingRequest>(),
         schema_for::<BookingResponse>(),
         schema_for::<CancelRequest>(),
@@ -64,10 +55,10 @@ pub fn all() -> Vec<(&'static str, Schema)> {
         schema_for::<VitrinaResponse>(),
         schema_for::<Callback>(),
     ];
-    NAMES.into_iter().zip(schemas).collect()
+    tables.chain(OTHER_NAMES.into_iter().zip(others)).collect()
 }
 
-/// The schema named `name` (one of [`NAMES`]).
+/// The schema named `name` (one of [`names`]).
 pub fn by_name(name: &str) -> Option<Schema> {
     all().into_iter().find(|(n, _)| *n == name).map(|(_, s)| s)
 }

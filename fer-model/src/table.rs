@@ -8,10 +8,11 @@ use serde::{Deserialize, Serialize};
 use crate::Guid;
 
 wire_enum! {
-    /// A Vitrina table, by the name used in its address (`/api/<name>`, section 5 of seed 004).
+    /// A Vitrina table, by the name used in its address (`/api/<name>`, section 5 of the Vitrina integration profile).
     ///
-    /// [`Table::LOAD_ORDER`] is the order NOTES.md derives for uploads (figure 3 of the spec is lost):
-    /// parents before children, so that every reference resolves when a row arrives.
+    /// [`Table::LOAD_ORDER`] is the order the project derives for uploads (figure 3 of the spec is
+    /// lost; see [`spec::profile`](crate::spec::profile)): parents before children, so that every
+    /// reference resolves when a row arrives.
     Table {
         /// Subdivisions of medical organisations (Приложение 1, Таблица 1 – МО).
         Mo = "mo",
@@ -124,7 +125,9 @@ pub struct ParentRef {
 /// [`UnaccessablePeriod`](crate::UnaccessablePeriod) and
 /// [`ProfilecodeResource`](crate::ProfilecodeResource). Generic code (batching, the client, the
 /// emulator's store, validation) works over this trait.
-pub trait Record: Serialize + DeserializeOwned + JsonSchema + Clone + Send + Sync + 'static {
+pub trait Record:
+    crate::registry::Column + Serialize + DeserializeOwned + JsonSchema + Clone + Send + Sync + 'static
+{
     /// The table the row belongs to.
     const TABLE: Table;
 

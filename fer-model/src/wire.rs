@@ -1,8 +1,9 @@
 //! Wire quirks: every lenient input form of the spec lives here, in one place.
 //!
-//! | quirk (NOTES.md) | accepted on input | emitted |
+//! | quirk ([`spec::quirks`](crate::spec::quirks)) | accepted on input | emitted |
 //! |---|---|---|
-//! | timestamps | `2023-10-01T09:00:00`, `2023-10-01 09:00:00`, `20.10.2023 08:00:00` | `2023-10-01T09:00:00` |
+//! | timestamps | `2023-10-01T09:00:00`, `2023-10-01 09:00:00`, `20.10.2023 08:00:00`, and RFC 3339 with fractional seconds and an offset (`2023-10-01T09:00:00.123+05:00`, `…Z`) | `2023-10-01T09:00:00` |
+//! | the auth answer's `ValidTo` | RFC 3339 with an offset, or without one (taken as UTC) | RFC 3339 in UTC (`…Z`) |
 //! | `duration` | `20` or `"20"` | `20` (tables), `"20"` (booking response) |
 //! | ids with stray spaces | `" 953f…8cde "` | `"953f…8cde"` |
 //! | birth dates | `1999-10-10T00:00:00`, `1999-10-10`, any timestamp form | `1999-10-10T00:00:00` |
@@ -47,15 +48,26 @@ pub enum WireError {
 ///
 /// Used for `create_ts`, `visit_time`, `start_date`, `end_date`, `beg_date`. The spec's examples also
 /// send `2023-10-01 09:00:00` and `20.10.2023 08:00:00`; both are accepted, and every timestamp is
-/// emitted in the declared form. Fractions of a second and offsets are rejected rather than silently
-/// dropped: the Vitrina's wall-clock times carry neither.
+/// emitted in the declared form.
+///
+/// The tables also say «ФОРМАТ RFC3339 (ISO8601)», so the RFC 3339 extras are accepted on input
+/// too: fractional seconds (`09:00:00.250`) and an offset (`Z`, `+05:00`, `-03:00`), as a Vitrina
+/// may write them in its GET answers. The value kept is the **wall-clock date and time as
+/// written**: the fraction and the offset are dropped, never applied. The Vitrina's times are local
+/// times of the organisation (a visit at 09:00 is at 09:00 on the clinic's clock), and converting
+/// them to another zone would move an appointment; fer-validate still reports the extras on what
+/// an MIS sends (an offset on `visit_time`, which table 4 declares without «RFC3339», is an error
+/// there).
 ///
 /// ```
 /// use fer_model::Timestamp;
 /// let a: Timestamp = "20.10.2023 08:00:00".parse().unwrap();
 /// let b: Timestamp = "2023-10-20 08:00:00".parse().unwrap();
+/// let c: Timestamp = "2023-10-20T08:00:00.5+05:00".parse().unwrap();
 /// assert_eq!(a, b);
-/// assert_eq!(a.to_string(), "2023-10-20T08:00:00");
+/// assert_eq!(a, c);
+/// assert_eq!(c.to_string(), "2023-10-20T08:00:00");
+/// assert!(Timestamp::has_rfc3339_extras("2023-10-20T08:00:00Z"));
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Timestamp(NaiveDateTime);
@@ -79,6 +91,11 @@ impl Timestamp {
     }
 
     fn parse_bytes(b: &[u8]) -> Option<Self> {
+        if b.len() > 19 && b[4] == b'-' {
+            // The wall-clock time as written: the fraction and the offset are read and dropped.
+            Self::rfc3339_tail(&b[19..])?;
+            return Self::parse_bytes(&b[..19]);
+        }
         if b.len() != 19 || b[13] != b':' || b[16] != b':' {
             return None;
         }
@@ -92,6 +109,47 @@ impl Timestamp {
         let date = NaiveDate::from_ymd_opt(y as i32, m, d)?;
         let time = NaiveTime::from_hms_opt(digits::<2>(&b[11..])?, digits::<2>(&b[14..])?, digits::<2>(&b[17..])?)?;
         Some(Timestamp(NaiveDateTime::new(date, time)))
+    }
+
+    /// Reads what RFC 3339 may add after the seconds: an optional fraction `.d…` and an optional
+    /// offset `Z` / `z` / `±HH:MM`, one of them at least. Returns whether each was there.
+    fn rfc3339_tail(t: &[u8]) -> Option<(bool, bool)> {
+        let mut rest = t;
+        let fraction = rest.first() == Some(&b'.');
+        if fraction {
+            let digits = rest[1..].iter().take_while(|c| c.is_ascii_digit()).count();
+            if digits == 0 || digits > 9 {
+                return None;
+            }
+            rest = &rest[1 + digits..];
+        }
+        let offset = match rest {
+            [] => false,
+            [b'Z' | b'z'] => true,
+            [b'+' | b'-', h1, h2, b':', m1, m2] => {
+                let h = digits::<2>(&[*h1, *h2])?;
+                let m = digits::<2>(&[*m1, *m2])?;
+                if h > 23 || m > 59 {
+                    return None;
+                }
+                true
+            }
+            _ => return None,
+        };
+        Some((fraction, offset))
+    }
+
+    /// True when `s` is a timestamp written with RFC 3339's fraction of a second or offset
+    /// (accepted, not the declared form).
+    pub fn has_rfc3339_extras(s: &str) -> bool {
+        let b = s.trim().as_bytes();
+        b.len() > 19 && Self::parse_bytes(b).is_some()
+    }
+
+    /// True when `s` is a timestamp written with an offset (`Z`, `±HH:MM`).
+    pub fn has_offset(s: &str) -> bool {
+        let b = s.trim().as_bytes();
+        b.len() > 19 && Self::parse_bytes(b).is_some() && Self::rfc3339_tail(&b[19..]).is_some_and(|(_, offset)| offset)
     }
 
     /// True when `s` is exactly the declared form `YYYY-MM-DDTHH:MI:SS`.
@@ -194,9 +252,9 @@ impl<'de> Deserialize<'de> for Timestamp {
     }
 }
 
-/// The JSON Schema pattern of the three accepted timestamp forms.
-pub const TIMESTAMP_INPUT_PATTERN: &str =
-    r"^\s*(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}|\d{2}\.\d{2}\.\d{4} \d{2}:\d{2}:\d{2})\s*$";
+/// The JSON Schema pattern of the accepted timestamp forms: the three of the spec's examples, and
+/// RFC 3339's fraction of a second and offset after the ISO ones.
+pub const TIMESTAMP_INPUT_PATTERN: &str = r"^\s*(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})?|\d{2}\.\d{2}\.\d{4} \d{2}:\d{2}:\d{2})\s*$";
 
 impl JsonSchema for Timestamp {
     fn schema_name() -> Cow<'static, str> {
@@ -207,7 +265,8 @@ impl JsonSchema for Timestamp {
             "type": "string",
             "pattern": TIMESTAMP_INPUT_PATTERN,
             "description": "Формат: YYYY-MM-DDTHH:MI:SS, ФОРМАТ RFC3339 (ISO8601), local time without offset. \
-                            Also accepted on input: \"YYYY-MM-DD HH:MI:SS\" and \"DD.MM.YYYY HH:MI:SS\".",
+                            Also accepted on input: \"YYYY-MM-DD HH:MI:SS\", \"DD.MM.YYYY HH:MI:SS\", and RFC 3339 \
+                            fractional seconds and offset (kept as the wall-clock time written, offset dropped).",
             "examples": ["2024-03-28T05:00:00"],
         })
     }
@@ -429,7 +488,7 @@ pub fn duration_as_string<S: Serializer>(d: &DurationMinutes, s: S) -> Result<S:
 /// chrono: fractions of a second, a year outside 0000–9999, an offset with seconds.
 ///
 /// chrono formats through `core::fmt`, a few thousand instructions per value; the booking answer
-/// carries one such value on every call (measured in `BENCHMARKS.md`, issue #9).
+/// carries one such value on every call (measured in `BENCHMARKS.md` in the repository).
 ///
 /// ```
 /// use chrono::DateTime;
@@ -482,6 +541,53 @@ pub fn opt_rfc3339<S: Serializer>(dt: &Option<DateTime<FixedOffset>>, s: S) -> R
     }
 }
 
+/// Reads the auth answer's `ValidTo` (section «Сервис авторизации»): RFC 3339 with an offset, as
+/// in the example (`2019-10-08T19:12:19Z`), or a date and time without one, in any
+/// [`Timestamp`] form, which is taken as **UTC**. The example's `ValidTo` is in UTC and equals the
+/// `exp` claim of its token (1570561939, i.e. 2019-10-08T19:12:19Z), and a token's expiry is an
+/// instant, not a clinic's wall-clock time: a server that leaves the `Z` off is read the way its
+/// own example writes it. A client refreshing early by a margin loses nothing if it was not.
+///
+/// ```
+/// let utc = fer_model::wire::parse_valid_to("2019-10-08T19:12:19").unwrap();
+/// assert_eq!(utc, fer_model::wire::parse_valid_to("2019-10-08T19:12:19Z").unwrap());
+/// assert_eq!(utc.to_rfc3339(), "2019-10-08T19:12:19+00:00");
+/// let east = fer_model::wire::parse_valid_to("2019-10-08T22:12:19.5+03:00").unwrap();
+/// assert_eq!(east.timestamp(), utc.timestamp());
+/// ```
+pub fn parse_valid_to(s: &str) -> Result<DateTime<chrono::Utc>, WireError> {
+    let t = s.trim();
+    if let Ok(dt) = DateTime::parse_from_rfc3339(t) {
+        return Ok(dt.with_timezone(&chrono::Utc));
+    }
+    if Timestamp::has_offset(t) {
+        // An offset RFC 3339 refused (e.g. a space separator): read it with chrono's looser form.
+        if let Ok(dt) = DateTime::parse_from_str(t, "%Y-%m-%d %H:%M:%S%.f%:z") {
+            return Ok(dt.with_timezone(&chrono::Utc));
+        }
+    }
+    let naive = Timestamp::parse(t).map_err(|_| WireError::Timestamp(s.to_owned()))?;
+    Ok(naive.naive().and_utc())
+}
+
+/// Serde adapter of the auth answer's `ValidTo`: reads with [`parse_valid_to`], writes RFC 3339
+/// in UTC as chrono does.
+pub mod valid_to {
+    use chrono::{DateTime, Utc};
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    /// Writes RFC 3339 in UTC.
+    pub fn serialize<S: Serializer>(dt: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+        dt.serialize(s)
+    }
+
+    /// Reads RFC 3339, or a date and time without offset taken as UTC.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
+        let text = std::borrow::Cow::<str>::deserialize(d)?;
+        super::parse_valid_to(&text).map_err(serde::de::Error::custom)
+    }
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Reading JSON bodies
 // ---------------------------------------------------------------------------------------------------
@@ -523,6 +629,46 @@ mod tests {
     use super::*;
 
     #[test]
+    fn timestamps_with_rfc3339_extras() {
+        let t: Timestamp = "2024-03-28T05:00:00".parse().unwrap();
+        for ok in [
+            "2024-03-28T05:00:00Z",
+            "2024-03-28T05:00:00.123456789+05:00",
+            "2024-03-28T05:00:00-03:30",
+            "2024-03-28 05:00:00.1",
+            " 2024-03-28T05:00:00+00:00 ",
+        ] {
+            assert_eq!(Timestamp::parse(ok), Ok(t), "{ok}");
+            assert!(Timestamp::has_rfc3339_extras(ok) && !Timestamp::is_canonical(ok), "{ok}");
+        }
+        for bad in [
+            "2024-03-28T05:00:00.",
+            "2024-03-28T05:00:00.1234567890",
+            "2024-03-28T05:00:00+5:00",
+            "2024-03-28T05:00:00+24:00",
+            "2024-03-28T05:00:00+05:60",
+            "2024-03-28T05:00:00+0500",
+            "2024-03-28T05:00:00ZZ",
+            "28.03.2024 05:00:00Z",
+            "2024-03-28T05:00:60Z",
+        ] {
+            assert!(Timestamp::parse(bad).is_err(), "{bad}");
+        }
+        assert!(Timestamp::has_offset("2024-03-28T05:00:00.5Z"));
+        assert!(!Timestamp::has_offset("2024-03-28T05:00:00.5"));
+    }
+
+    #[test]
+    fn valid_to_forms() {
+        let utc = parse_valid_to("2019-10-08T19:12:19Z").unwrap();
+        assert_eq!(utc.timestamp(), 1_570_561_939);
+        for same in ["2019-10-08T19:12:19", "2019-10-08 19:12:19", "08.10.2019 19:12:19", "2019-10-08T22:12:19+03:00"] {
+            assert_eq!(parse_valid_to(same).unwrap(), utc, "{same}");
+        }
+        assert!(parse_valid_to("tomorrow").is_err());
+    }
+
+    #[test]
     fn three_timestamp_forms() {
         let want = Timestamp::from_ymd_hms(2023, 10, 1, 9, 0, 0).unwrap();
         for s in ["2023-10-01T09:00:00", "2023-10-01 09:00:00", "01.10.2023 09:00:00", " 2023-10-01T09:00:00 "] {
@@ -539,8 +685,6 @@ mod tests {
             "",
             "2023-10-01",
             "2023-10-01T09:00",
-            "2023-10-01T09:00:00Z",
-            "2023-10-01T09:00:00.000",
             "2023-13-01T09:00:00",
             "2023-02-30T09:00:00",
             "2023-10-01T24:00:00",

@@ -1,4 +1,4 @@
-//! The age rule of `tag_age` (NOTES.md, "Age rule"; section 9, screen 7.2): a patient of 18 or more
+//! The age rule of `tag_age` (section 7 of the profile, [`fer_model::spec::profile`]; section 9, screen 7.2): a patient of 18 or more
 //! may take ADULT or ALL slots, from 1 to 18 CHILD or ALL, under 1 BABY or ALL. Booking answer code 14
 //! when it does not hold.
 

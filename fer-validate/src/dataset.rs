@@ -4,8 +4,8 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDateTime;
 use fer_model::{
-    Book, Guid, Mo, ProfilecodeResource, Record, Referral, ReferralKind, ReferralStatus, Resource, Service, Slot,
-    SlotStatus, Table, UnaccessablePeriod,
+    Book, BookStatus, Guid, Mo, ProfilecodeResource, Record, Referral, ReferralKind, ReferralStatus, Resource, Service,
+    Slot, SlotStatus, Table, UnaccessablePeriod,
 };
 
 use crate::batch::batch_into;
@@ -52,7 +52,7 @@ pub struct Dataset {
 }
 
 impl Dataset {
-    /// The order in which the tables are uploaded (NOTES.md, "Load order"): parents first, so that
+    /// The order in which the tables are uploaded (section 5 of the profile, [`fer_model::spec::profile`]): parents first, so that
     /// every reference resolves when a row arrives.
     pub fn upload_order() -> [Table; 8] {
         Table::LOAD_ORDER
@@ -113,6 +113,9 @@ struct CrossCheck<'a> {
     booked_slots: HashSet<Guid>,
     /// Referrals named by an active book.
     booked_referrals: HashSet<Guid>,
+    /// Referrals named by a book that used them: active (5000) or in the past (5020 SUCCESS, 5030
+    /// PATIENT_NOT_ARRIVED). Such a referral stays RECORDED.
+    used_referrals: HashSet<Guid>,
 }
 
 impl<'a> CrossCheck<'a> {
@@ -127,6 +130,14 @@ impl<'a> CrossCheck<'a> {
             referrals: data.referral.iter().map(|r| r.id).collect(),
             booked_slots: active().map(|b| b.slot_id).collect(),
             booked_referrals: active().filter_map(|b| b.referral_id).collect(),
+            used_referrals: data
+                .book
+                .iter()
+                .filter(|b| {
+                    matches!(b.status_code, BookStatus::Recorded | BookStatus::Success | BookStatus::PatientNotArrived)
+                })
+                .filter_map(|b| b.referral_id)
+                .collect(),
         }
     }
 
@@ -159,7 +170,7 @@ impl<'a> CrossCheck<'a> {
         );
     }
 
-    /// Every reference the issue of the load order names resolves (NOTES.md, "Load order").
+    /// Every reference that the load order presumes resolves ([`fer_model::spec::profile`]).
     fn references(&mut self) {
         let d = self.data;
         for (i, r) in d.resource.iter().enumerate() {
@@ -192,12 +203,40 @@ impl<'a> CrossCheck<'a> {
                 self.unresolved(i, b, "referral_id", Table::Referral, r);
             }
         }
+        // A referral is issued by one organisation for another: a target subdivision or an
+        // issuing resource outside the dataset belongs to the other one (a warning, V064).
         for (i, r) in d.referral.iter().enumerate() {
             if !self.mos.contains(&r.to_mo_id) {
-                self.unresolved(i, r, "to_mo_id", Table::Mo, r.to_mo_id);
+                self.report(
+                    i,
+                    r,
+                    RuleCode::ReferralOtherOrganisation,
+                    "to_mo_id",
+                    &format!(
+                        "подразделения {} нет в наборе: направление в другую организацию ({})",
+                        r.to_mo_id, r.to_mo_oid
+                    ),
+                    &format!(
+                        "subdivision {} is not in the dataset: a referral to another organisation ({})",
+                        r.to_mo_id, r.to_mo_oid
+                    ),
+                );
             }
             if !self.resources.contains_key(&r.from_resource_id) {
-                self.unresolved(i, r, "from_resource_id", Table::Resource, r.from_resource_id);
+                self.report(
+                    i,
+                    r,
+                    RuleCode::ReferralOtherOrganisation,
+                    "from_resource_id",
+                    &format!(
+                        "ресурса {} нет в наборе: направление выдано другой организацией ({})",
+                        r.from_resource_id, r.from_mo_oid
+                    ),
+                    &format!(
+                        "resource {} is not in the dataset: issued by another organisation ({})",
+                        r.from_resource_id, r.from_mo_oid
+                    ),
+                );
             }
         }
     }
@@ -290,14 +329,16 @@ impl<'a> CrossCheck<'a> {
         let service_codes: HashSet<&str> = d.service.iter().map(|s| s.code.trim()).collect();
         for (i, r) in d.referral.iter().enumerate() {
             let booked = self.booked_referrals.contains(&r.id);
+            // The book of a referral to another organisation is that organisation's to upload.
+            let own = self.mos.contains(&r.to_mo_id);
             match r.status {
-                ReferralStatus::Recorded if !booked => self.report(
+                ReferralStatus::Recorded if own && !self.used_referrals.contains(&r.id) => self.report(
                     i,
                     r,
                     RuleCode::ReferralRecordedWithoutBook,
                     "status",
-                    "нет активной бирки (5000) с этим referral_id; верните статус AVAILABLE или выгрузите бирку",
-                    "no active book (5000) names this referral; set it AVAILABLE or upload the book",
+                    "ни одна бирка (5000, 5020, 5030) не ссылается на направление; выгрузите бирку записи по нему",
+                    "no book (5000, 5020, 5030) names this referral; upload the book made with it",
                 ),
                 ReferralStatus::Available if booked => self.report(
                     i,
@@ -411,11 +452,6 @@ mod tests {
                 Table::UnaccessablePeriod,
                 "/data/0/resource_id",
             ),
-            (
-                |d: &mut Dataset| d.referral[0].from_resource_id = Guid::from_u128(0xdead),
-                Table::Referral,
-                "/data/0/from_resource_id",
-            ),
         ] {
             let mut d = dataset();
             mutate(&mut d);
@@ -447,9 +483,51 @@ mod tests {
             found,
             [(RuleCode::Unresolved, "/data/0/slot_id"), (RuleCode::SlotRecordedWithoutBook, "/data/0/status")]
         );
+    }
+
+    #[test]
+    fn a_referral_to_or_from_another_organisation_is_only_a_warning() {
+        // The target subdivision is another organisation's: not in the vendor's dataset.
         let mut d = dataset();
         d.referral[0].to_mo_id = Guid::from_u128(0xdead);
-        only_in(&d, Table::Referral, RuleCode::Unresolved, "/data/0/to_mo_id");
+        d.referral[0].to_mo_oid = "1.2.643.5.1.13.13.12.2.86.9999".parse().unwrap();
+        let r = d.validate();
+        assert_only_as(&r, RuleCode::ReferralOtherOrganisation, "/data/0/to_mo_id", Severity::Warning);
+        // Even RECORDED without a book here: the target's MIS uploads the book.
+        d.referral[0].status = ReferralStatus::Recorded;
+        assert!(!d.validate().has_errors(), "{:#?}", d.validate());
+        // Issued by another organisation's resource.
+        let mut d = dataset();
+        d.referral[0].from_resource_id = Guid::from_u128(0xdead);
+        assert_only_as(
+            &d.validate(),
+            RuleCode::ReferralOtherOrganisation,
+            "/data/0/from_resource_id",
+            Severity::Warning,
+        );
+    }
+
+    #[test]
+    fn a_recorded_referral_whose_book_is_in_the_past_is_fine() {
+        for past in [BookStatus::Success, BookStatus::PatientNotArrived] {
+            let mut d = dataset();
+            d.referral[0].status = ReferralStatus::Recorded;
+            d.book[0].referral_id = Some(d.referral[0].id);
+            d.book[0].status_code = past;
+            d.slot[0].status = SlotStatus::Available;
+            let r = d.validate();
+            assert!(r.is_empty(), "{past:?}: {r:#?}");
+        }
+        // A cancelled book does not keep it RECORDED, and the advice is to upload a book, never to
+        // reopen the referral.
+        let mut d = dataset();
+        d.referral[0].status = ReferralStatus::Recorded;
+        d.book[0].referral_id = Some(d.referral[0].id);
+        d.book[0].status_code = BookStatus::Canceled;
+        d.slot[0].status = SlotStatus::Available;
+        let r = d.validate();
+        assert_only(&r, RuleCode::ReferralRecordedWithoutBook, "/data/0/status");
+        assert!(!r.diagnostics[0].message_en.contains("AVAILABLE"), "{}", r.diagnostics[0].message_en);
     }
 
     #[test]
@@ -497,9 +575,11 @@ mod tests {
         d.referral[0].to_profile_code = "97".into();
         only_in(&d, Table::Referral, RuleCode::ReferralProfile, "/data/0/to_profile_code");
         let mut d = dataset();
-        d.referral[0].kind = ReferralKind::Research { to_service_id: "A04.10.002".into(), to_service_name: None };
+        let name = Some("Эхокардиография".to_owned());
+        d.referral[0].kind =
+            ReferralKind::Research { to_service_id: "A04.10.002".into(), to_service_name: name.clone() };
         assert!(d.validate().is_empty());
-        d.referral[0].kind = ReferralKind::Research { to_service_id: "B01.001.001".into(), to_service_name: None };
+        d.referral[0].kind = ReferralKind::Research { to_service_id: "B01.001.001".into(), to_service_name: name };
         only_in(&d, Table::Referral, RuleCode::ReferralService, "/data/0/to_service_id");
     }
 

@@ -8,7 +8,7 @@
 //!   unknown or misspelled fields, wrong JSON types, missing fields, non-canonical GUIDs,
 //! * whole datasets of all eight tables ([`Dataset`]), for the rules that cross tables,
 //! * a slot's change of status against its stored state ([`validate_slot_update`]).
-//! * the requests of the regional portal API (seeds 000–003: [`portal`]), typed and raw.
+//! * the requests of the regional portal API (feature `portal`; the methods of [`fer_model::spec::portal`]: `portal`), typed and raw.
 //!
 //! Pointers are RFC 6901 JSON pointers: relative to the record for [`Validate`] (`/visit_time`),
 //! into the upload body for batches and raw bodies (`/data/3/visit_time`), and into each table's
@@ -46,8 +46,8 @@
 //! # Rules
 //!
 //! Codes are stable. `R-310` and `R-330` are the Vitrina's own codes (Appendix 2); every other code
-//! is `V` plus a number grouped by kind. Sections refer to seed 004 (the Vitrina integration
-//! profile); NOTES.md is the project's reading of it.
+//! is `V` plus a number grouped by kind. Sections refer to the Vitrina integration profile (the Vitrina integration
+//! profile); `spec::…` names a page of [`fer_model::spec`], the project's reading of it.
 //!
 //! | code | severity | tables | rule | spec section |
 //! |---|---|---|---|---|
@@ -63,42 +63,46 @@
 //! | V008 | error | all | The value is not one of the allowed values | Appendix 1 (value lists) |
 //! | V009 | error | all (raw JSON) | Wrong JSON type | Appendix 1 (types) |
 //! | V010 | error (warning inbound) | all (raw JSON) | Unknown field | Appendix 1 |
-//! | V011 | warning | referral, booking_response, cancel_response (raw JSON) | The field uses an alternative spelling | Appendix 1, table 8; section 7.1-7.2; NOTES.md |
+//! | V011 | warning | referral, booking_response, cancel_response (raw JSON) | The field uses an alternative spelling | Appendix 1, table 8; section 7.1-7.2; spec::quirks |
 //! | V012 | error | all tables (raw JSON) | Invalid date and time | Appendix 1 (YYYY-MM-DDTHH:MI:SS) |
-//! | V013 | warning | all tables (raw JSON) | The value is not in the declared form | Appendix 1; NOTES.md (wire quirks) |
+//! | V013 | warning | all tables (raw JSON) | The value is not in the declared form | Appendix 1; spec::quirks |
 //! | V014 | error | all (raw JSON) | The body is not valid JSON | section 5 |
 //! | V015 | error | all (raw JSON) | Wrong body structure | section 5 ({"data": [...]}) |
 //! | V016 | warning | mo, resource, unaccessable_period | The field is set by the service: do not send it | Appendix 1, tables 1, 2, 9 |
 //! | V017 | error | all (raw JSON) | The record does not match the table | Appendix 1 |
 //! | V020 | error | resource, referral, booking_request | A field required by the record's type is missing | Appendix 1, tables 2 and 8; section 7.1 |
-//! | V021 | error | resource, referral | The field must be absent for the record's type | Appendix 1, tables 2 and 8 |
+//! | V021 | error | resource | The field must be absent for the record's type | Appendix 1, table 2 |
+//! | V022 | warning | referral (raw JSON) | The field belongs to the other referral type and is not used | Appendix 1, table 8 |
+//! | V023 | warning | referral | A RESEARCH referral has no to_service_name | section 9; Appendix 1, table 8 |
 //! | V030 | error | slot, booking_response | The duration must be above 0 and at most a day | Appendix 1, table 4; section 7.1 |
 //! | V031 | error | unaccessable_period, referral | The end date is before the start date | Appendix 1, tables 8 and 9 |
 //! | V032 | error | service | The price cannot be negative | Appendix 1, table 3 |
 //! | V033 | error | mo | A subdivision's tag_age cannot be BABY | Appendix 1, table 1 |
-//! | V034 | warning | mo | The subdivision has no tag_age | Appendix 1, table 1; NOTES.md |
+//! | V034 | warning | mo | The subdivision has no tag_age | Appendix 1, table 1; spec::contradictions |
 //! | V035 | error | slot | tag_type lists no value | Appendix 1, table 4 |
 //! | V036 | error | slot | A tag_type value repeats | Appendix 1, table 4 |
 //! | V037 | error | callback | The webhook address must be an absolute http(s) URL | section 10 |
 //! | V040 | error | slot | Slot status change not allowed | UC-1, UC-1.1 (section 7) |
 //! | V041 | error | book | An active book's slot is not RECORDED | Appendix 1, table 7; UC-1 |
-//! | V042 | error | referral | A RECORDED referral has no active book | section 9, requirement 3 |
+//! | V042 | error | referral | A RECORDED referral has no book | section 9, requirement 3 |
 //! | V043 | error | referral | An AVAILABLE referral is named by an active book | section 9, requirement 3 |
 //! | V044 | warning | slot | A RECORDED slot has no active book | UC-1 |
 //! | V050 | warning | slot | Two slots of one resource overlap | Appendix 1, table 4 |
 //! | V051 | warning | slot | The slot falls in its resource's unavailability period | Appendix 1, table 9 |
-//! | V060 | error | resource, service, slot, book, referral, unaccessable_period, profilecode_resource | The referenced record does not exist | NOTES.md (load order); Appendix 1 |
+//! | V060 | error | resource, service, slot, book, referral, unaccessable_period, profilecode_resource | The referenced record does not exist | section 5 (load order); Appendix 1 |
 //! | V061 | error | slot | The slot's mo_id differs from its resource's | Appendix 1, table 4 |
 //! | V062 | error | referral | No resource of the target subdivision has the referral's profile | Appendix 1, tables 8 and 10 |
 //! | V063 | error | referral | The referral's service is not any service's code | Appendix 1, tables 3 and 8 |
-//! | V070 | error | portal_entry_request | doctor_id must be the LPU GUID and the resource GUID glued (72 characters) | seed 000 (doctor_id) |
-//! | V071 | error | portal_entry_request | The time must be HH:MM | seed 000 (time) |
-//! | V072 | error | portal_visit_params | Give timeTable, or docGuid with dateTime | seed 001 (error 4036) |
-//! | V073 | error | portal_visit_params | directionId and directionType go together | seed 001 (error 4033) |
-//! | V074 | error | portal_entry_request, portal_visit_params | email_confirm_agree must be 0 or 1 | seeds 000 and 001 (email_confirm_agree) |
-//! | V075 | warning | portal_visit_params | email_confirm_agree counts only when an email is given | seed 001 (email_confirm_agree) |
+//! | V064 | warning | referral | The referral names a subdivision or resource of another organisation | Appendix 1, table 8 |
+//! | V070 | error | portal_entry_request | doctor_id must be the LPU GUID and the resource GUID glued (72 characters) | «Запись на прием РПГУ» (doctor_id) |
+//! | V071 | error | portal_entry_request | The time must be HH:MM | «Запись на прием РПГУ» (time) |
+//! | V072 | error | portal_visit_params | Give timeTable, or docGuid with dateTime | «Создание записи на прием к врачу» (error 4036) |
+//! | V073 | error | portal_visit_params | directionId and directionType go together | «Создание записи на прием к врачу» (error 4033) |
+//! | V074 | error | portal_entry_request, portal_visit_params | email_confirm_agree must be 0 or 1 | «Запись на прием РПГУ» and «Создание записи на прием к врачу» (email_confirm_agree) |
+//! | V075 | warning | portal_visit_params | email_confirm_agree counts only when an email is given | «Создание записи на прием к врачу» (email_confirm_agree) |
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod age;
 mod batch;
@@ -106,7 +110,10 @@ mod check;
 pub mod dataset;
 pub mod diagnostic;
 mod ids;
+pub mod keys;
 mod limits;
+#[cfg(feature = "portal")]
+#[cfg_attr(docsrs, doc(cfg(feature = "portal")))]
 pub mod portal;
 pub mod raw;
 pub mod records;
@@ -115,6 +122,7 @@ pub mod rules;
 pub use age::{age_group, slot_accepts};
 pub use dataset::Dataset;
 pub use diagnostic::{Diagnostic, Report, Severity, Subject};
+pub use keys::{DuplicateKey, duplicate_key};
 pub use raw::{RawKind, validate_raw, validate_raw_dto};
 pub use records::{Validate, validate_batch, validate_slot_update};
 pub use rules::{RuleCode, RuleInfo};

@@ -1,12 +1,12 @@
-//! Rules of the regional portal API (`fer_model::portal`, seeds 000–003).
+//! Rules of the regional portal API (`fer_model::portal`, the methods of [`fer_model::spec::portal`]).
 //!
-//! * Typed: [`Validate`] for [`EntryRequest`] (seed 000) and [`VisitParams`] (seed 001). The
+//! * Typed: [`Validate`] for [`EntryRequest`] («Запись на прием РПГУ») and [`VisitParams`] («Создание записи на прием к врачу»). The
 //!   combinations the portal refuses with a business error are checked here: a visit needs
 //!   `timeTable`, or `docGuid` with `dateTime` (V072, the portal's error 4036); `directionId` and
 //!   `directionType` go together (V073, error 4033). Pointers name the JSON / query keys
 //!   (`/dateTime`).
-//! * Raw: [`validate_portal_raw`] for the JSON bodies of seeds 000 and 002 and
-//!   [`validate_visit_query`] for the query string of seed 001 see what typed parsing refuses:
+//! * Raw: [`validate_portal_raw`] for the JSON bodies of «Запись на прием РПГУ» and «Создание записи на прием в локальную МИС» and
+//!   [`validate_visit_query`] for the query string of «Создание записи на прием к врачу» see what typed parsing refuses:
 //!   `doctor_id` that is not two glued GUIDs (V070), `time` that is not `HH:MM` (V071),
 //!   `email_confirm_agree` other than 0 or 1 (V074), wrong types, unknown keys; then the typed rules.
 //!
@@ -50,7 +50,7 @@ impl CheckRecord for EntryRequest {
         RecordId::None
     }
 
-    /// `lpu_code` is mandatory (seed 000, «Обязательный +»).
+    /// `lpu_code` is mandatory («Запись на прием РПГУ», «Обязательный +»).
     fn check(&self, c: &mut Checker<'_>) {
         c.not_blank("/lpu_code", &self.lpu_code);
     }
@@ -63,7 +63,7 @@ impl CheckRecord for VisitParams {
         self.time_table.map_or(RecordId::None, RecordId::Guid)
     }
 
-    /// Seed 001: `timeTable`, or `docGuid` with `dateTime` (4036); `directionId` with
+    /// «Создание записи на прием к врачу»: `timeTable`, or `docGuid` with `dateTime` (4036); `directionId` with
     /// `directionType` (4033); `email_confirm_agree` counts only with an email.
     fn check(&self, c: &mut Checker<'_>) {
         if self.time_table.is_none() {
@@ -118,9 +118,9 @@ validate_by_check!(EntryRequest, VisitParams);
 /// A JSON body of the portal API that can be validated raw.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PortalKind {
-    /// `POST {url}/api/v2/iemk/doctors/entry` body (seed 000).
+    /// `POST {url}/api/v2/iemk/doctors/entry` body («Запись на прием РПГУ»).
     EntryRequest,
-    /// `POST /appointments` body of the local MIS (seed 002).
+    /// `POST /appointments` body of the local MIS («Создание записи на прием в локальную МИС»).
     AppointmentRequest,
 }
 
@@ -302,7 +302,7 @@ fn string_field<'v>(c: &mut Checker<'_>, map: &'v Map<String, Value>, key: &str,
 // The query string of seed 001
 // ---------------------------------------------------------------------------------------------------
 
-/// Validates the decoded query parameters of the visit creation (seed 001) for the LPU of the path:
+/// Validates the decoded query parameters of the visit creation («Создание записи на прием к врачу») for the LPU of the path:
 /// each value's form (V001 GUIDs, V012 / V013 `dateTime`, V008 `directionType` and `fullResponse`,
 /// V074 `email_confirm_agree`), unknown (V010) or repeated (V015) parameters, then the typed rules of
 /// [`VisitParams`] (4036, 4033). Pointers are `/<parameter>`.

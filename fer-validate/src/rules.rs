@@ -26,7 +26,7 @@ pub struct RuleInfo {
     pub title_ru: &'static str,
     /// Short title in English.
     pub title_en: &'static str,
-    /// Where the rule comes from (section of seed 004 or NOTES.md).
+    /// Where the rule comes from (a section of the Vitrina integration profile, or a page of [`fer_model::spec`]).
     pub spec: &'static str,
 }
 
@@ -110,13 +110,13 @@ rules! {
         "Неизвестное поле", "Unknown field";
     /// A field written with a spelling the spec also uses (`from_mo _id`, `status_сode`, `statusCode`).
     AliasField = "V011", Warning, false, "referral, booking_response, cancel_response (raw JSON)",
-        "Appendix 1, table 8; section 7.1-7.2; NOTES.md",
+        "Appendix 1, table 8; section 7.1-7.2; spec::quirks",
         "Поле записано в альтернативном написании", "The field uses an alternative spelling";
     /// A timestamp that is not a date and time in any accepted form.
     TimestampFormat = "V012", Error, false, "all tables (raw JSON)", "Appendix 1 (YYYY-MM-DDTHH:MI:SS)",
         "Неверный формат даты и времени", "Invalid date and time";
     /// A value in an accepted but non-declared form (`2023-10-01 09:00:00`, `"20"` for a number).
-    NonDeclaredForm = "V013", Warning, false, "all tables (raw JSON)", "Appendix 1; NOTES.md (wire quirks)",
+    NonDeclaredForm = "V013", Warning, false, "all tables (raw JSON)", "Appendix 1; spec::quirks",
         "Значение в недекларированном формате", "The value is not in the declared form";
     /// The body is not JSON.
     MalformedJson = "V014", Error, false, "all (raw JSON)", "section 5",
@@ -135,8 +135,17 @@ rules! {
         "Appendix 1, tables 2 and 8; section 7.1",
         "Не заполнено поле, обязательное для данного типа", "A field required by the record's type is missing";
     /// A field of another type is present (при type != X – не указывается).
-    ConditionalForbidden = "V021", Error, false, "resource, referral", "Appendix 1, tables 2 and 8",
+    ConditionalForbidden = "V021", Error, false, "resource", "Appendix 1, table 2",
         "Поле не указывается для данного типа", "The field must be absent for the record's type";
+    /// A referral carries a field of the other type (table 8 never says «не указывается»: accepted,
+    /// not kept).
+    ReferralOtherTypeField = "V022", Warning, false, "referral (raw JSON)", "Appendix 1, table 8",
+        "Поле относится к другому типу направления и не используется",
+        "The field belongs to the other referral type and is not used";
+    /// A RESEARCH referral without `to_service_name` (named by section 9's list, absent from table 8).
+    ReferralServiceName = "V023", Warning, false, "referral", "section 9; Appendix 1, table 8",
+        "Не указано наименование услуги направления на исследование",
+        "A RESEARCH referral has no to_service_name";
     /// A duration is zero or longer than a day.
     DurationRange = "V030", Error, false, "slot, booking_response", "Appendix 1, table 4; section 7.1",
         "Продолжительность должна быть больше 0 и не больше суток",
@@ -151,7 +160,7 @@ rules! {
     MoTagAgeBaby = "V033", Error, false, "mo", "Appendix 1, table 1",
         "Для подразделения tag_age не может быть BABY", "A subdivision's tag_age cannot be BABY";
     /// A subdivision without `tag_age` (mandatory in the table, absent from the spec's example).
-    MoTagAgeMissing = "V034", Warning, false, "mo", "Appendix 1, table 1; NOTES.md",
+    MoTagAgeMissing = "V034", Warning, false, "mo", "Appendix 1, table 1; spec::contradictions",
         "Не указан tag_age подразделения", "The subdivision has no tag_age";
     /// A slot's `tag_type` is empty.
     TagTypeEmpty = "V035", Error, false, "slot", "Appendix 1, table 4",
@@ -170,10 +179,11 @@ rules! {
     BookSlotNotRecorded = "V041", Error, false, "book", "Appendix 1, table 7; UC-1",
         "Активная бирка ссылается на слот не в статусе RECORDED",
         "An active book's slot is not RECORDED";
-    /// A RECORDED referral that no active book names.
+    /// A RECORDED referral of the vendor's own organisation that no book names (a book in 5000,
+    /// 5020 or 5030: one in the past keeps the referral RECORDED).
     ReferralRecordedWithoutBook = "V042", Error, false, "referral", "section 9, requirement 3",
-        "Направление в статусе RECORDED без активной записи",
-        "A RECORDED referral has no active book";
+        "Направление в статусе RECORDED без записи",
+        "A RECORDED referral has no book";
     /// An AVAILABLE referral that an active book names.
     ReferralAvailableWithBook = "V043", Error, false, "referral", "section 9, requirement 3",
         "Направление в статусе AVAILABLE используется активной записью",
@@ -189,7 +199,7 @@ rules! {
         "Слот попадает в период недоступности ресурса", "The slot falls in its resource's unavailability period";
     /// A reference to a record that is not in the dataset.
     Unresolved = "V060", Error, false, "resource, service, slot, book, referral, unaccessable_period, profilecode_resource",
-        "NOTES.md (load order); Appendix 1",
+        "section 5 (load order); Appendix 1",
         "Ссылка на отсутствующую запись", "The referenced record does not exist";
     /// A slot whose `mo_id` differs from its resource's.
     SlotMoMismatch = "V061", Error, false, "slot", "Appendix 1, table 4",
@@ -202,27 +212,32 @@ rules! {
     /// A RESEARCH referral's `to_service_id` is no service's `code`.
     ReferralService = "V063", Error, false, "referral", "Appendix 1, tables 3 and 8",
         "Услуга направления не найдена среди услуг", "The referral's service is not any service's code";
-    /// Portal (seed 000): `doctor_id` is not the LPU GUID and the resource GUID glued (72 characters).
-    PortalDoctorId = "V070", Error, false, "portal_entry_request", "seed 000 (doctor_id)",
+    /// A referral whose target subdivision (`to_mo_id`) or issuing resource (`from_resource_id`) is
+    /// not in the dataset: a referral to or from another organisation, normal (a warning).
+    ReferralOtherOrganisation = "V064", Warning, false, "referral", "Appendix 1, table 8",
+        "Направление в другую организацию или из другой организации",
+        "The referral names a subdivision or resource of another organisation";
+    /// Portal («Запись на прием РПГУ»): `doctor_id` is not the LPU GUID and the resource GUID glued (72 characters).
+    PortalDoctorId = "V070", Error, false, "portal_entry_request", "«Запись на прием РПГУ» (doctor_id)",
         "doctor_id должен быть склейкой GUID ЛПУ и GUID ресурса (72 символа)",
         "doctor_id must be the LPU GUID and the resource GUID glued (72 characters)";
-    /// Portal (seed 000): `time` is not `HH:MM`.
-    PortalClockTime = "V071", Error, false, "portal_entry_request", "seed 000 (time)",
+    /// Portal («Запись на прием РПГУ»): `time` is not `HH:MM`.
+    PortalClockTime = "V071", Error, false, "portal_entry_request", "«Запись на прием РПГУ» (time)",
         "Время записи должно быть в формате ЧЧ:ММ", "The time must be HH:MM";
-    /// Portal (seed 001): neither `timeTable` nor `docGuid` with `dateTime` (the portal's error 4036).
-    PortalVisitTarget = "V072", Error, false, "portal_visit_params", "seed 001 (error 4036)",
+    /// Portal («Создание записи на прием к врачу»): neither `timeTable` nor `docGuid` with `dateTime` (the portal's error 4036).
+    PortalVisitTarget = "V072", Error, false, "portal_visit_params", "«Создание записи на прием к врачу» (error 4036)",
         "Укажите гуид ячейки расписания или гуид врача и время приема",
         "Give timeTable, or docGuid with dateTime";
-    /// Portal (seed 001): `directionId` without `directionType` or the reverse (the portal's error 4033).
-    PortalDirectionPair = "V073", Error, false, "portal_visit_params", "seed 001 (error 4033)",
+    /// Portal («Создание записи на прием к врачу»): `directionId` without `directionType` or the reverse (the portal's error 4033).
+    PortalDirectionPair = "V073", Error, false, "portal_visit_params", "«Создание записи на прием к врачу» (error 4033)",
         "directionId и directionType указываются только вместе",
         "directionId and directionType go together";
-    /// Portal (seeds 000, 001): `email_confirm_agree` other than 0 or 1.
+    /// Portal («Запись на прием РПГУ», «Создание записи на прием к врачу»): `email_confirm_agree` other than 0 or 1.
     PortalConfirmAgree = "V074", Error, false, "portal_entry_request, portal_visit_params",
-        "seeds 000 and 001 (email_confirm_agree)",
+        "«Запись на прием РПГУ» and «Создание записи на прием к врачу» (email_confirm_agree)",
         "email_confirm_agree принимает значения 0 или 1", "email_confirm_agree must be 0 or 1";
-    /// Portal (seed 001): `email_confirm_agree` without `email` is ignored.
-    PortalConfirmWithoutEmail = "V075", Warning, false, "portal_visit_params", "seed 001 (email_confirm_agree)",
+    /// Portal («Создание записи на прием к врачу»): `email_confirm_agree` without `email` is ignored.
+    PortalConfirmWithoutEmail = "V075", Warning, false, "portal_visit_params", "«Создание записи на прием к врачу» (email_confirm_agree)",
         "Согласие на рассылку учитывается, только если указан email",
         "email_confirm_agree counts only when an email is given";
 }

@@ -1,5 +1,5 @@
 //! The age rule of booking code 14 («Бирка только для пациентов другой возрастной группы»,
-//! section 7; NOTES.md "Age rule"), from fer-validate, in the form a handler needs.
+//! section 7, [`fer_model::spec::profile`]), from fer-validate, in the form a handler needs.
 
 use chrono::NaiveDateTime;
 use fer_model::{AgeGroup, BookingRejectionCode, BookingRequest};
@@ -10,6 +10,9 @@ pub use fer_validate::{age_group, slot_accepts};
 
 /// Checks that the slot's `tag_age` accepts the requesting patient on the day of the visit;
 /// otherwise the code 14 rejection with the spec's text.
+///
+/// A request without a birth date (the field's obligation column is empty) cannot be checked and
+/// passes: refusing it would lose a booking the MIS may well accept (it knows the patient).
 ///
 /// ```
 /// use fer_model::{AgeGroup, BookingRequest};
@@ -23,7 +26,9 @@ pub use fer_validate::{age_group, slot_accepts};
 /// assert_eq!(refused.code(), fer_model::BookingRejectionCode::AgeMismatch);
 /// ```
 pub fn check_age(tag_age: AgeGroup, request: &BookingRequest, visit_time: NaiveDateTime) -> Result<(), BookRejection> {
-    let birthdate = request.patient_data_rrp.birthdate.expose().date();
+    let Some(birthdate) = request.patient_data_rrp.birthdate.as_ref().map(|b| b.expose().date()) else {
+        return Ok(());
+    };
     if slot_accepts(tag_age, birthdate, visit_time) {
         Ok(())
     } else {

@@ -5,7 +5,7 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use fer_model::{BookingConfirmation, BookingResponse, Guid};
+use fer_model::{BookingConfirmation, BookingResponse, CancelConfirmation, CancelResponse, Guid};
 use fer_validate::{Diagnostic, Validate};
 use serde::de::{DeserializeOwned, IgnoredAny};
 use serde_path_to_error::Segment;
@@ -17,8 +17,8 @@ const MISMATCH: &str = "Несоответствие в переданных д�
 
 /// The outcome of decoding a request body.
 pub(crate) enum Decoded<T> {
-    /// Parsed and free of rule errors.
-    Valid(T),
+    /// Parsed and free of rule errors; the rules' warnings.
+    Valid(T, Vec<Diagnostic>),
     /// Well-formed JSON that is not a valid request: answer status 18.
     Invalid(Reason),
     /// Not JSON at all: answer 400.
@@ -88,11 +88,44 @@ pub(crate) fn decode<T: DeserializeOwned + Validate>(json: &[u8]) -> Decoded<T> 
     };
     match catch_unwind(AssertUnwindSafe(|| value.validate())) {
         Ok(report) if report.has_errors() => Decoded::Invalid(Reason::from_diagnostics(report.errors())),
-        Ok(_) => Decoded::Valid(value),
+        Ok(report) => Decoded::Valid(value, report.diagnostics),
         Err(_) => {
-            tracing::error!("fer-validate panicked on a request: refusing it");
-            Decoded::Invalid(Reason::single(String::new(), "internal", "ошибка проверки запроса в МИС".to_owned()))
+            // Never lose a booking to our own checker: the request parsed, so it goes through.
+            tracing::error!("fer-validate panicked on a request: passing it on unchecked");
+            Decoded::Valid(value, Vec::new())
         }
+    }
+}
+
+/// The `slot_id` of a request that could not be parsed whole, when it is there and a GUID: the
+/// refusal names it (the answer's table marks `slot_id` mandatory).
+pub(crate) fn slot_hint(json: &[u8]) -> Option<Guid> {
+    #[derive(serde::Deserialize)]
+    struct Hint {
+        slot_id: Option<serde_json::Value>,
+    }
+    let hint: Hint = serde_json::from_slice(json).ok()?;
+    hint.slot_id.as_ref().and_then(serde_json::Value::as_str).and_then(|s| Guid::parse(s).ok())
+}
+
+/// Checks the vendor's cancel confirmation before it is sent: it must be for the requested
+/// booking and pass fer-validate's rules for a cancel answer.
+pub(crate) fn cancel_confirmation(
+    book_ext_id: Guid,
+    confirmation: &CancelConfirmation,
+) -> Result<CancelResponse, Reason> {
+    if confirmation.book_ext_id != book_ext_id {
+        return Err(Reason::single(
+            "/book_ext_id".to_owned(),
+            "booking_mismatch",
+            "подтверждена отмена другой записи".to_owned(),
+        ));
+    }
+    let response = CancelResponse::confirmed(confirmation);
+    match catch_unwind(AssertUnwindSafe(|| response.validate())) {
+        Ok(report) if report.has_errors() => Err(Reason::from_diagnostics(report.errors())),
+        Ok(_) => Ok(response),
+        Err(_) => Ok(response),
     }
 }
 
@@ -170,9 +203,9 @@ mod tests {
 
     #[test]
     fn spec_example_is_valid() {
-        assert!(matches!(decode::<BookingRequest>(BOOKING.as_bytes()), Decoded::Valid(_)));
+        assert!(matches!(decode::<BookingRequest>(BOOKING.as_bytes()), Decoded::Valid(..)));
         let cancel = include_str!("../../fixtures/spec/004/cancel_request.json");
-        assert!(matches!(decode::<CancelRequest>(cancel.as_bytes()), Decoded::Valid(_)));
+        assert!(matches!(decode::<CancelRequest>(cancel.as_bytes()), Decoded::Valid(..)));
     }
 
     #[test]
@@ -191,7 +224,7 @@ mod tests {
     #[test]
     fn a_syntax_error_after_a_shape_error_is_still_malformed() {
         // The typed parse stops at the bad gender; the broken end of the body must still be 400.
-        let json = BOOKING.replace("\"gender\": \"2\"", "\"gender\": \"3\"");
+        let json = BOOKING.replace("\"gender\": \"2\"", "\"gender\": 3");
         let broken = format!("{},", json.trim_end().trim_end_matches('}'));
         assert!(matches!(decode::<BookingRequest>(broken.as_bytes()), Decoded::Malformed(_)));
         let trailing = format!("{json} x");
@@ -208,8 +241,41 @@ mod tests {
     }
 
     #[test]
+    fn lenient_forms_are_valid_with_warnings() {
+        let json = BOOKING
+            .replace("\"gender\": \"2\"", "\"gender\": \"3\"")
+            .replace("\"patient_id\": \"953f8666-21ce-478f-8351-389f27ce8cde\"", "\"patient_id\": \"11234455\"")
+            .replace("\"preliminary_reservation\": false", "\"preliminary_reservation\": null")
+            .replace("\"snils\": \"11147535028\"", "\"snils\": \"\"")
+            .replace("\"birthdate\": \"1999-10-10T00:00:00\"", "\"birthdate\": null")
+            .replace("\"united_guids\": []", "\"united_guids\": [\"x\"]");
+        let Decoded::Valid(request, warnings) = decode::<BookingRequest>(json.as_bytes()) else {
+            panic!("lenient forms must be accepted")
+        };
+        assert_eq!(request.patient_id, "11234455");
+        let at: Vec<&str> = warnings.iter().map(|w| w.pointer.as_str()).collect();
+        assert_eq!(
+            at,
+            [
+                "/patient_id",
+                "/patient_data_rrp/birthdate",
+                "/patient_data_rrp/gender",
+                "/patient_data_rrp/united_guids/0"
+            ]
+        );
+    }
+
+    #[test]
+    fn slot_hint_reads_the_slot_of_a_broken_request() {
+        let json = BOOKING.replace("\"APPOINTMENT\"", "\"NOPE\"");
+        assert!(matches!(decode::<BookingRequest>(json.as_bytes()), Decoded::Invalid(_)));
+        assert_eq!(slot_hint(json.as_bytes()).unwrap().to_string(), "b10902d0-e331-11ed-8d9e-60123c4747d1");
+        assert_eq!(slot_hint(b"{\"slot_id\": 5}"), None);
+    }
+
+    #[test]
     fn shape_errors_name_the_field() {
-        let json = BOOKING.replace("\"gender\": \"2\"", "\"gender\": \"3\"");
+        let json = BOOKING.replace("\"gender\": \"2\"", "\"gender\": 3");
         let Decoded::Invalid(reason) = decode::<BookingRequest>(json.as_bytes()) else { panic!("expected invalid") };
         assert!(
             reason

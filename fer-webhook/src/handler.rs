@@ -8,9 +8,10 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use fer_model::{
-    BookingConfirmation, BookingRejection, BookingRejectionCode, BookingRequest, BookingResponse, CancelRequest,
-    CancelResponse, CancelStatusCode, GATEWAY_DEADLINE, Guid, Status,
+    BookingConfirmation, BookingRejection, BookingRejectionCode, BookingRequest, BookingResponse, CancelConfirmation,
+    CancelRequest, CancelResponse, CancelStatusCode, GATEWAY_DEADLINE, Guid,
 };
+use fer_validate::Diagnostic;
 use tokio::time::Instant;
 
 /// The MIS's business logic behind the gateway's two calls (section 7).
@@ -30,9 +31,12 @@ pub trait BookingHandler: Send + Sync {
     /// (codes 11–18).
     async fn book(&self, request: BookingRequest, ctx: RequestContext) -> Result<BookingConfirmation, BookRejection>;
 
-    /// `POST /booking/cancel`: cancel the booking `request.book_ext_id`. `Ok(())` answers status 0;
-    /// a rejection answers code 1 (already cancelled) or 18 (technical error).
-    async fn cancel(&self, request: CancelRequest, ctx: RequestContext) -> Result<(), CancelRejection>;
+    /// `POST /booking/cancel`: cancel the booking `request.book_ext_id`. The confirmation answers
+    /// status 0 with the fields «Описание параметров в ответе» of the cancel method marks
+    /// mandatory (the booking's slot, time and duration: [`CancelConfirmation::of`] builds it
+    /// from the booking's confirmation); its `book_ext_id` must be the request's. A rejection
+    /// answers code 1 (already cancelled) or 18 (technical error).
+    async fn cancel(&self, request: CancelRequest, ctx: RequestContext) -> Result<CancelConfirmation, CancelRejection>;
 }
 
 #[async_trait]
@@ -41,12 +45,17 @@ impl<H: BookingHandler + ?Sized> BookingHandler for Arc<H> {
         (**self).book(request, ctx).await
     }
 
-    async fn cancel(&self, request: CancelRequest, ctx: RequestContext) -> Result<(), CancelRejection> {
+    async fn cancel(&self, request: CancelRequest, ctx: RequestContext) -> Result<CancelConfirmation, CancelRejection> {
         (**self).cancel(request, ctx).await
     }
 }
 
-/// Where a call came from and how much time is left to answer it.
+/// Where a call came from, how much time is left to answer it, and what the request's checks
+/// found worth a warning.
+///
+/// The gateway's request is read leniently: forms the profile does not forbid (a `patient_id`
+/// that is not a GUID, a `gender` other than "1"/"2", blank patient data, …) reach the handler,
+/// and fer-validate's findings about them are in [`warnings`](Self::warnings), never a refusal.
 ///
 /// ```
 /// use fer_webhook::RequestContext;
@@ -61,6 +70,7 @@ pub struct RequestContext {
     request_id: Arc<str>,
     received_at: DateTime<Utc>,
     deadline: Instant,
+    warnings: Arc<[Diagnostic]>,
 }
 
 impl RequestContext {
@@ -76,7 +86,20 @@ impl RequestContext {
         received_at: DateTime<Utc>,
         deadline: Instant,
     ) -> Self {
-        RequestContext { remote_addr, request_id: request_id.into(), received_at, deadline }
+        RequestContext { remote_addr, request_id: request_id.into(), received_at, deadline, warnings: Arc::new([]) }
+    }
+
+    /// The same context with these warnings (the service sets them; for vendors' tests too).
+    pub fn with_warnings(mut self, warnings: Vec<Diagnostic>) -> Self {
+        self.warnings = warnings.into();
+        self
+    }
+
+    /// fer-validate's warnings about the request (pointer, rule code, message; never patient
+    /// data): forms accepted although unusual, such as a `patient_id` that is not a GUID. Empty
+    /// for a request such as the profile's example.
+    pub fn warnings(&self) -> &[Diagnostic] {
+        &self.warnings
     }
 
     /// The peer's address, when the adapter knows it (hyper's peer address, axum's `ConnectInfo`,
@@ -151,6 +174,10 @@ impl BookRejection {
     }
 
     /// The answer JSON of this rejection, echoing the requested slot when known.
+    ///
+    /// The answer's table («Описание параметров в ответе» of the booking method) marks
+    /// `book_ext_id`, `slot_id`, `visit_time` and `duration` mandatory: a rejection carries every
+    /// key, `slot_id` from the request and the other three as `null`, since no booking exists.
     pub(crate) fn into_response(self, slot_id: Option<Guid>) -> BookingResponse {
         let mut rejection = BookingRejection::new(self.code);
         rejection.message = Some(self.message().to_owned());
@@ -201,12 +228,13 @@ impl CancelRejectionCode {
 pub struct CancelRejection {
     code: CancelRejectionCode,
     message: Option<String>,
+    booking: Option<CancelConfirmation>,
 }
 
 impl CancelRejection {
     /// A rejection with the spec's text for `code`.
     pub fn new(code: CancelRejectionCode) -> Self {
-        CancelRejection { code, message: None }
+        CancelRejection { code, message: None, booking: None }
     }
 
     /// Code 1: the booking is already cancelled.
@@ -225,6 +253,18 @@ impl CancelRejection {
         self
     }
 
+    /// Adds the booking's fields (slot, time, duration) to the answer: the cancel table marks
+    /// them mandatory, so send them whenever the booking is known (code 1 in particular).
+    pub fn with_booking(mut self, booking: CancelConfirmation) -> Self {
+        self.booking = Some(booking);
+        self
+    }
+
+    /// The booking's fields, when given.
+    pub fn booking(&self) -> Option<&CancelConfirmation> {
+        self.booking.as_ref()
+    }
+
     /// The code.
     pub fn code(&self) -> CancelRejectionCode {
         self.code
@@ -235,10 +275,23 @@ impl CancelRejection {
         self.message.as_deref().unwrap_or(self.code.status_code().description_ru())
     }
 
-    /// The answer JSON of this rejection.
+    /// The answer JSON of this rejection: the booking's fields when known, else only
+    /// `book_ext_id` (the shape of the method's «Пример ответа с бизнес ошибкой»).
     pub(crate) fn into_response(self, book_ext_id: Option<Guid>) -> CancelResponse {
         let message = Some(self.message().to_owned());
-        CancelResponse { book_ext_id, status: Status { code: self.code.status_code(), message } }
+        let mut r = match book_ext_id {
+            Some(id) => CancelResponse::new(id, self.code.status_code()),
+            None => {
+                let mut r = CancelResponse::new(Guid::from_u128(0), self.code.status_code());
+                r.book_ext_id = None;
+                r
+            }
+        };
+        if let Some(b) = self.booking.as_ref().filter(|b| book_ext_id.is_none_or(|id| id == b.book_ext_id)) {
+            r = r.with_booking(b);
+        }
+        r.status.message = message;
+        r
     }
 }
 

@@ -1,4 +1,4 @@
-//! The MIS side of FER 2.0 booking: the webhook the gateway calls (seed 004, section 7 «Сервис
+//! The MIS side of FER 2.0 booking: the webhook the gateway calls (the Vitrina integration profile, section 7 «Сервис
 //! бронирования и отмены записи на прием», and section 10 «Ответный сервис»).
 //!
 //! The gateway sends `POST /booking/book` and `POST /booking/cancel`, probes `GET /booking/book`
@@ -56,8 +56,17 @@
 //!         })
 //!     }
 //!
-//!     async fn cancel(&self, _request: CancelRequest, _ctx: RequestContext) -> Result<(), CancelRejection> {
-//!         Ok(())
+//!     async fn cancel(&self, request: CancelRequest, _ctx: RequestContext) -> Result<CancelConfirmation, CancelRejection> {
+//!         // A real MIS looks the booking up: the answer carries its slot, time and duration.
+//!         let visit_time = MisTimeZone::MOSCOW.to_answer_time("2024-03-28T08:00:00".parse().unwrap());
+//!         Ok(CancelConfirmation {
+//!             book_ext_id: request.book_ext_id,
+//!             slot_id: self.slot,
+//!             visit_time,
+//!             duration: DurationMinutes(20),
+//!             details: BookingDetails::default(),
+//!             message: None,
+//!         })
 //!     }
 //! }
 //!
@@ -75,6 +84,25 @@
 //! assert_eq!(json["duration"], "20");
 //! # }
 //! ```
+//!
+//! # Decisions where the profile is loose
+//!
+//! * **Lenient requests** («Описание параметров в запросе» of the booking method): forms the
+//!   profile does not forbid (a `patient_id` that is not a GUID, a `gender` other than "1"/"2",
+//!   `preliminary_reservation: null`, blank or null patient data, merged ids that are not GUIDs)
+//!   reach the handler; fer-validate's findings are in [`RequestContext::warnings`]. Status 18
+//!   is left for what cannot be processed (no slot, an unknown `booking_type`, a wrong JSON
+//!   type); a body that is not JSON answers 400.
+//! * **Refusals** carry every key the answer's table («Описание параметров в ответе») marks
+//!   mandatory: `slot_id` from the request (read even from a request that fails to parse, when
+//!   its `slot_id` is a GUID), and `book_ext_id`, `visit_time`, `duration` as `null`: no booking
+//!   exists to name.
+//! * **Cancel answers** carry the table's fields (`book_ext_id`, `slot_id`, `visit_time`,
+//!   `duration`, details) from the handler's [`fer_model::CancelConfirmation`]; a refusal carries
+//!   them when known ([`CancelRejection::with_booking`]), else only `book_ext_id`, the shape of
+//!   the method's examples.
+//! * **Idempotency** after a cancel made outside the webhook: see [`Idempotent::record_cancel`]
+//!   and the `idempotency` rules in [`IdempotencyStore`].
 //!
 //! Then serve it: `fer_webhook::serve(listener, service).await` (hyper), or mount
 //! [`adapters::axum::router`] in an axum application, or the service itself in any tower stack.

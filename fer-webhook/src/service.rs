@@ -232,8 +232,7 @@ impl<H: BookingHandler + 'static> WebhookService<H> {
         let work = async {
             let (parts, body) = request.into_parts();
             let config = &self.inner.config;
-            let raw = body::collect(&parts.headers, body, config.body_limit).await?;
-            let json = body::decode(&parts.headers, raw, config.decompressed_limit)?;
+            let json = body::read(&parts.headers, body, config.body_limit, config.decompressed_limit).await?;
             match call {
                 Call::Book => self.book(&json, ctx.clone()).await.map(Answer::Book),
                 Call::Cancel => self.cancel(&json, ctx.clone()).await.map(Answer::Cancel),
@@ -271,17 +270,18 @@ impl<H: BookingHandler + 'static> WebhookService<H> {
     }
 
     async fn book(&self, json: &[u8], ctx: RequestContext) -> Result<BookingResponse, WebhookError> {
-        let request: BookingRequest = match checks::decode(json) {
-            Decoded::Valid(request) => request,
+        let (request, warnings): (BookingRequest, _) = match checks::decode(json) {
+            Decoded::Valid(request, warnings) => (request, warnings),
             Decoded::Invalid(reason) => {
                 tracing::info!(reason = %reason.for_log(), "invalid booking request");
                 let rejection = BookRejection::new(BookingRejectionCode::Other).with_message(reason.message());
-                return Ok(rejection.into_response(None));
+                return Ok(rejection.into_response(checks::slot_hint(json)));
             }
             Decoded::Malformed(e) => return Err(e),
         };
+        log_warnings(&warnings);
         let slot_id = request.slot_id;
-        let outcome = guard::run(self.inner.handler.book(request, ctx)).await;
+        let outcome = guard::run(self.inner.handler.book(request, ctx.with_warnings(warnings))).await;
         Ok(match outcome {
             Ok(Ok(confirmation)) => match checks::confirmation(slot_id, confirmation) {
                 Ok(confirmed) => confirmed,
@@ -299,8 +299,8 @@ impl<H: BookingHandler + 'static> WebhookService<H> {
     }
 
     async fn cancel(&self, json: &[u8], ctx: RequestContext) -> Result<CancelResponse, WebhookError> {
-        let request: CancelRequest = match checks::decode(json) {
-            Decoded::Valid(request) => request,
+        let (request, warnings): (CancelRequest, _) = match checks::decode(json) {
+            Decoded::Valid(request, warnings) => (request, warnings),
             Decoded::Invalid(reason) => {
                 tracing::info!(reason = %reason.for_log(), "invalid cancel request");
                 let rejection = CancelRejection::technical_error().with_message(reason.message());
@@ -308,10 +308,17 @@ impl<H: BookingHandler + 'static> WebhookService<H> {
             }
             Decoded::Malformed(e) => return Err(e),
         };
+        log_warnings(&warnings);
         let book_ext_id = request.book_ext_id;
-        let outcome = guard::run(self.inner.handler.cancel(request, ctx)).await;
+        let outcome = guard::run(self.inner.handler.cancel(request, ctx.with_warnings(warnings))).await;
         Ok(match outcome {
-            Ok(Ok(())) => cancelled(book_ext_id),
+            Ok(Ok(confirmation)) => match checks::cancel_confirmation(book_ext_id, &confirmation) {
+                Ok(answer) => answer,
+                Err(reason) => {
+                    tracing::error!(reason = %reason.for_log(), "the handler's cancel confirmation is invalid: answering status 18");
+                    CancelRejection::technical_error().into_response(Some(book_ext_id))
+                }
+            },
             Ok(Err(rejection)) => rejection.into_response(Some(book_ext_id)),
             Err(e) => {
                 log_guard_error(e);
@@ -327,9 +334,12 @@ enum Answer {
     Cancel(CancelResponse),
 }
 
-/// Status 0 of a cancel, with the spec's description («Запись отменена»).
-fn cancelled(book_ext_id: Guid) -> CancelResponse {
-    CancelResponse::new(book_ext_id, CancelStatusCode::Success)
+/// Logs the request's warnings: pointers and rule codes only, never values.
+fn log_warnings(warnings: &[fer_validate::Diagnostic]) {
+    if !warnings.is_empty() {
+        let at: Vec<String> = warnings.iter().map(|w| format!("{} [{}]", w.pointer, w.code.as_str())).collect();
+        tracing::info!(warnings = %at.join(", "), "request accepted with warnings");
+    }
 }
 
 /// The suffix of status 18 messages written on the handler's behalf at the deadline.

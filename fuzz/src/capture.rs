@@ -1,6 +1,6 @@
 //! A `tracing` subscriber that writes every span and event, at every level, with all their fields,
 //! into one process-wide buffer, so that a security test can search the logs for secrets and
-//! patient data (issue #10, item 3). Shared by the `security.rs` tests of the crates, which include
+//! patient data. Shared by the `security.rs` tests of the crates, which include
 //! this file with `#[path]`; it needs only the `tracing` crate.
 //!
 //! Install it once per test binary with [`install`] (the global default, so that spans and events

@@ -10,8 +10,8 @@
 use async_trait::async_trait;
 use bytes::Bytes;
 use fer_model::{
-    BookingConfirmation, BookingDetails, BookingRejectionCode, BookingRequest, BookingResponse, CancelRequest,
-    CancelResponse, DurationMinutes, Guid,
+    BookingConfirmation, BookingDetails, BookingRejectionCode, BookingRequest, BookingResponse, CancelConfirmation,
+    CancelRequest, CancelResponse, DurationMinutes, Guid,
 };
 use fer_webhook::{
     AllowList, BookRejection, BookingHandler, CancelRejection, RemoteAddr, RequestContext, WebhookConfig,
@@ -52,11 +52,22 @@ impl BookingHandler for TrivialMis {
         Err(BookRejection::new(code).with_message("fuzz"))
     }
 
-    async fn cancel(&self, request: CancelRequest, _ctx: RequestContext) -> Result<(), CancelRejection> {
+    async fn cancel(
+        &self,
+        request: CancelRequest,
+        _ctx: RequestContext,
+    ) -> Result<CancelConfirmation, CancelRejection> {
         match first_byte(&request.book_ext_id) {
             b'1' => Err(CancelRejection::already_canceled()),
             b'2' => Err(CancelRejection::new(fer_webhook::CancelRejectionCode::TechnicalError)),
-            _ => Ok(()),
+            _ => Ok(CancelConfirmation {
+                book_ext_id: request.book_ext_id,
+                slot_id: request.book_ext_id,
+                visit_time: chrono::DateTime::UNIX_EPOCH.fixed_offset(),
+                duration: DurationMinutes(0),
+                details: BookingDetails::default(),
+                message: None,
+            }),
         }
     }
 }

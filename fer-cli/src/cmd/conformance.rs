@@ -184,18 +184,23 @@ impl Runner {
         if let Some(body) = body {
             req = req.header(reqwest::header::CONTENT_TYPE, "application/json");
             req = if gzip {
-                let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-                enc.write_all(body).map_err(|e| e.to_string())?;
-                let packed = enc.finish().map_err(|e| e.to_string())?;
+                let packed = fer_http::gzip(body, fer_http::gzip::FAST).map_err(|e| e.to_string())?;
                 req.header(reqwest::header::CONTENT_ENCODING, "gzip").body(packed)
             } else {
                 req.body(body.to_vec())
             };
         }
         let started = Instant::now();
-        let resp = req.send().await.map_err(|e| format!("no answer: {e}"))?;
+        let mut resp = req.send().await.map_err(|e| format!("no answer: {e}"))?;
         let status = resp.status().as_u16();
-        let body = resp.bytes().await.map_err(|e| format!("answer cut short: {e}"))?.to_vec();
+        // Read under limits, gunzipped if the webhook compressed its answer (all members).
+        let limits = fer_http::Limits { compressed: 1 << 20, decompressed: 8 << 20 };
+        let mut reader =
+            fer_http::BodyReader::new(resp.headers(), limits).map_err(|e| format!("answer refused: {e}"))?;
+        while let Some(chunk) = resp.chunk().await.map_err(|e| format!("answer cut short: {e}"))? {
+            reader.push(chunk).map_err(|e| format!("answer refused: {e}"))?;
+        }
+        let body = reader.finish().map_err(|e| format!("answer refused: {e}"))?.to_vec();
         Ok(Answer { status, body, elapsed: started.elapsed() })
     }
 }
@@ -274,9 +279,7 @@ fn structure(kind: RawKind, body: &[u8]) -> Result<(), String> {
 }
 
 fn excerpt(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
-    let cut: String = text.chars().take(200).collect();
-    if cut.len() < text.len() { format!("{cut}…") } else { cut }
+    fer_http::excerpt(body, fer_http::EXCERPT_CHARS)
 }
 
 fn print_table(checks: &[Check]) {

@@ -17,7 +17,7 @@ pub fn run(command: &SchemaCommand) -> Result<Verdict, CliError> {
         }
         SchemaCommand::Print { name } => {
             let schema = fer_model::schema::by_name(name).ok_or_else(|| {
-                CliError::Usage(format!("no schema {name:?}; one of: {}", fer_model::schema::NAMES.join(", ")))
+                CliError::Usage(format!("no schema {name:?}; one of: {}", fer_model::schema::names().join(", ")))
             })?;
             say!("{}", fer_model::schema::to_file_text(&schema).trim_end());
         }

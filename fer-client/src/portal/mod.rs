@@ -1,4 +1,4 @@
-//! The regional portal API (seeds 000–003 of the spec): [`PortalClient`].
+//! The regional portal API (the regional portal methods, [`fer_model::spec::portal`]): [`PortalClient`].
 //!
 //! | seed | call | method |
 //! |---|---|---|
@@ -17,7 +17,7 @@
 //! [`Error`] type, with one additive variant, [`Error::Portal`].
 //!
 //! One `PortalClient` talks to one base URL with one token: the portal with an RPGU, LPU or COD
-//! token, or a local MIS (seed 002) with its token. [`PortalClient::with_token`] makes a client for
+//! token, or a local MIS («Создание записи на прием в локальную МИС») with its token. [`PortalClient::with_token`] makes a client for
 //! another token that shares the connection pool.
 //!
 //! # Retries
@@ -89,7 +89,7 @@ struct Shared {
     validate: bool,
 }
 
-/// The client of the regional portal API and of a local MIS's appointments (seeds 000–003). See
+/// The client of the regional portal API and of a local MIS's appointments (the regional portal methods, [`fer_model::spec::portal`]). See
 /// the [module documentation](self).
 ///
 /// Cheap to clone. `Debug` never shows the token.
@@ -141,7 +141,7 @@ impl Default for PortalClientBuilder {
 }
 
 impl PortalClientBuilder {
-    /// The service's `{url}` (the portal, or the local MIS for seed 002), e.g.
+    /// The service's `{url}` (the portal, or the local MIS for «Создание записи на прием в локальную МИС»), e.g.
     /// `https://portal.example`; a trailing slash is ignored.
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = Some(url.into());
@@ -223,7 +223,7 @@ impl PortalClient {
         &self.shared.base_url
     }
 
-    /// «Запись на прием РПГУ» (seed 000): `POST {url}/api/v2/iemk/doctors/entry` with an RPGU
+    /// «Запись на прием РПГУ»: `POST {url}/api/v2/iemk/doctors/entry` with an RPGU
     /// token. Answers the created visit ([`VisitData`]: `Entry_id`, `Ticket`).
     pub async fn entry(&self, request: &EntryRequest) -> Result<VisitData, Error> {
         if self.shared.validate {
@@ -233,7 +233,7 @@ impl PortalClient {
         self.send(Call::new(Method::POST, ENTRY_PATH, Idempotency::Creates).body(body)).await
     }
 
-    /// «Создание записи на прием к врачу» (seed 001): `POST {url}/api/v2/visit/{lpuGuid}` with the
+    /// «Создание записи на прием к врачу»: `POST {url}/api/v2/visit/{lpuGuid}` with the
     /// parameters in the query and an LPU token. Answers the visit with the LPU
     /// ([`TicketVisitWithLpu`]; only `lpu`, `num` and `ticketGuid` when `fullResponse=false`).
     pub async fn create_visit(&self, params: &VisitParams) -> Result<TicketVisitWithLpu, Error> {
@@ -243,26 +243,26 @@ impl PortalClient {
         self.send(Call::new(Method::POST, params.path(), Idempotency::Creates).query(params.to_query())).await
     }
 
-    /// «Создание записи на прием в локальную МИС» (seed 002): `POST /appointments` on the local MIS
+    /// «Создание записи на прием в локальную МИС»: `POST /appointments` on the local MIS
     /// this client points at, with its token. Answers the [`Appointment`].
     pub async fn create_appointment(&self, request: &AppointmentRequest) -> Result<Appointment, Error> {
         let body = serde_json::to_vec(request).map_err(|e| Error::Encode(e.to_string()))?;
         self.send(Call::new(Method::POST, APPOINTMENTS_PATH, Idempotency::Creates).body(body)).await
     }
 
-    /// Opens a ticket session of the old API (seed 003): `GET {url}/api/v2/old/visit/tickets` with a
+    /// Opens a ticket session of the old API («Получение записей на прием и вызовов пациента через сессию»): `GET {url}/api/v2/old/visit/tickets` with a
     /// COD token. [`PortalClient::tickets`] does this and the polling.
     pub async fn open_ticket_session(&self) -> Result<TicketSession, Error> {
         self.send(Call::new(Method::GET, TICKETS_SESSION_PATH, Idempotency::Reads)).await
     }
 
-    /// One poll of a ticket session (seed 003): `GET {url}/api/v2/old/visit/tickets/{session}`, one
+    /// One poll of a ticket session («Получение записей на прием и вызовов пациента через сессию»): `GET {url}/api/v2/old/visit/tickets/{session}`, one
     /// [`TicketLists`] per LPU host.
     pub async fn ticket_lists(&self, session: &TicketSession) -> Result<Vec<TicketLists>, Error> {
         self.send(Call::new(Method::GET, session.tickets_path(), Idempotency::Reads)).await
     }
 
-    /// The patient's visits and home-visit calls through the old session API (seed 003): opens a
+    /// The patient's visits and home-visit calls through the old session API («Получение записей на прием и вызовов пациента через сессию»): opens a
     /// session, then polls it every `options.interval` until no list is `InProgress`, all within
     /// `options.deadline` (the session's opening included). Answers one typed outcome per LPU:
     /// complete with its lists, failed, or still in progress at the deadline.

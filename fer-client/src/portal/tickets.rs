@@ -1,4 +1,4 @@
-//! Polling the old ticket session API (seed 003) within a bounded time, with a typed outcome per
+//! Polling the old ticket session API («Получение записей на прием и вызовов пациента через сессию») within a bounded time, with a typed outcome per
 //! LPU.
 
 use std::time::Duration;

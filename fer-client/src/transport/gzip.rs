@@ -1,38 +1,35 @@
 //! gzip of request bodies (section 5, «Дополнение»: «Запросы … должны быть сжаты с использованием
-//! gzip»; `Content-Encoding: gzip`) and, defensively, of answers that arrive gzipped.
-
-use std::io::{Read, Write};
+//! gzip»; `Content-Encoding: gzip`) and, defensively, of answers that arrive gzipped: both through
+//! [`fer_http`], the workspace's one compressor and decompressor.
 
 use flate2::Compression;
-use flate2::read::GzDecoder;
-use flate2::write::GzEncoder;
 
-/// The gzip level of request bodies: 1 ([`Compression::fast`]). On slot JSON it compresses about
-/// 3.4 times faster than the default level 6 (108 MB/s against 31.6 MB/s of JSON on miniz_oxide,
-/// BENCHMARKS.md, issue #9) for a body only ~6 % larger (9.9× instead of 10.6×): level 6 costs
-/// ~80 % of the encoding time and buys almost nothing on this repetitive JSON.
-pub(crate) const LEVEL: Compression = Compression::fast();
+/// The gzip level of request bodies: 1 ([`fer_http::gzip::FAST`]). On slot JSON it compresses
+/// about 3.4 times faster than the default level 6 (108 MB/s against 31.6 MB/s of JSON on
+/// miniz_oxide) for a body only ~6 % larger (9.9× instead of 10.6×): level 6 costs ~80 % of the
+/// encoding time and buys almost nothing on this repetitive JSON.
+pub(crate) const LEVEL: Compression = fer_http::gzip::FAST;
 
 /// Compresses a request body at [`LEVEL`].
 pub(crate) fn compress(body: &[u8]) -> std::io::Result<Vec<u8>> {
-    let mut encoder = GzEncoder::new(Vec::with_capacity(body.len() / 8 + 64), LEVEL);
-    encoder.write_all(body)?;
-    encoder.finish()
+    fer_http::gzip(body, LEVEL)
 }
 
-/// Decompresses an answer, refusing to produce more than `limit` bytes (a gzip bomb).
+/// Decompresses an answer (every gzip member), refusing to produce more than `limit` bytes (a gzip
+/// bomb): the cap is enforced while inflating.
 pub(crate) fn decompress(body: &[u8], limit: usize) -> Result<Vec<u8>, String> {
-    let mut out = Vec::new();
-    let read =
-        GzDecoder::new(body).take(limit as u64 + 1).read_to_end(&mut out).map_err(|e| format!("invalid gzip: {e}"))?;
-    if read > limit {
-        return Err(format!("gzip answer inflates beyond {limit} bytes"));
-    }
-    Ok(out)
+    fer_http::gunzip(body, limit).map_err(|e| match e {
+        fer_http::GzipError::TooLarge { limit } => format!("gzip answer inflates beyond {limit} bytes"),
+        other => other.to_string(),
+    })
 }
 
 #[cfg(test)]
 mod tests {
+    use std::io::Write;
+
+    use flate2::write::GzEncoder;
+
     use super::*;
 
     #[test]
@@ -42,6 +39,15 @@ mod tests {
         assert!(packed.len() < body.len());
         assert_eq!(&packed[..2], &[0x1f, 0x8b]);
         assert_eq!(decompress(&packed, body.len()).unwrap(), body);
+    }
+
+    /// An answer of two gzip members (RFC 1952 §2.2) is read whole; the first member alone was
+    /// read before.
+    #[test]
+    fn every_member_of_an_answer_is_read() {
+        let mut two = compress(br#"{"result":"#).unwrap();
+        two.extend(compress(br#"null,"statusCode":200}"#).unwrap());
+        assert_eq!(decompress(&two, 100).unwrap(), br#"{"result":null,"statusCode":200}"#);
     }
 
     #[test]

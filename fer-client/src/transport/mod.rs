@@ -1,5 +1,5 @@
 //! The one request path every call goes through: token, gzip, retries, envelope decoding and a
-//! tracing span (DESIGN.md, "fer-client").
+//! tracing span.
 //!
 //! ```text
 //! ApiRequest ─► token (cache, single-flight refresh) ─► JSON (+ gzip) ─► HTTP ─► 401? refresh once

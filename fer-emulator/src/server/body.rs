@@ -1,15 +1,10 @@
 //! Request bodies: the size limits, and gzip («Сжатие данных»: bodies may be sent with
 //! `Content-Encoding: gzip`; plain bodies stay accepted).
 
-use std::io::Read;
-
 use axum::body::Body;
 use axum::response::Response;
 use bytes::Bytes;
-use flate2::read::GzDecoder;
 use http::HeaderMap;
-use http::header::{CONTENT_ENCODING, CONTENT_LENGTH};
-use http_body_util::{BodyExt, LengthLimitError, Limited};
 
 use super::envelope;
 use crate::codes;
@@ -61,54 +56,35 @@ impl BodyError {
     }
 }
 
-/// Reads a body within `limits.body` bytes and gunzips it within `limits.decompressed` bytes when
-/// `Content-Encoding` says gzip. Never holds more than the limits in memory.
+/// Reads a body within `limits.body` bytes and gunzips it (every member) within
+/// `limits.decompressed` bytes when `Content-Encoding` says gzip, inflating while the body arrives
+/// ([`fer_http::read_body`]). Never holds more than the limits in memory.
 pub(crate) async fn read(headers: &HeaderMap, body: Body, limits: Limits) -> Result<Bytes, BodyError> {
-    let gzip = is_gzip(headers)?;
-    let declared = headers.get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limits.body as u64) {
-        return Err(BodyError::TooLarge { limit: limits.body });
-    }
-    let raw = match Limited::new(body, limits.body).collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => {
-            return Err(BodyError::TooLarge { limit: limits.body });
-        }
-        Err(e) => return Err(BodyError::Read(e.to_string())),
-    };
-    if !gzip {
-        return Ok(raw);
-    }
-    let limit = limits.decompressed;
-    tokio::task::spawn_blocking(move || gunzip(&raw, limit))
-        .await
-        .map_err(|e| BodyError::Read(format!("распаковка прервана: {e}")))?
+    let limits = fer_http::Limits { compressed: limits.body, decompressed: limits.decompressed };
+    fer_http::read_body(headers, body, limits).await.map_err(BodyError::from)
 }
 
-/// Whether the body is gzip; an error for any encoding but gzip and identity.
-fn is_gzip(headers: &HeaderMap) -> Result<bool, BodyError> {
-    let Some(value) = headers.get(CONTENT_ENCODING) else { return Ok(false) };
-    let text = value.to_str().map_err(|_| BodyError::UnsupportedEncoding(format!("{value:?}")))?;
-    let mut gzip = false;
-    for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        match part.to_ascii_lowercase().as_str() {
-            "gzip" | "x-gzip" if !gzip => gzip = true,
-            "identity" => {}
-            _ => return Err(BodyError::UnsupportedEncoding(text.to_owned())),
+impl From<fer_http::BodyError> for BodyError {
+    fn from(e: fer_http::BodyError) -> Self {
+        use fer_http::{BodyError as E, EncodingError};
+        match e {
+            E::TooLarge { limit } => BodyError::TooLarge { limit },
+            E::DecompressedTooLarge { limit } => BodyError::DecompressedTooLarge { limit },
+            E::Encoding(EncodingError::Unsupported { header } | EncodingError::Repeated { header }) => {
+                BodyError::UnsupportedEncoding(header)
+            }
+            E::Encoding(other) => BodyError::UnsupportedEncoding(other.to_string()),
+            E::InvalidGzip { source } => BodyError::BadGzip(source.to_string()),
+            E::Read { source } => BodyError::Read(source.to_string()),
+            other => BodyError::Read(other.to_string()),
         }
     }
-    Ok(gzip)
 }
 
-/// Gunzips `data`, refusing output over `limit` bytes: reads at most `limit + 1` bytes.
-pub(crate) fn gunzip(data: &[u8], limit: usize) -> Result<Bytes, BodyError> {
-    let mut out = Vec::new();
-    let cap = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);
-    GzDecoder::new(data).take(cap).read_to_end(&mut out).map_err(|e| BodyError::BadGzip(e.to_string()))?;
-    if out.len() > limit {
-        return Err(BodyError::DecompressedTooLarge { limit });
-    }
-    Ok(Bytes::from(out))
+/// Gunzips `data` (every member), refusing output over `limit` bytes.
+#[cfg(test)]
+fn gunzip(data: &[u8], limit: usize) -> Result<Bytes, BodyError> {
+    fer_http::gunzip(data, limit).map(Bytes::from).map_err(|e| BodyError::from(fer_http::BodyError::from(e)))
 }
 
 /// True when a body starts with the gzip magic bytes: used to explain a JSON error on a compressed
@@ -141,17 +117,26 @@ mod tests {
         assert!(looks_gzipped(&gz(b"x")));
     }
 
+    /// Two gzip members (RFC 1952 §2.2) are one body: the old reader stopped after the first.
     #[test]
-    fn encodings() {
-        let mut h = HeaderMap::new();
-        assert_eq!(is_gzip(&h), Ok(false));
-        h.insert(CONTENT_ENCODING, "GZIP".parse().unwrap());
-        assert_eq!(is_gzip(&h), Ok(true));
-        h.insert(CONTENT_ENCODING, "identity".parse().unwrap());
-        assert_eq!(is_gzip(&h), Ok(false));
-        h.insert(CONTENT_ENCODING, "br".parse().unwrap());
-        assert!(matches!(is_gzip(&h), Err(BodyError::UnsupportedEncoding(_))));
-        h.insert(CONTENT_ENCODING, "gzip, gzip".parse().unwrap());
-        assert!(is_gzip(&h).is_err());
+    fn every_gzip_member_is_read() {
+        let mut two = gz(b"{\"data\":");
+        two.extend(gz(b"[]}"));
+        assert_eq!(gunzip(&two, 100).unwrap(), "{\"data\":[]}");
+    }
+
+    #[tokio::test]
+    async fn encodings() {
+        let limits = Limits { body: 100, decompressed: 100 };
+        let read_with = |encoding: &'static str| async move {
+            let mut h = HeaderMap::new();
+            h.insert(http::header::CONTENT_ENCODING, encoding.parse().unwrap());
+            read(&h, Body::from(gz(b"{}")), limits).await
+        };
+        assert_eq!(read(&HeaderMap::new(), Body::from("{}"), limits).await.unwrap(), "{}");
+        assert_eq!(read_with("GZIP").await.unwrap(), "{}");
+        assert!(matches!(read_with("br").await, Err(BodyError::UnsupportedEncoding(_))));
+        assert!(matches!(read_with("gzip, gzip").await, Err(BodyError::UnsupportedEncoding(_))));
+        assert_eq!(read_with("identity").await.unwrap(), gz(b"{}"));
     }
 }

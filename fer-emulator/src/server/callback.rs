@@ -1,4 +1,4 @@
-//! Webhook registration, `/api/callback` (section 10, «Ответный сервис»; NOTES.md "Transport").
+//! Webhook registration, `/api/callback` (section 10, «Ответный сервис»; [`fer_model::spec::contradictions`]).
 //!
 //! A webhook belongs to the MO the token was issued to, and optionally to one of its subdivisions
 //! (`depart_oid`). The spec writes several of these calls as GET; the emulator serves:

@@ -66,7 +66,8 @@ pub(crate) struct RequestError {
 /// `errors` (refused, with its id as written, code and message).
 ///
 /// The status is 200 when everything was accepted; otherwise it is the status of the gravest
-/// refusal (400 format, then 405 blocked subdivision, then 422 duplicates). A 422's summary code is
+/// refusal (400 format, then 403 another organisation's rows, then 405 blocked subdivision, then 422
+/// duplicates). A 422's summary code is
 /// R-310 and its message the first refusal's, as in the spec's examples; accepted records stay
 /// accepted (partial success). `sendedGuidsToContactCenter` repeats the accepted ids for slots (the
 /// spec's slot examples fill it) and is null for the other tables (the MO example).
@@ -105,6 +106,11 @@ fn summary(status: u16, outcome: &BatchOutcome, request_errors: &[RequestError],
         return ErrorInfo { error_message: first.message.clone(), error_code: ErrorCode::Other(first.code.clone()) };
     }
     let first_of = |kind: RefusalKind| outcome.refused.iter().find(|(_, r)| r.kind == kind);
+    if status == 403
+        && let Some((_, first)) = first_of(RefusalKind::Forbidden)
+    {
+        return ErrorInfo { error_message: first.message.clone(), error_code: first.code.clone() };
+    }
     match (status, first_of(RefusalKind::Duplicate), first_of(RefusalKind::Blocked)) {
         (422, Some((id, first)), _) => {
             let mut message = first.message.clone();

@@ -1,4 +1,4 @@
-//! The list endpoints of section 5 (NOTES.md "Transport"), each answering the envelope with the
+//! The list endpoints of section 5 ([`fer_model::spec::profile`], [`fer_model::spec::quirks`]), each answering the envelope with the
 //! records as a JSON array in `result`:
 //!
 //! * `GET /api/mo/oid/{oid}` and `GET /api/oid/{oid}` (the address row and the example disagree:

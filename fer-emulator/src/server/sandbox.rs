@@ -4,6 +4,10 @@
 //! * `POST /sandbox/book` with a booking request (the body of `/booking/book`);
 //! * `POST /sandbox/cancel` with a cancel request (the body of `/booking/cancel`);
 //! * `GET /sandbox/journal`: every exchange so far, oldest first;
+//! * `POST /sandbox/block` and `POST /sandbox/unblock` with `{"id": <mo.id>}`: block a subdivision
+//!   as the Vitrina's support does (section «Коды ошибок», 405: «подразделение будет переведено в
+//!   статус enabled = NONE»), so that every later write or delete of its rows gets 405, and lift
+//!   it; answered `{"id", "blocked"}`;
 //! * `GET /sandbox/faults` and `PUT /sandbox/faults`: the fault injection in force, and a new one
 //!   (`{"unavailable_ratio", "latency_ms", "drop_ratio", "token_lifetime_secs", "seed"}`, every key
 //!   optional, missing ones off), so that tests in any language can drive it.
@@ -40,6 +44,8 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
         .route("/sandbox/cancel", post(cancel))
         .route("/sandbox/journal", get(journal))
         .route("/sandbox/faults", get(faults).put(set_faults))
+        .route("/sandbox/block", post(block))
+        .route("/sandbox/unblock", post(unblock))
 }
 
 fn error(status: StatusCode, kind: &str, message: String) -> Response {
@@ -144,5 +150,31 @@ async fn set_faults(State(shared): State<Arc<Shared>>, body: Bytes) -> Response 
             Json(FaultsWire::from(shared.faults())).into_response()
         }
         Err(message) => error(StatusCode::BAD_REQUEST, "bad_request", message),
+    }
+}
+
+/// The body of `/sandbox/block` and `/sandbox/unblock`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BlockWire {
+    id: fer_model::Guid,
+}
+
+async fn block(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    set_blocked(&shared, &body, true)
+}
+
+async fn unblock(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    set_blocked(&shared, &body, false)
+}
+
+fn set_blocked(shared: &Shared, body: &[u8], blocked: bool) -> Response {
+    let wire: BlockWire = match parse(body) {
+        Ok(wire) => wire,
+        Err(response) => return *response,
+    };
+    match shared.write(|store| store.tables.set_blocked(wire.id, blocked)) {
+        Ok(_) => Json(json!({"id": wire.id, "blocked": blocked})).into_response(),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, "state", e.to_string()),
     }
 }

@@ -16,23 +16,25 @@ use http::HeaderMap;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::auth::Caller;
 use super::body::{self, Limits};
 use super::envelope::{self, ApiError, RequestError};
 use super::params::Params;
 use crate::state::Shared;
 use crate::store::cascade;
-use crate::store::rules::{Refusal, blocked_row, upsert_batch};
+use crate::store::rules::{Admission, Refusal, RefusalKind, blocked_row, forbidden_row, upsert_batch_as};
 use crate::store::tables::for_table;
 use crate::{codes, validation};
+use axum::Extension;
 
 /// The routes of every table.
 pub(crate) fn routes() -> Router<Arc<Shared>> {
     Table::LOAD_ORDER.into_iter().fold(Router::new(), |router, table| {
         router.route(
             table.path(),
-            post(move |state, headers, body| upsert(state, table, headers, body))
+            post(move |state, caller, headers, body| upsert(state, table, caller, headers, body))
                 .get(move |state, query| get(state, table, query))
-                .delete(move |state, query| delete(state, table, query)),
+                .delete(move |state, caller, query| delete(state, table, caller, query)),
         )
     })
 }
@@ -73,16 +75,23 @@ fn not_found(table: Table, id: Guid) -> ApiError {
 async fn delete(
     State(shared): State<Arc<Shared>>,
     table: Table,
+    caller: Option<Extension<Caller>>,
     Params(query): Params<IdQuery>,
 ) -> Result<Response, ApiError> {
     let id = parse_id(table, &query)?;
     let deleted = shared
         .write(|store| {
+            if let Some(Extension(Caller(caller))) = &caller {
+                forbidden_row(&store.tables, caller, table, &id)?;
+            }
             blocked_row(&store.tables, table, &id)?;
             Ok(cascade::delete(&mut store.tables, table, id))
         })
         .map_err(|e| ApiError::internal(e.to_string()))?
-        .map_err(|refusal: Refusal| ApiError { status: 405, code: codes::BLOCKED, message: refusal.message })?;
+        .map_err(|refusal: Refusal| match refusal.kind {
+            RefusalKind::Forbidden => ApiError { status: 403, code: codes::FORBIDDEN, message: refusal.message },
+            _ => ApiError { status: 405, code: codes::BLOCKED, message: refusal.message },
+        })?;
     if deleted.is_empty() {
         return Err(not_found(table, id));
     }
@@ -113,15 +122,25 @@ fn records_of(table: Table, body: &[u8]) -> Result<Vec<Value>, String> {
     }
 }
 
+/// fer-validate's errors that are the SDK's own advice, not something the profile says the Vitrina
+/// refuses: a duration of zero or over a day (table 4 says only «integer»), a doctor's SNILS check
+/// number (table 2 says only string(11)), an unknown field (the Vitrina ignores what a table does
+/// not have). Outside the `strict` profile they do not refuse a record.
+const ADVICE: &[RuleCode] = &[RuleCode::DurationRange, RuleCode::SnilsChecksum, RuleCode::UnknownField];
+
 /// The format check of fer-validate on the raw body, as refusals per record index and errors of the
 /// whole request. The duplicate rules are left to the store, which decides them
-/// against the Vitrina's state.
-fn format_check(table: Table, body: &[u8]) -> (BTreeMap<usize, Refusal>, Vec<RequestError>) {
+/// against the Vitrina's state; the SDK's own advice ([`ADVICE`]) refuses only in the `strict`
+/// profile.
+fn format_check(table: Table, body: &[u8], strict: bool) -> (BTreeMap<usize, Refusal>, Vec<RequestError>) {
     let report = validation::table_body(table, body);
     let mut per_record: BTreeMap<usize, Vec<String>> = BTreeMap::new();
     let mut first_code: BTreeMap<usize, RuleCode> = BTreeMap::new();
     let mut request_errors = Vec::new();
-    for d in report.errors().filter(|d| !matches!(d.code, RuleCode::R310 | RuleCode::R330)) {
+    let refuses = |d: &&fer_validate::Diagnostic| {
+        !matches!(d.code, RuleCode::R310 | RuleCode::R330) && (strict || !ADVICE.contains(&d.code))
+    };
+    for d in report.errors().filter(refuses) {
         let message = format!("{} ({})", d.message_ru, d.pointer);
         match record_index(&d.pointer) {
             Some(i) => {
@@ -144,15 +163,22 @@ fn record_index(pointer: &str) -> Option<usize> {
     rest.strip_prefix('/')?.split('/').next()?.parse().ok()
 }
 
-async fn upsert(State(shared): State<Arc<Shared>>, table: Table, headers: HeaderMap, body: Body) -> Response {
+async fn upsert(
+    State(shared): State<Arc<Shared>>,
+    table: Table,
+    caller: Option<Extension<Caller>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
     let limits = Limits { body: shared.config.body_limit, decompressed: shared.config.decompressed_limit };
     let bytes = match body::read(&headers, body, limits).await {
         Ok(bytes) => bytes,
         Err(e) => return e.into_response(),
     };
+    let strict = shared.config.strict;
     let prepared = tokio::task::spawn_blocking(move || {
         let records = records_of(table, &bytes)?;
-        let (refusals, request_errors) = format_check(table, &bytes);
+        let (refusals, request_errors) = format_check(table, &bytes, strict);
         Ok::<_, String>((records, refusals, request_errors))
     })
     .await;
@@ -161,7 +187,10 @@ async fn upsert(State(shared): State<Arc<Shared>>, table: Table, headers: Header
         Ok(Err(message)) => return envelope::failure(400, codes::FORMAT, message),
         Err(e) => return envelope::failure(500, codes::INTERNAL, format!("Ошибка обработки запроса: {e}")),
     };
-    let applied = shared.write(|store| for_table!(table, T => upsert_batch::<T>(&mut store.tables, records, refusals)));
+    let caller = caller.map(|Extension(Caller(oid))| oid);
+    let admission = Admission { caller: caller.as_ref(), strict };
+    let applied = shared
+        .write(|store| for_table!(table, T => upsert_batch_as::<T>(&mut store.tables, records, refusals, &admission)));
     match applied {
         Ok(outcome) => envelope::batch(table, outcome, request_errors),
         Err(e) => envelope::failure(500, codes::INTERNAL, e.to_string()),

@@ -1,9 +1,14 @@
 //! The Vitrina's data: the eight tables as typed rows keyed by id, the registered webhooks, and the
 //! operations the HTTP routes and the gateway perform on them.
 //!
-//! * [`tables`]: the rows and generic access to one table ([`Stored`]).
-//! * [`rules`]: what the Vitrina refuses when a row arrives (R-310, R-330, 405, a book without its
-//!   RECORDED slot) and the batch upsert that applies them.
+//! Layers, each depending only on the ones above it:
+//!
+//! * [`tables`]: the storage: the rows, generic access to one table ([`Stored`]), the index of
+//!   unique keys (fer-validate's R-330 keys), the gateway's slot → `book_ext_id` association and
+//!   the blocked subdivisions. It knows nothing of rules.
+//! * [`rules`]: what the Vitrina refuses when a row arrives (R-310, R-330, 403, 405, a book without
+//!   its RECORDED slot or with another id than its slot's `book_ext_id`) and the batch upsert that
+//!   applies them; [`strict`]: the extra rules of the `strict` profile.
 //! * [`cascade`]: cascade deletes, driven by [`Table::cascades_to`](fer_model::Table::cascades_to).
 //! * [`persist`]: the state file.
 
@@ -11,6 +16,7 @@ pub(crate) mod cascade;
 pub(crate) mod persist;
 pub(crate) mod portal;
 pub(crate) mod rules;
+pub(crate) mod strict;
 pub(crate) mod tables;
 
 use std::collections::BTreeMap;

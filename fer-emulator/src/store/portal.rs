@@ -1,4 +1,4 @@
-//! The regional portal's side of the emulator (seeds 000–003): which LPUs the portal serves, its
+//! The regional portal's side of the emulator (the regional portal methods, [`fer_model::spec::portal`]): which LPUs the portal serves, its
 //! patients and their tokens, the visits it created, and the ticket sessions of the old API.
 //!
 //! The portal books on the schedule the MIS pushed to the Vitrina: an LPU is a subdivision (`mo.id`),
@@ -20,14 +20,14 @@ use serde::{Deserialize, Serialize};
 use super::Tables;
 
 /// The schedule horizon of an LPU when its setup names none: «Запись на прием доступна не ранее, чем
-/// за {ScheduleDays} дней» (seed 001, error 5000).
+/// за {ScheduleDays} дней» («Создание записи на прием к врачу», error 5000).
 pub const DEFAULT_SCHEDULE_DAYS: u32 = 14;
 
 /// The UTC offset of the portal's times (Moscow time): slots carry local wall-clock time without an
 /// offset (Appendix 1), the portal's answers carry one (`2019-04-18T08:45:00+03:00`).
 pub const PORTAL_UTC_OFFSET_SECS: i32 = 3 * 3600;
 
-/// How an LPU's host answers a ticket session of the old API (seed 003, `state`).
+/// How an LPU's host answers a ticket session of the old API («Получение записей на прием и вызовов пациента через сессию», `state`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LpuHost {
@@ -51,7 +51,7 @@ fn default_schedule_days() -> u32 {
 pub struct PortalLpuSetup {
     /// The LPU's GUID: a `mo.id` of the Vitrina.
     pub guid: Guid,
-    /// МКОД ЛПУ (`lpu_code` of seed 000, `mcod` of the answers).
+    /// МКОД ЛПУ (`lpu_code` of «Запись на прием РПГУ», `mcod` of the answers).
     pub mcod: String,
     /// How the LPU's host answers ticket sessions (default: answers).
     #[serde(default)]
@@ -93,13 +93,13 @@ pub struct PortalPatientSetup {
 pub struct PortalPatientTokens {
     /// The patient's GUID.
     pub patient: Guid,
-    /// RPGU token: `POST /api/v2/iemk/doctors/entry` (seed 000).
+    /// RPGU token: `POST /api/v2/iemk/doctors/entry` («Запись на прием РПГУ»).
     pub rpgu: Redacted<String>,
-    /// LPU token: `POST /api/v2/visit/{lpuGuid}` (seed 001).
+    /// LPU token: `POST /api/v2/visit/{lpuGuid}` («Создание записи на прием к врачу»).
     pub lpu: Redacted<String>,
-    /// COD token: `GET /api/v2/old/visit/tickets[/{session}]` (seed 003).
+    /// COD token: `GET /api/v2/old/visit/tickets[/{session}]` («Получение записей на прием и вызовов пациента через сессию»).
     pub cod: Redacted<String>,
-    /// Token of the local MIS: `POST /appointments` (seed 002).
+    /// Token of the local MIS: `POST /appointments` («Создание записи на прием в локальную МИС»).
     pub mis: Redacted<String>,
 }
 
@@ -114,16 +114,16 @@ pub(crate) enum SetupError {
     BlankMcod,
 }
 
-/// The kind of a portal token: each call takes one kind (seeds 000–003, «Заголовки запроса»).
+/// The kind of a portal token: each call takes one kind (the regional portal methods, «Заголовки запроса»).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum TokenKind {
-    /// RPGU token (seed 000).
+    /// RPGU token («Запись на прием РПГУ»).
     Rpgu,
-    /// LPU token (seed 001).
+    /// LPU token («Создание записи на прием к врачу»).
     Lpu,
-    /// COD token (seed 003).
+    /// COD token («Получение записей на прием и вызовов пациента через сессию»).
     Cod,
-    /// Token of the local MIS (seed 002).
+    /// Token of the local MIS («Создание записи на прием в локальную МИС»).
     Mis,
 }
 
@@ -149,7 +149,7 @@ struct IssuedToken {
     valid_to: DateTime<Utc>,
 }
 
-/// A visit the portal created (seeds 000, 001 and 002 all create one).
+/// A visit the portal created («Запись на прием РПГУ», «Создание записи на прием к врачу» and «Создание записи на прием в локальную МИС» all create one).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct PortalTicket {
     /// Гуид записи (`ticketGuid`, the second half of `Entry_id`, `guid` of an appointment).
@@ -205,7 +205,7 @@ struct SessionLpu {
     polls_in_progress: u32,
 }
 
-/// A ticket session of the old API (seed 003).
+/// A ticket session of the old API («Получение записей на прием и вызовов пациента через сессию»).
 #[derive(Debug, Clone)]
 struct Session {
     patient: Guid,
@@ -224,7 +224,7 @@ pub(crate) struct LpuPoll {
     pub visits: Vec<PortalTicket>,
 }
 
-/// Why a token was not accepted: always HTTP 403 (seeds 000 and 001, «Возможные ошибки»).
+/// Why a token was not accepted: always HTTP 403 («Запись на прием РПГУ» and «Создание записи на прием к врачу», «Возможные ошибки»).
 pub(crate) fn token_refusal(code: PortalErrorCode) -> PortalError {
     PortalError::new(code)
 }
@@ -445,7 +445,7 @@ impl PortalStore {
     }
 
     /// Opens a ticket session for the patient: one list per LPU of the portal where the patient has
-    /// an MKAB (seed 003: «ЛПУ к которой принадлежит Мкаб пациента»).
+    /// an MKAB («Получение записей на прием и вызовов пациента через сессию»: «ЛПУ к которой принадлежит Мкаб пациента»).
     pub fn open_session(&mut self, patient: Guid) -> Guid {
         let lpus = self
             .patients

@@ -8,13 +8,24 @@
 //!   accepted and every repeat refused (the spec's example lists the id in `sendedGuids` and in
 //!   `errors`, section «Описание подсистемы Slot», check 1).
 //! * R-330: a slot with the `resource_id` and `visit_time` of another slot already on the Vitrina
-//!   (or earlier in the request), an MO subdivision with the `name` of another subdivision of the
-//!   same MO (checks «Проверка на дублирование слотов по времени», «Проверка на дублировании
-//!   наименование подразделения»). These are the store's unique keys ([`UniqueKey`]).
-//! * 405: rows of a subdivision whose `enabled` is NONE, sent or deleted («Обновление информации о структурных
-//!   подразделениях МО заблокировано», codes table of section 7). The subdivision row itself can
-//!   still be sent: in the emulator that is how a test blocks and unblocks a subdivision (on the real
-//!   Vitrina the support team does it).
+//!   (or earlier in the request), whatever that slot's status, an MO subdivision with the `name`
+//!   of another subdivision of the same organisation (`parent_id`) (checks «Проверка на
+//!   дублирование слотов по времени», «Проверка на дублировании наименование подразделения»).
+//!   The keys are fer-validate's ([`fer_validate::duplicate_key`]); the storage indexes them.
+//! * 403: a row of another organisation than the token's (a subdivision whose `parent_id` is not
+//!   the token's MO OID, or a row under such a subdivision), sent or deleted: «Нет полномочий на
+//!   выполнение запроса» (section «Коды ошибок»). Referrals are exempt: they are issued for another
+//!   organisation by design.
+//! * 405: rows of a blocked subdivision, sent or deleted («Обновление информации о структурных
+//!   подразделениях МО [***] заблокировано», section «Коды ошибок»). The profile says the Vitrina's
+//!   support blocks a subdivision that sends many technical errors («будет переведено в статус
+//!   enabled = NONE»); it is not something the MIS does by sending `enabled = NONE`, which is an
+//!   ordinary value («не принимает»). In the emulator a test blocks and unblocks a subdivision
+//!   with `POST /sandbox/block` and `POST /sandbox/unblock`.
+//! * A book of a slot the gateway booked through the EPGU (UC-1: it keeps slot → `book_ext_id`)
+//!   whose id is not that `book_ext_id` («Если бронирование записи производилось через ЕПГУ, то
+//!   при выгрузке бирки проверяется соответствие id бирки и book_ext_id», section «Описание
+//!   подсистемы Book»). The association ends with a successful cancel (UC-1.1).
 //! * A book is refused unless its slot is on the Vitrina, and an active book (5000) unless that slot
 //!   is RECORDED («Перед выгрузкой бирки, необходимо выгрузить слот со статусом RECORDED», Appendix 1
 //!   table 7). A book in another status (5010 after a cancel, 5020, ...) may name a slot that is
@@ -26,12 +37,12 @@
 use std::collections::{BTreeMap, HashSet};
 
 use fer_model::{
-    Book, Enabled, ErrorCode, Guid, Mo, Oid, ProfilecodeResource, Referral, Resource, Service, Slot, SlotStatus,
-    Timestamp, UnaccessablePeriod,
+    Book, ErrorCode, Guid, Mo, Oid, ProfilecodeResource, Referral, Resource, Service, Slot, SlotStatus,
+    UnaccessablePeriod,
 };
 use serde_json::Value;
 
-use super::tables::for_table;
+use super::tables::{UniqueKey, for_table};
 use super::{Stored, Tables};
 
 /// Why one record was refused; decides the HTTP status of the answer.
@@ -39,19 +50,24 @@ use super::{Stored, Tables};
 pub(crate) enum RefusalKind {
     /// 422, R-310 / R-330.
     Duplicate,
-    /// 405: the record's subdivision is blocked (`enabled = NONE`).
+    /// 405: the record's subdivision is blocked by the Vitrina's support (in the emulator:
+    /// `POST /sandbox/block`).
     Blocked,
+    /// 403 «Нет полномочий на выполнение запроса»: the record belongs to another organisation
+    /// than the one the token was issued to.
+    Forbidden,
     /// 400: the record breaks a format rule or a reference rule.
     Format,
 }
 
 impl RefusalKind {
     /// The HTTP status a refusal of this kind gives the answer. When one request has refusals of
-    /// several kinds, the status of the greatest kind wins (400 over 405 over 422).
+    /// several kinds, the status of the greatest kind wins (400 over 403 over 405 over 422).
     pub fn status(self) -> u16 {
         match self {
             RefusalKind::Duplicate => 422,
             RefusalKind::Blocked => 405,
+            RefusalKind::Forbidden => 403,
             RefusalKind::Format => 400,
         }
     }
@@ -84,38 +100,17 @@ pub(crate) struct BatchOutcome {
     pub refused: Vec<(Option<String>, Refusal)>,
 }
 
-/// A key that must be unique on the Vitrina besides the id (R-330).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub(crate) enum UniqueKey {
-    /// A subdivision's name, among the subdivisions of one MO.
-    MoName {
-        /// The MO (`parent_id`).
-        mo_oid: Oid,
-        /// The name.
-        name: String,
-    },
-    /// A slot's resource and visit time.
-    SlotTime {
-        /// The resource.
-        resource_id: Guid,
-        /// The visit time.
-        visit_time: Timestamp,
-    },
-}
-
-impl UniqueKey {
-    /// The spec's R-330 message for a record `id` that clashes with `other`.
-    fn duplicate_message(&self, id: Guid, other: Guid) -> String {
-        match self {
-            UniqueKey::MoName { .. } => format!(
-                "Структурное подразделение с идентификатором [{id}] дублирует ранее загруженное в витрину \
-                 структурное подразделение с таким наименованием [name] и с другим идентификатором [{other}]."
-            ),
-            UniqueKey::SlotTime { .. } => format!(
-                "Слот с идентификатором [{id}] и указанным в нем ресурсом [resource_id] и временем визита \
-                 [visit_time] дублирует ранее загруженный в витрину слот с другим идентификатором [{other}]."
-            ),
-        }
+/// The spec's R-330 message for a record `id` that clashes with `other` over `key`.
+fn duplicate_message(key: &UniqueKey, id: Guid, other: Guid) -> String {
+    match key {
+        UniqueKey::SubdivisionName { .. } => format!(
+            "Структурное подразделение с идентификатором [{id}] дублирует ранее загруженное в витрину \
+             структурное подразделение с таким наименованием [name] и с другим идентификатором [{other}]."
+        ),
+        _ => format!(
+            "Слот с идентификатором [{id}] и указанным в нем ресурсом [resource_id] и временем визита \
+             [visit_time] дублирует ранее загруженный в витрину слот с другим идентификатором [{other}]."
+        ),
     }
 }
 
@@ -127,9 +122,10 @@ pub(crate) trait VitrinaRules: Stored {
         None
     }
 
-    /// The row's unique key besides the id, if the table has one (R-330).
-    fn unique_key(&self) -> Option<UniqueKey> {
-        None
+    /// The organisation (MO OID) that owns the row, for the 403 rule: a subdivision's
+    /// `parent_id`, else the `parent_id` of the row's subdivision when that is on the Vitrina.
+    fn organisation(&self, tables: &Tables) -> Option<Oid> {
+        self.subdivision(tables).and_then(|mo_id| tables.mo.get(&mo_id)).map(|mo| mo.parent_id.clone())
     }
 
     /// Reference rules the Vitrina enforces on arrival.
@@ -143,8 +139,8 @@ fn resource_subdivision(tables: &Tables, resource_id: &Guid) -> Option<Guid> {
 }
 
 impl VitrinaRules for Mo {
-    fn unique_key(&self) -> Option<UniqueKey> {
-        Some(UniqueKey::MoName { mo_oid: self.parent_id.clone(), name: self.name.trim().to_owned() })
+    fn organisation(&self, _: &Tables) -> Option<Oid> {
+        Some(self.parent_id.clone())
     }
 }
 
@@ -176,15 +172,17 @@ impl VitrinaRules for Slot {
     fn subdivision(&self, _: &Tables) -> Option<Guid> {
         Some(self.mo_id)
     }
-
-    fn unique_key(&self) -> Option<UniqueKey> {
-        Some(UniqueKey::SlotTime { resource_id: self.resource_id, visit_time: self.visit_time })
-    }
 }
 
 impl VitrinaRules for Referral {
     fn subdivision(&self, _: &Tables) -> Option<Guid> {
         Some(self.to_mo_id)
+    }
+
+    /// None: a referral is issued by one organisation for another (`to_mo_id` is the target's),
+    /// so the issuer writing it is not writing another organisation's rows.
+    fn organisation(&self, _: &Tables) -> Option<Oid> {
+        None
     }
 }
 
@@ -194,6 +192,18 @@ impl VitrinaRules for Book {
     }
 
     fn check_references(&self, tables: &Tables) -> Result<(), Refusal> {
+        if let Some(ext) = tables.gateway_book(&self.slot_id)
+            && ext != self.id
+        {
+            return Err(Refusal::format(
+                crate::codes::BOOK_EXT_ID,
+                format!(
+                    "Бирка с идентификатором [{}]: слот [{}] забронирован через ЕПГУ с book_ext_id [{ext}]; id бирки и \
+                     book_ext_id не совпадают, бирка не выгружена.",
+                    self.id, self.slot_id
+                ),
+            ));
+        }
         let message = match tables.slot.get(&self.slot_id) {
             Some(slot) if slot.status == SlotStatus::Recorded || !self.status_code.is_active() => return Ok(()),
             Some(slot) => format!(
@@ -223,12 +233,33 @@ pub(crate) fn raw_id(table: fer_model::Table, raw: &Value) -> Option<String> {
     }
 }
 
-/// Applies one request's records to the tables, in order. `pre_refused` holds the records the
-/// format check already refused (by index in `records`); they are reported and skipped.
+/// Who sends a request and how strictly it is judged.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Admission<'a> {
+    /// The organisation the token was issued to; `None` skips the 403 rule (internal callers).
+    pub caller: Option<&'a Oid>,
+    /// The `strict` profile: fer-validate's transition and cross-table rules apply to the stored
+    /// state too ([`crate::EmulatorConfig::strict`]).
+    pub strict: bool,
+}
+
+/// Applies one request's records to the tables, in order, with no caller and the default profile.
+#[cfg(test)]
 pub(crate) fn upsert_batch<T: VitrinaRules>(
     tables: &mut Tables,
     records: Vec<Value>,
+    pre_refused: BTreeMap<usize, Refusal>,
+) -> BatchOutcome {
+    upsert_batch_as::<T>(tables, records, pre_refused, &Admission::default())
+}
+
+/// Applies one request's records to the tables, in order. `pre_refused` holds the records the
+/// format check already refused (by index in `records`); they are reported and skipped.
+pub(crate) fn upsert_batch_as<T: VitrinaRules>(
+    tables: &mut Tables,
+    records: Vec<Value>,
     mut pre_refused: BTreeMap<usize, Refusal>,
+    admission: &Admission<'_>,
 ) -> BatchOutcome {
     let mut outcome = BatchOutcome::default();
     let mut seen = HashSet::new();
@@ -248,7 +279,7 @@ pub(crate) fn upsert_batch<T: VitrinaRules>(
             }
         };
         let id = record.id();
-        match admit(tables, &mut seen, &record) {
+        match admit(tables, &mut seen, &record, admission) {
             Ok(()) => {
                 tables.put(record);
                 outcome.accepted.push(id);
@@ -259,19 +290,51 @@ pub(crate) fn upsert_batch<T: VitrinaRules>(
     outcome
 }
 
-/// The 405 rule: a row of a subdivision with `enabled = NONE` may be neither sent nor deleted.
+/// The 405 rule: a row of a blocked subdivision (the subdivision itself included) may be neither
+/// sent nor deleted. Blocking is the Vitrina support's act («подразделение будет переведено в
+/// статус enabled = NONE»), a sandbox control here; `enabled = NONE` sent by the MIS is an ordinary
+/// value («не принимает») and blocks nothing.
 pub(crate) fn blocked<T: VitrinaRules>(tables: &Tables, record: &T) -> Result<(), Refusal> {
-    match record.subdivision(tables) {
-        Some(mo_id) if tables.mo.get(&mo_id).is_some_and(|mo| mo.enabled == Enabled::None) => Err(Refusal {
+    let own = (T::TABLE == fer_model::Table::Mo).then(|| record.id());
+    match own.or_else(|| record.subdivision(tables)) {
+        Some(mo_id) if tables.is_blocked(&mo_id) => Err(Refusal {
             kind: RefusalKind::Blocked,
             code: ErrorCode::Other(crate::codes::BLOCKED.to_owned()),
             message: format!(
-                "Обновление информации о структурных подразделениях МО [{mo_id}] заблокировано (enabled = NONE). \
-                 Для разъяснения обратитесь в группу сопровождения."
+                "Обновление информации о структурных подразделениях МО [{mo_id}] заблокировано. Для разъяснения \
+                 обратитесь в группу сопровождения."
             ),
         }),
         _ => Ok(()),
     }
+}
+
+/// The 403 rule: a token writes (or deletes) only its own organisation's rows: «Нет полномочий на
+/// выполнение запроса» (section «Коды ошибок»). A row's organisation is its subdivision's
+/// `parent_id`; a row whose subdivision is not on the Vitrina yet is not judged here.
+pub(crate) fn forbidden<T: VitrinaRules>(tables: &Tables, caller: Option<&Oid>, record: &T) -> Result<(), Refusal> {
+    let Some(caller) = caller else { return Ok(()) };
+    let stored = T::rows(tables).get(&record.id()).and_then(|row| row.organisation(tables));
+    for owner in [record.organisation(tables), stored].into_iter().flatten() {
+        if &owner != caller {
+            return Err(Refusal {
+                kind: RefusalKind::Forbidden,
+                code: ErrorCode::Other(crate::codes::FORBIDDEN.to_owned()),
+                message: format!(
+                    "Нет полномочий на выполнение запроса: запись «{}» [{}] относится к организации {owner}, \
+                     а токен выдан организации {caller}.",
+                    T::TABLE.name_ru(),
+                    record.id()
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The 403 rule for the stored row `id` of `table`, before it is deleted.
+pub(crate) fn forbidden_row(tables: &Tables, caller: &Oid, table: fer_model::Table, id: &Guid) -> Result<(), Refusal> {
+    for_table!(table, T => T::rows(tables).get(id).map_or(Ok(()), |row| forbidden(tables, Some(caller), row)))
 }
 
 /// The 405 rule for the stored row `id` of `table`, before it is deleted.
@@ -280,7 +343,12 @@ pub(crate) fn blocked_row(tables: &Tables, table: fer_model::Table, id: &Guid) -
 }
 
 /// Decides whether one parsed record may enter the tables.
-fn admit<T: VitrinaRules>(tables: &Tables, seen: &mut HashSet<Guid>, record: &T) -> Result<(), Refusal> {
+fn admit<T: VitrinaRules>(
+    tables: &Tables,
+    seen: &mut HashSet<Guid>,
+    record: &T,
+    admission: &Admission<'_>,
+) -> Result<(), Refusal> {
     let id = record.id();
     let table = T::TABLE;
     if !seen.insert(id) {
@@ -294,18 +362,23 @@ fn admit<T: VitrinaRules>(tables: &Tables, seen: &mut HashSet<Guid>, record: &T)
             ),
         });
     }
+    forbidden(tables, admission.caller, record)?;
     blocked(tables, record)?;
-    if let Some(key) = record.unique_key()
+    if let Some(key) = fer_validate::duplicate_key(record)
         && let Some(other) = tables.key_owner(&key)
         && other != id
     {
         return Err(Refusal {
             kind: RefusalKind::Duplicate,
             code: ErrorCode::R330,
-            message: key.duplicate_message(id, other),
+            message: duplicate_message(&key, id, other),
         });
     }
-    record.check_references(tables)
+    record.check_references(tables)?;
+    if admission.strict {
+        crate::store::strict::check(tables, record)?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

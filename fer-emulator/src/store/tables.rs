@@ -1,11 +1,18 @@
-//! The eight tables as typed rows keyed by id, and [`Stored`], the generic access to one of them.
+//! The eight tables as typed rows keyed by id, the index of their unique keys, and [`Stored`], the
+//! generic access to one table.
+//!
+//! This is the storage layer: it knows rows and keys, never what the Vitrina refuses. The rules
+//! ([`super::rules`]) read it and decide; nothing here depends on them.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use fer_model::{Book, Guid, Mo, ProfilecodeResource, Record, Referral, Resource, Service, Slot, UnaccessablePeriod};
+use fer_validate::{DuplicateKey, duplicate_key};
 use serde::{Deserialize, Serialize};
 
-use super::rules::{UniqueKey, VitrinaRules};
+/// A key that must be unique on the Vitrina besides the id. fer-validate defines it
+/// ([`fer_validate::keys`]), for its own batch and dataset rules and for this store alike.
+pub(crate) type UniqueKey = DuplicateKey;
 
 /// The rows of the eight Vitrina tables (Appendix 1), each keyed by its id.
 ///
@@ -34,6 +41,13 @@ pub(crate) struct Tables {
     pub unaccessable_period: BTreeMap<Guid, UnaccessablePeriod>,
     #[serde(with = "rows")]
     pub profilecode_resource: BTreeMap<Guid, ProfilecodeResource>,
+    /// The gateway's association of a slot with the `book_ext_id` it was booked under through the
+    /// EPGU (the gateway's `associations_slots`, UC-1; removed by a successful cancel, UC-1.1).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    gateway_books: BTreeMap<Guid, Guid>,
+    /// Subdivisions (`mo.id`) blocked by the Vitrina's support (405); a sandbox control here.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    blocked: BTreeSet<Guid>,
     /// The owner of every unique key of the stored rows.
     #[serde(skip)]
     unique: HashMap<UniqueKey, Guid>,
@@ -141,21 +155,49 @@ impl Tables {
     }
 
     /// Inserts or replaces a row, moving its unique key in the index.
-    pub fn put<T: VitrinaRules>(&mut self, record: T) {
+    pub fn put<T: Stored>(&mut self, record: T) {
         let id = record.id();
-        let key = record.unique_key();
+        let key = duplicate_key(&record);
         if let Some(old) = T::rows_mut(self).insert(id, record) {
-            self.forget_key(old.unique_key(), id);
+            self.forget_key(duplicate_key(&old), id);
         }
         if let Some(key) = key {
             self.unique.insert(key, id);
         }
     }
 
+    /// The `book_ext_id` the gateway booked a slot under through the EPGU, while that booking lasts.
+    pub fn gateway_book(&self, slot_id: &Guid) -> Option<Guid> {
+        self.gateway_books.get(slot_id).copied()
+    }
+
+    /// Records what the gateway wrote: an active book associates its slot with its id
+    /// (`book_ext_id`), any other status (a cancel) ends the association.
+    pub fn note_gateway_book(&mut self, book: &Book) {
+        if book.status_code.is_active() {
+            self.gateway_books.insert(book.slot_id, book.id);
+        } else if self.gateway_books.get(&book.slot_id) == Some(&book.id) {
+            self.gateway_books.remove(&book.slot_id);
+        }
+    }
+
+    /// True when the subdivision `mo_id` is blocked (405).
+    pub fn is_blocked(&self, mo_id: &Guid) -> bool {
+        self.blocked.contains(mo_id)
+    }
+
+    /// Blocks or unblocks a subdivision; returns whether that changed anything.
+    pub fn set_blocked(&mut self, mo_id: Guid, blocked: bool) -> bool {
+        if blocked { self.blocked.insert(mo_id) } else { self.blocked.remove(&mo_id) }
+    }
+
     /// Removes a row of a table and its unique key; `false` when the row was not there.
     pub fn remove(&mut self, table: fer_model::Table, id: &Guid) -> bool {
+        if table == fer_model::Table::Slot {
+            self.gateway_books.remove(id);
+        }
         let key = for_table!(table, T => match T::rows_mut(self).remove(id) {
-            Some(row) => row.unique_key(),
+            Some(row) => duplicate_key(&row),
             None => return false,
         });
         self.forget_key(key, *id);
@@ -167,7 +209,7 @@ impl Tables {
         let mut unique = HashMap::new();
         for table in fer_model::Table::LOAD_ORDER {
             for_table!(table, T => unique.extend(
-                T::rows(self).values().filter_map(|r| Some((r.unique_key()?, r.id())))
+                T::rows(self).values().filter_map(|r| Some((duplicate_key(r)?, r.id())))
             ));
         }
         self.unique = unique;

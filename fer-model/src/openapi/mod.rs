@@ -1,7 +1,7 @@
 //! OpenAPI 3.1 documents of the two HTTP interfaces, for vendors who do not write Rust: code
 //! generators, Swagger UI, Postman and API test suites consume them.
 //!
-//! * [`vitrina`]: what the MIS calls on the Vitrina (seed 004: `/auth.svc` of section 6, the eight
+//! * [`vitrina`]: what the MIS calls on the Vitrina (the Vitrina integration profile: `/auth.svc` of section 6, the eight
 //!   tables' POST/GET/DELETE and the list calls of section 5, webhook registration `/api/callback`
 //!   of section 8), with the Appendix 2 envelope and every HTTP status of section 5 («Коды
 //!   ошибок») with its meaning.
@@ -43,12 +43,12 @@ pub use status::{HttpStatus, VITRINA_STATUSES};
 /// The OpenAPI version of the documents.
 pub const OPENAPI_VERSION: &str = "3.1.0";
 
-/// The OpenAPI 3.1 document of the Vitrina API (sections 5, 6 and 8 of seed 004; Appendix 2).
+/// The OpenAPI 3.1 document of the Vitrina API (sections 5, 6 and 8 of the Vitrina integration profile; Appendix 2).
 pub fn vitrina() -> Value {
     vitrina::document()
 }
 
-/// The OpenAPI 3.1 document of the MIS webhook the gateway calls (section 7 of seed 004).
+/// The OpenAPI 3.1 document of the MIS webhook the gateway calls (section 7 of the Vitrina integration profile).
 pub fn mis_webhook() -> Value {
     webhook::document()
 }

@@ -1,4 +1,4 @@
-//! The HTTP statuses of the Vitrina (seed 004, section 5, table «Коды ошибок») and of fer-rs's own
+//! The HTTP statuses of the Vitrina (the Vitrina integration profile, section 5, table «Коды ошибок») and of fer-rs's own
 //! limits, with the spec's Russian text and an English one.
 
 /// One HTTP status a Vitrina call may answer, with its meaning.

@@ -1,4 +1,4 @@
-//! The Vitrina document: what the MIS calls (seed 004, sections 5, 6 and 8; NOTES.md "Transport").
+//! The Vitrina document: what the MIS calls (the Vitrina integration profile, sections 5, 6 and 8; [`spec::quirks`](crate::spec::quirks)).
 
 use std::collections::BTreeMap;
 
@@ -7,10 +7,10 @@ use serde_json::{Map, Value, json};
 use super::components::{Components, schema_ref};
 use super::status::{HttpStatus, VITRINA_STATUSES};
 use super::{OPENAPI_VERSION, bilingual, info};
-use crate::Table;
 use crate::schema::{self, schema_for};
+use crate::{Table, endpoint};
 
-/// The exported schemas the Vitrina document uses (names of [`crate::schema::NAMES`]).
+/// The exported schemas the Vitrina document uses (names of [`crate::schema::names`]).
 const SCHEMAS: [&str; 12] = [
     "mo",
     "resource",
@@ -42,15 +42,15 @@ pub(crate) fn document() -> Value {
     let doc = Doc { names, table_schema };
 
     let mut paths = Map::new();
-    paths.insert("/auth.svc".into(), doc.auth());
+    paths.insert(endpoint::LOGIN.path.into(), doc.auth());
     for table in Table::LOAD_ORDER {
         paths.insert(table.path().into(), doc.table(table));
     }
     for (path, item) in doc.lists() {
         paths.insert(path.into(), item);
     }
-    paths.insert("/api/callback".into(), doc.callback());
-    paths.insert("/api/callback/check".into(), doc.callback_check());
+    paths.insert(endpoint::CALLBACK_REGISTER.path.into(), doc.callback());
+    paths.insert(endpoint::CALLBACK_CHECK.path.into(), doc.callback_check());
 
     let responses: Map<String, Value> = VITRINA_STATUSES
         .iter()
@@ -310,9 +310,9 @@ impl Doc {
         let mut resource_id_alias = resource_id.clone();
         resource_id_alias["name"] = json!("resource_id");
         vec![
-            ("/api/mo/oid/{oid}", self.list(Table::Mo, "list_mo_by_oid", oid.clone(), mo_summary, vec![])),
+            (endpoint::MO_BY_OID.path, self.list(Table::Mo, "list_mo_by_oid", oid.clone(), mo_summary, vec![])),
             (
-                "/api/oid/{oid}",
+                endpoint::MO_BY_OID.aliases[0],
                 self.list(
                     Table::Mo,
                     "list_mo_by_oid_alias",
@@ -322,7 +322,7 @@ impl Doc {
                 ),
             ),
             (
-                "/api/mo/{mo_id}/resource",
+                endpoint::RESOURCES_OF_MO.path,
                 self.list(
                     Table::Resource,
                     "list_resources_of_mo",
@@ -332,11 +332,11 @@ impl Doc {
                 ),
             ),
             (
-                "/api/resourse/{resourse_id}/slots",
+                endpoint::SLOTS_OF_RESOURCE.path,
                 self.list(Table::Slot, "list_slots_of_resource", resource_id, slots_summary, range.clone()),
             ),
             (
-                "/api/resource/{resource_id}/slots",
+                endpoint::SLOTS_OF_RESOURCE.aliases[0],
                 self.list(
                     Table::Slot,
                     "list_slots_of_resource_alias",
@@ -346,7 +346,7 @@ impl Doc {
                 ),
             ),
             (
-                "/api/slot/{slot_id}/books",
+                endpoint::BOOKS_OF_SLOT.path,
                 self.list(
                     Table::Book,
                     "list_books_of_slot",

@@ -1,12 +1,12 @@
-//! The MIS webhook document: the three calls the FER gateway makes to the MIS (seed 004, section 7
+//! The MIS webhook document: the three calls the FER gateway makes to the MIS (the Vitrina integration profile, section 7
 //! «Сервис бронирования и отмены записи на прием», and the probe of section 8 step 3).
 
 use serde_json::{Map, Value, json};
 
 use super::components::{Components, schema_ref};
 use super::{OPENAPI_VERSION, bilingual, info};
-use crate::schema;
 use crate::{BookingRejectionCode, CancelStatusCode};
+use crate::{endpoint, schema};
 
 /// The exported schemas the webhook document uses.
 const SCHEMAS: [&str; 4] = ["booking_request", "booking_response", "cancel_request", "cancel_response"];
@@ -154,7 +154,7 @@ pub(crate) fn document() -> Value {
         "tags": [{ "name": "booking", "description": bilingual(
             "Сервис бронирования и отмены записи на прием (раздел 7)",
             "Booking and cancel (section 7)") }],
-        "paths": { "/booking/book": book, "/booking/cancel": cancel },
+        "paths": { (endpoint::WEBHOOK_BOOK.path): book, (endpoint::WEBHOOK_CANCEL.path): cancel },
         "components": { "schemas": components.into_value() },
     })
 }

@@ -1,4 +1,4 @@
-//! «Создание записи на прием в локальную МИС» (seed 002): an integrating service creates a visit in
+//! «Создание записи на прием в локальную МИС»: an integrating service creates a visit in
 //! the local MIS with `POST /appointments` ([`AppointmentRequest`]) and gets an [`Appointment`].
 
 use chrono::{DateTime, FixedOffset};
@@ -7,10 +7,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::{Guid, Redacted};
 
-/// The path of the call on the local MIS (seed 002, «Адрес запроса»).
+/// The path of the call on the local MIS («Создание записи на прием в локальную МИС», «Адрес запроса»).
 pub const APPOINTMENTS_PATH: &str = "/appointments";
 
-/// The body of `POST /appointments` (seed 002, «Тело запроса»).
+/// The body of `POST /appointments` («Создание записи на прием в локальную МИС», «Тело запроса»).
 ///
 /// ```
 /// use fer_model::portal::AppointmentRequest;
@@ -38,7 +38,7 @@ pub struct CodeName {
     pub name: String,
 }
 
-/// Направление (`ConsultDirection`, the `direction` of an [`Appointment`], seed 002). The seed has
+/// Направление (`ConsultDirection`, the `direction` of an [`Appointment`], «Создание записи на прием в локальную МИС»). The seed has
 /// no table for it; the fields are those of its example.
 ///
 /// The reason and the diagnosis are the patient's medical data: [`Redacted`] in `Debug`.
@@ -61,7 +61,7 @@ pub struct ConsultDirection {
     pub diagnosis: Redacted<CodeName>,
 }
 
-/// Данные записи на прием (model `Appointment`, seed 002): the answer of `POST /appointments`.
+/// Данные записи на прием (model `Appointment`, «Создание записи на прием в локальную МИС»): the answer of `POST /appointments`.
 ///
 /// ```
 /// use fer_model::portal::Appointment;

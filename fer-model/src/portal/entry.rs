@@ -1,4 +1,4 @@
-//! «Запись на прием РПГУ» (seed 000): `POST {url}/api/v2/iemk/doctors/entry` with an RPGU token
+//! «Запись на прием РПГУ»: `POST {url}/api/v2/iemk/doctors/entry` with an RPGU token
 //! (`Authorization: Bearer {rpguToken}`); the body is an [`EntryRequest`], the answer a [`VisitData`].
 
 use std::borrow::Cow;
@@ -11,7 +11,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer, de};
 use super::{ClockTime, PortalDate};
 use crate::{Guid, IdError, Redacted};
 
-/// The path of the RPGU entry call, relative to the portal's `{url}` (seed 000, «Адрес запроса»).
+/// The path of the RPGU entry call, relative to the portal's `{url}` («Запись на прием РПГУ», «Адрес запроса»).
 pub const ENTRY_PATH: &str = "/api/v2/iemk/doctors/entry";
 
 /// Two GUIDs glued without a separator, 72 characters: `doctor_id` of the entry request («склейка
@@ -143,8 +143,8 @@ impl JsonSchema for GuidPair {
 }
 
 code_enum! {
-    /// Согласие на рассылку с напоминаниями о посещении (`email_confirm_agree`, seeds 000 and 001):
-    /// 0 or 1. Seed 001: taken into account only when an email is given.
+    /// Согласие на рассылку с напоминаниями о посещении (`email_confirm_agree`, «Запись на прием РПГУ» and «Создание записи на прием к врачу»):
+    /// 0 or 1. «Создание записи на прием к врачу»: taken into account only when an email is given.
     EmailConfirmAgree {
         /// 0: no reminders.
         No = 0,
@@ -153,7 +153,7 @@ code_enum! {
     }
 }
 
-/// The body of `POST {url}/api/v2/iemk/doctors/entry` (seed 000, «Тело запроса»): book a visit for
+/// The body of `POST {url}/api/v2/iemk/doctors/entry` («Запись на прием РПГУ», «Тело запроса»): book a visit for
 /// the patient of the RPGU token.
 ///
 /// Email and phone are the patient's personal data: [`Redacted`] in `Debug`. Optional fields are
@@ -205,7 +205,7 @@ impl EntryRequest {
     }
 }
 
-/// The answer of the RPGU entry call (seed 000, model `VisitData`): the created visit.
+/// The answer of the RPGU entry call («Запись на прием РПГУ», model `VisitData`): the created visit.
 ///
 /// The keys are spelled as the table declares (`Entry_id`, `Ticket`); `entry_id`/`entryId` and
 /// `ticket` are accepted too.

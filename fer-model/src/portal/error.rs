@@ -1,4 +1,4 @@
-//! The error answers of the portal API («Возможные ошибки» of seeds 000 and 001): an HTTP status
+//! The error answers of the portal API («Возможные ошибки» of «Запись на прием РПГУ» and «Создание записи на прием к врачу»): an HTTP status
 //! (403 for the token, 400 for the rest), a numeric message code and a Russian message.
 //!
 //! The seeds refer to a «стандартный ответ сервера» for the body but never print it. This SDK
@@ -16,7 +16,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer, de};
 use crate::Redacted;
 
 code_enum! {
-    /// Код сообщения of a portal error answer (seeds 000 and 001, «Возможные ошибки»).
+    /// Код сообщения of a portal error answer («Запись на прием РПГУ» and «Создание записи на прием к врачу», «Возможные ошибки»).
     PortalErrorCode {
         /// 5007 (403): Время действия токена истекло.
         TokenExpired = 5007,
@@ -235,7 +235,7 @@ impl JsonSchema for PortalCode {
     }
 }
 
-/// An error answer of the portal (seeds 000 and 001, «Возможные ошибки»): the message code and the
+/// An error answer of the portal («Запись на прием РПГУ» and «Создание записи на прием к врачу», «Возможные ошибки»): the message code and the
 /// message.
 ///
 /// The message may carry the patient's data (`{ФИО}` of 4008, the MKAB GUID of 4000), so it is

@@ -1,4 +1,4 @@
-//! The regional portal API (seeds 000–003 of the spec): besides the Vitrina, MIS and portal vendors
+//! The regional portal API (the regional portal methods, [`spec::portal`](crate::spec::portal)): besides the Vitrina, MIS and portal vendors
 //! call four methods of the regional portal (РПГУ) and of the local MIS.
 //!
 //! | seed | call | request | answer | module |

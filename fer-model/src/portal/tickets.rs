@@ -1,4 +1,4 @@
-//! «Получение записей на прием и вызовов пациента через сессию» (seed 003): the deprecated session
+//! «Получение записей на прием и вызовов пациента через сессию»: the deprecated session
 //! API, still used by mobile apps through the `old` path.
 //!
 //! 1. `GET {url}/api/v2/old/visit/tickets` (COD token) opens a session: [`TicketSession`].
@@ -16,10 +16,10 @@ use serde::{Deserialize, Serialize, Serializer};
 use super::{TicketCommon, TicketVisit};
 use crate::{Guid, Redacted};
 
-/// The path that opens a session, relative to the portal's `{url}` (seed 003).
+/// The path that opens a session, relative to the portal's `{url}` («Получение записей на прием и вызовов пациента через сессию»).
 pub const TICKETS_SESSION_PATH: &str = "/api/v2/old/visit/tickets";
 
-/// The answer of `GET {url}/api/v2/old/visit/tickets` (seed 003, «Создание сессии получения талонов»).
+/// The answer of `GET {url}/api/v2/old/visit/tickets` («Получение записей на прием и вызовов пациента через сессию», «Создание сессии получения талонов»).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct TicketSession {
     /// Гуид сессии получения записей.
@@ -34,7 +34,7 @@ impl TicketSession {
 }
 
 wire_enum! {
-    /// Статус опроса хоста ЛПУ (`state` of a [`TicketLists`], seed 003).
+    /// Статус опроса хоста ЛПУ (`state` of a [`TicketLists`], «Получение записей на прием и вызовов пациента через сессию»).
     TicketListState {
         /// InProgress – все еще в процессе получения информации от ЛПУ: poll again.
         InProgress = "InProgress",
@@ -53,7 +53,7 @@ impl TicketListState {
 }
 
 wire_enum! {
-    /// Режим отображения времени обхода врача (`displayTimeMode` of a home-visit call, seed 003):
+    /// Режим отображения времени обхода врача (`displayTimeMode` of a home-visit call, «Получение записей на прием и вызовов пациента через сессию»):
     /// how much of `beginTime` / `endTime` to show.
     DisplayTimeMode {
         /// Full – отображать полностью дату и время.
@@ -68,7 +68,7 @@ wire_enum! {
 }
 
 code_enum! {
-    /// Статус вызова врача на дом (`status` of a [`TicketCall`], seed 003).
+    /// Статус вызова врача на дом (`status` of a [`TicketCall`], «Получение записей на прием и вызовов пациента через сессию»).
     CallStatus {
         /// 0 – Новый.
         New = 0,
@@ -86,7 +86,7 @@ code_enum! {
 }
 
 code_enum! {
-    /// Тип вызова врача на дом (`type` of a [`TicketCall`], seed 003).
+    /// Тип вызова врача на дом (`type` of a [`TicketCall`], «Получение записей на прием и вызовов пациента через сессию»).
     CallType {
         /// 1 – Первичный.
         Primary = 1,
@@ -128,7 +128,7 @@ pub struct RatingDetail {
     pub detail_5: u32,
 }
 
-/// Рейтинг ЛПУ со средней оценкой (`LPURatingWithAvg`, seeds 001 and 003).
+/// Рейтинг ЛПУ со средней оценкой (`LPURatingWithAvg`, «Создание записи на прием к врачу» and «Получение записей на прием и вызовов пациента через сессию»).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct LpuRatingWithAvg {
     /// МКОД ЛПУ (kept as sent: the example pads it with a trailing space).
@@ -141,7 +141,7 @@ pub struct LpuRatingWithAvg {
     pub item: BTreeMap<String, RatingDetail>,
 }
 
-/// Краткая информация об ЛПУ (`LpuBase`, the `lpu` of a ticket in seed 003).
+/// Краткая информация об ЛПУ (`LpuBase`, the `lpu` of a ticket in «Получение записей на прием и вызовов пациента через сессию»).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct LpuBase {
     /// Гуид ЛПУ.
@@ -156,7 +156,7 @@ pub struct LpuBase {
     pub mcod: String,
 }
 
-/// Информация об ЛПУ, из которой получали данные (`LpuInfo`, seed 003): the LPU of the patient's
+/// Информация об ЛПУ, из которой получали данные (`LpuInfo`, «Получение записей на прием и вызовов пациента через сессию»): the LPU of the patient's
 /// MKAB, **not** necessarily the LPU of the tickets (each ticket names its own).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
@@ -186,7 +186,7 @@ pub struct LpuInfo {
     pub ratings: Option<LpuRatingWithAvg>,
 }
 
-/// Запись на прием с информацией об ЛПУ (`TicketVisitWithLpuBase`, seed 003): a visit with a short
+/// Запись на прием с информацией об ЛПУ (`TicketVisitWithLpuBase`, «Получение записей на прием и вызовов пациента через сессию»): a visit with a short
 /// LPU.
 ///
 /// ```
@@ -206,7 +206,7 @@ pub struct TicketVisitWithLpuBase {
     pub visit: TicketVisit,
 }
 
-/// Вызов врача на дом (`TicketCall`, seed 003, «Базовые поля»).
+/// Вызов врача на дом (`TicketCall`, «Получение записей на прием и вызовов пациента через сессию», «Базовые поля»).
 ///
 /// The patient's address and diagnosis are [`Redacted`] in `Debug`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -246,7 +246,7 @@ pub struct TicketCall {
     pub common: TicketCommon,
 }
 
-/// Вызов врача на дом с информацией об ЛПУ (`TicketCallWithLpuBase`, seed 003).
+/// Вызов врача на дом с информацией об ЛПУ (`TicketCallWithLpuBase`, «Получение записей на прием и вызовов пациента через сессию»).
 ///
 /// ```
 /// use fer_model::portal::{CallStatus, CallType, TicketCallWithLpuBase};
@@ -265,7 +265,7 @@ pub struct TicketCallWithLpuBase {
     pub call: TicketCall,
 }
 
-/// Списки записей по ЛПУ (хостам) (`TicketLists`, seed 003): one element of the answer of
+/// Списки записей по ЛПУ (хостам) (`TicketLists`, «Получение записей на прием и вызовов пациента через сессию»): one element of the answer of
 /// `GET .../tickets/{session}`.
 ///
 /// ```

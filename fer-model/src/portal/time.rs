@@ -1,11 +1,11 @@
-//! The date and time forms of the portal API (seeds 000 and 001), each a small newtype with lenient
+//! The date and time forms of the portal API («Запись на прием РПГУ» and «Создание записи на прием к врачу»), each a small newtype with lenient
 //! input and one canonical output, like [`crate::wire`] does for the Vitrina.
 //!
 //! | type | declared form | also accepted | emitted |
 //! |---|---|---|---|
-//! | [`ClockTime`] (`time`, seed 000) | `ЧЧ:ММ` (`09:00`) | nothing else | `09:00` |
-//! | [`PortalDate`] (`day`, seed 000) | `ГГГГ-ММ-ДД` | the example's ISO datetime `2022-12-08T00:00:00.000Z` | `2022-12-08` |
-//! | [`VisitDateTime`] (`dateTime`, seed 001) | `ГГГГ-мм-ДД ЧЧ:ММ:СС.МММ` | without milliseconds, `T` instead of the space | `2023-04-05 14:00:00.000` |
+//! | [`ClockTime`] (`time`, «Запись на прием РПГУ») | `ЧЧ:ММ` (`09:00`) | nothing else | `09:00` |
+//! | [`PortalDate`] (`day`, «Запись на прием РПГУ») | `ГГГГ-ММ-ДД` | the example's ISO datetime `2022-12-08T00:00:00.000Z` | `2022-12-08` |
+//! | [`VisitDateTime`] (`dateTime`, «Создание записи на прием к врачу») | `ГГГГ-мм-ДД ЧЧ:ММ:СС.МММ` | without milliseconds, `T` instead of the space | `2023-04-05 14:00:00.000` |
 //!
 //! Answers of the portal carry RFC 3339 timestamps with an offset (`2019-04-18T08:45:00+03:00`);
 //! those are plain [`chrono::DateTime<FixedOffset>`](chrono::DateTime) values.
@@ -72,7 +72,7 @@ fn two_digits(b: &[u8]) -> Option<u32> {
 // ClockTime
 // ---------------------------------------------------------------------------------------------------
 
-/// Время записи на прием (`time` of the RPGU entry request, seed 000): `ЧЧ:ММ`, hours and minutes
+/// Время записи на прием (`time` of the RPGU entry request, «Запись на прием РПГУ»): `ЧЧ:ММ`, hours and minutes
 /// of the local wall clock, exactly five characters.
 ///
 /// ```
@@ -156,7 +156,7 @@ impl JsonSchema for ClockTime {
 // PortalDate
 // ---------------------------------------------------------------------------------------------------
 
-/// День, на который выполняется запись (`day` of the RPGU entry request, seed 000).
+/// День, на который выполняется запись (`day` of the RPGU entry request, «Запись на прием РПГУ»).
 ///
 /// The table declares `ГГГГ-ММ-ДД`; the seed's own example sends an ISO datetime
 /// (`2022-12-08T00:00:00.000Z`). Both are accepted (the date part is taken as written; the time of
@@ -235,7 +235,7 @@ impl JsonSchema for PortalDate {
 // VisitDateTime
 // ---------------------------------------------------------------------------------------------------
 
-/// Дата и время записи на прием (`dateTime` of the visit creation, seed 001): local wall-clock time
+/// Дата и время записи на прием (`dateTime` of the visit creation, «Создание записи на прием к врачу»): local wall-clock time
 /// `ГГГГ-мм-ДД ЧЧ:ММ:СС.МММ`, e.g. `2023-04-05 14:00:00.000`.
 ///
 /// Also accepted: no milliseconds, and `T` in place of the space. Emitted with milliseconds.

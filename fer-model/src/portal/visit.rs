@@ -1,9 +1,9 @@
-//! «Создание записи на прием к врачу» (seed 001): `POST {url}/api/v2/visit/{lpuGuid}` with an LPU
+//! «Создание записи на прием к врачу»: `POST {url}/api/v2/visit/{lpuGuid}` with an LPU
 //! token; every input is a query parameter ([`VisitParams`]), the answer a [`TicketVisitWithLpu`].
 //!
-//! The tables of seed 001 name the answer's fields in PascalCase (`TicketGuid`); the example and
+//! The tables of «Создание записи на прием к врачу» name the answer's fields in PascalCase (`TicketGuid`); the example and
 //! every other model of the portal send camelCase (`ticketGuid`), which is what is read and written.
-//! The ticket fields shared with the old session API of seed 003 are [`TicketCommon`].
+//! The ticket fields shared with the old session API of «Получение записей на прием и вызовов пациента через сессию» are [`TicketCommon`].
 
 use chrono::{DateTime, FixedOffset};
 use schemars::JsonSchema;
@@ -13,7 +13,7 @@ use super::{EmailConfirmAgree, LpuRatingWithAvg, VisitDateTime};
 use crate::{Guid, Redacted};
 
 wire_enum! {
-    /// Тип направления (`directionType`, seed 001; marked «устар.», deprecated): sent only together
+    /// Тип направления (`directionType`, «Создание записи на прием к врачу»; marked «устар.», deprecated): sent only together
     /// with `directionId`.
     DirectionType {
         /// duvisit – диспансерное наблюдение (dispensary observation).
@@ -25,7 +25,7 @@ wire_enum! {
     }
 }
 
-/// The parameters of the visit creation (seed 001, «Параметры запроса»): the path parameter
+/// The parameters of the visit creation («Создание записи на прием к врачу», «Параметры запроса»): the path parameter
 /// `lpuGuid` and the query parameters.
 ///
 /// A visit is created either by the schedule cell (`timeTable`, recommended) or by the doctor and
@@ -101,7 +101,7 @@ pub enum VisitQueryError {
     /// A value of the wrong form.
     #[error("query parameter {name}: {reason}")]
     Invalid {
-        /// The parameter as spelled in seed 001.
+        /// The parameter as spelled in «Создание записи на прием к врачу».
         name: &'static str,
         /// What was wrong, with the expected form.
         reason: String,
@@ -111,7 +111,7 @@ pub enum VisitQueryError {
     Repeated(&'static str),
 }
 
-/// The query parameter names of seed 001, in the table's order.
+/// The query parameter names of «Создание записи на прием к врачу», in the table's order.
 pub const VISIT_QUERY_PARAMETERS: [&str; 11] = [
     "timeTable",
     "dateTime",
@@ -206,7 +206,7 @@ impl VisitParams {
 
     /// Reads decoded query parameters (as a server framework hands them over) for the LPU of the path.
     ///
-    /// Names are matched as seed 001 spells them (`directionID`, the spelling of error 4033, is
+    /// Names are matched as «Создание записи на прием к врачу» spells them (`directionID`, the spelling of error 4033, is
     /// accepted for `directionId`); other parameters are ignored, as the portal does. An empty value
     /// counts as absent («не должны быть пустыми»). Combination rules (4033, 4036) are not checked
     /// here: `fer-validate` reports them.
@@ -280,7 +280,7 @@ pub struct HistoryClient {
     pub description: String,
 }
 
-/// One entry of the ticket's history (`DocumentHistory`, «История документа», seeds 001 and 003).
+/// One entry of the ticket's history (`DocumentHistory`, «История документа», «Создание записи на прием к врачу» and «Получение записей на прием и вызовов пациента через сессию»).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DocumentHistory {
@@ -300,7 +300,7 @@ pub struct DocumentHistory {
     pub client: HistoryClient,
 }
 
-/// Тип занятости / тип приема (`busyType`, model `DocBusyType`, seeds 001 and 003).
+/// Тип занятости / тип приема (`busyType`, model `DocBusyType`, «Создание записи на прием к врачу» and «Получение записей на прием и вызовов пациента через сессию»).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct BusyType {
     /// Название типа приема.
@@ -312,8 +312,8 @@ pub struct BusyType {
     pub code: String,
 }
 
-/// The fields every ticket of the portal carries, visits (`TicketVisit`, seed 001) and home-visit
-/// calls (`TicketCall`, seed 003) alike.
+/// The fields every ticket of the portal carries, visits (`TicketVisit`, «Создание записи на прием к врачу») and home-visit
+/// calls (`TicketCall`, «Получение записей на прием и вызовов пациента через сессию») alike.
 ///
 /// For calls, most of them «может отсутствовать при статусе отличным от активного» (may be absent
 /// unless the call is active), and a visit created with `fullResponse=false` fills none of them:
@@ -362,8 +362,8 @@ pub struct TicketCommon {
     pub history: Vec<DocumentHistory>,
 }
 
-/// Запись на прием (`TicketVisit`, seed 001): the visit fields of [`TicketVisitWithLpu`] and of the
-/// old API's `TicketVisitWithLpuBase` (seed 003).
+/// Запись на прием (`TicketVisit`, «Создание записи на прием к врачу»): the visit fields of [`TicketVisitWithLpu`] and of the
+/// old API's `TicketVisitWithLpuBase` («Получение записей на прием и вызовов пациента через сессию»).
 ///
 /// `ticketGuid` and `num` are always filled (also in the short answer of `fullResponse=false`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -385,10 +385,10 @@ pub struct TicketVisit {
     /// Тип приема.
     #[serde(default)]
     pub busy_type: Option<BusyType>,
-    /// Запланированная вместимость ячейки расписания (absent in the seed 003 list example).
+    /// Запланированная вместимость ячейки расписания (absent in the «Получение записей на прием и вызовов пациента через сессию» list example).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plan_count: Option<i32>,
-    /// Использованная вместимость ячейки расписания (absent in the seed 003 list example).
+    /// Использованная вместимость ячейки расписания (absent in the «Получение записей на прием и вызовов пациента через сессию» list example).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub used_count: Option<i32>,
     /// The fields shared with home-visit calls.
@@ -452,7 +452,7 @@ pub struct Worktimes {
 }
 
 /// Полная информация об ЛПУ со статусом (`LpuWithStatus`, the `lpu` of a [`TicketVisitWithLpu`],
-/// seed 001). The seed has no table for it; the fields are those of its example.
+/// «Создание записи на прием к врачу»). The seed has no table for it; the fields are those of its example.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct LpuWithStatus {
@@ -529,7 +529,7 @@ pub struct LpuWithStatus {
     pub gps: String,
 }
 
-/// Запись на прием с полной информацией об ЛПУ (`TicketVisitWithLpu`, seed 001): the answer of the
+/// Запись на прием с полной информацией об ЛПУ (`TicketVisitWithLpu`, «Создание записи на прием к врачу»): the answer of the
 /// visit creation. Inherits the fields of `TicketVisit` and adds `lpu`.
 ///
 /// ```

@@ -34,7 +34,11 @@ wire_enum! {
 /// The type of a referral and the fields that go with it.
 ///
 /// «если type = CONSULTATION: … speciality_id, to_post_name; если type = RESEARCH: … to_service_id».
-/// The other type's fields are refused, as for resources, so that nothing sent is silently ignored.
+///
+/// Unlike table 2 (resources: «при type != SPECIALIST – не указывается»), table 8 marks these
+/// fields «Условно обязательное» and never says the other type's fields must be absent. So a
+/// referral that also carries the other type's fields is accepted: they are read and not kept
+/// (the type decides what the referral is), and fer-validate warns about them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ReferralKind {
     /// CONSULTATION – на консультацию.
@@ -188,38 +192,33 @@ const CONSULTATION_FIELDS: &[&str] = &["speciality_id", "to_post_name"];
 const RESEARCH_FIELDS: &[&str] = &["to_service_id"];
 const RESEARCH_ONLY: &[&str] = &["to_service_id", "to_service_name"];
 
+impl ReferralType {
+    /// The fields that belong to this type (table 8 and, for `to_service_name`, the RESEARCH
+    /// requirements of section 9): a referral of the other type that carries them is accepted,
+    /// and they are not kept.
+    pub const fn own_fields(self) -> &'static [&'static str] {
+        match self {
+            ReferralType::Consultation => CONSULTATION_FIELDS,
+            ReferralType::Research => RESEARCH_ONLY,
+        }
+    }
+}
+
 impl TryFrom<ReferralWire> for Referral {
     type Error = String;
 
     fn try_from(w: ReferralWire) -> Result<Self, String> {
         let (id, t) = (w.id, w.kind);
-        let refuse = |f: &str| format!("referral {id} of type {t} must not carry {f}");
         let require = |f: &str| format!("referral {id} of type {t} requires {f}");
         let kind = match t {
-            ReferralType::Consultation => {
-                if w.to_service_id.is_some() {
-                    return Err(refuse("to_service_id"));
-                }
-                if w.to_service_name.is_some() {
-                    return Err(refuse("to_service_name"));
-                }
-                ReferralKind::Consultation {
-                    speciality_id: w.speciality_id.ok_or_else(|| require("speciality_id"))?,
-                    to_post_name: w.to_post_name.ok_or_else(|| require("to_post_name"))?,
-                }
-            }
-            ReferralType::Research => {
-                if w.speciality_id.is_some() {
-                    return Err(refuse("speciality_id"));
-                }
-                if w.to_post_name.is_some() {
-                    return Err(refuse("to_post_name"));
-                }
-                ReferralKind::Research {
-                    to_service_id: w.to_service_id.ok_or_else(|| require("to_service_id"))?,
-                    to_service_name: w.to_service_name,
-                }
-            }
+            ReferralType::Consultation => ReferralKind::Consultation {
+                speciality_id: w.speciality_id.ok_or_else(|| require("speciality_id"))?,
+                to_post_name: w.to_post_name.ok_or_else(|| require("to_post_name"))?,
+            },
+            ReferralType::Research => ReferralKind::Research {
+                to_service_id: w.to_service_id.ok_or_else(|| require("to_service_id"))?,
+                to_service_name: w.to_service_name,
+            },
         };
         Ok(Referral {
             id,
@@ -341,15 +340,14 @@ impl JsonSchema for Referral {
              исследование (RESEARCH: to_service_id)."
                 .into(),
         );
+        // The other type's fields are allowed (table 8 never says «не указывается»): only the
+        // required ones are conditional.
         let all: Vec<&str> = [CONSULTATION_FIELDS, RESEARCH_ONLY].concat();
         schema.insert(
             "allOf".into(),
             variant_rules(
                 "type",
-                &[
-                    ("CONSULTATION", CONSULTATION_FIELDS, CONSULTATION_FIELDS),
-                    ("RESEARCH", RESEARCH_FIELDS, RESEARCH_ONLY),
-                ],
+                &[("CONSULTATION", CONSULTATION_FIELDS, &all), ("RESEARCH", RESEARCH_FIELDS, &all)],
                 &all,
             ),
         );

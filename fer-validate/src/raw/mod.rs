@@ -23,7 +23,7 @@ use serde::de::{self, Deserialize, DeserializeOwned, Deserializer, MapAccess, Se
 use serde_json::value::RawValue;
 
 use self::json::Json;
-use crate::batch::batch_into;
+use crate::batch::batch_into_refusing;
 use crate::check::{Checker, RecordId};
 use crate::diagnostic::Subject;
 use crate::{Diagnostic, Report, RuleCode, Validate};
@@ -262,6 +262,8 @@ fn records<T: Record + Validate + DeserializeOwned>(prefix: &str, items: &[&RawV
     let shape = fields::shape(T::TABLE.as_str());
     let mut parsed: Vec<T> = Vec::with_capacity(items.len());
     let mut index: Vec<usize> = Vec::with_capacity(items.len());
+    // Per parsed record: already refused by the raw checks (so it keeps no unique key, R-330).
+    let mut refused: Vec<bool> = Vec::with_capacity(items.len());
     let mut record_prefix = String::with_capacity(prefix.len() + 8);
     for (i, raw) in items.iter().enumerate() {
         record_prefix.clear();
@@ -282,6 +284,7 @@ fn records<T: Record + Validate + DeserializeOwned>(prefix: &str, items: &[&RawV
             Ok(record) => {
                 parsed.push(record);
                 index.push(i);
+                refused.push(raw_errors);
             }
             Err(e) => {
                 // The typed rules cannot run: the lengths are still checked on the raw text.
@@ -298,7 +301,7 @@ fn records<T: Record + Validate + DeserializeOwned>(prefix: &str, items: &[&RawV
         }
     }
     let mut typed = Vec::new();
-    batch_into(&parsed, &mut typed);
+    batch_into_refusing(&parsed, &refused, &mut typed);
     if typed.is_empty() {
         return;
     }
@@ -341,6 +344,12 @@ impl Dto<'_, '_> {
         if let Some(shape) = fields::shape(schema) {
             value::check_record(&mut c, schema, shape, root);
         }
+        if matches!(subject, Subject::BookingResponse | Subject::CancelResponse) {
+            answer_time(&mut c, root);
+        }
+        if subject == Subject::BookingRequest {
+            blank_patient_fields_are_warnings(root, &mut out[before..]);
+        }
         let raw_errors = out[before..].iter().any(|d| d.severity == crate::Severity::Error);
         match serde_json::from_str::<T>(text) {
             Ok(v) => out.extend(v.validate().diagnostics),
@@ -348,6 +357,47 @@ impl Dto<'_, '_> {
             Err(_) => {}
         }
     }
+}
+
+/// `patient_data_rrp.snils` and `.birthdate` have an empty obligation column («Описание
+/// параметров в запросе» of the booking method): sent as blank text they read as absent, so their
+/// format findings are warnings.
+fn blank_patient_fields_are_warnings(root: &Json<'_>, found: &mut [Diagnostic]) {
+    let Some(patient) = root.get("patient_data_rrp") else { return };
+    for field in ["snils", "birthdate"] {
+        if patient.get(field).and_then(Json::as_str).is_some_and(|s| s.trim().is_empty()) {
+            let pointer = format!("/patient_data_rrp/{field}");
+            for d in found.iter_mut().filter(|d| d.pointer == pointer) {
+                d.severity = crate::Severity::Warning;
+            }
+        }
+    }
+}
+
+/// An answer's `visit_time`: the booking method's «Пример ответа» gives it an offset
+/// (`2022-12-14T08:00:00+05:00`), but the tables give no format, so a time without offset is a
+/// warning and only text that is no time at all an error.
+fn answer_time(c: &mut Checker<'_>, root: &Json<'_>) {
+    let Some(s) = root.get("visit_time").and_then(Json::as_str) else { return };
+    if chrono::DateTime::parse_from_rfc3339(s.trim()).is_ok() {
+        return;
+    }
+    let (severity, ru, en) = if fer_model::booking::parse_answer_time(s).is_ok() {
+        (
+            crate::Severity::Warning,
+            format!(
+                "{s:?}: время без смещения от UTC принято; передавайте его со смещением, например 2022-12-14T08:00:00+05:00"
+            ),
+            format!("{s:?}: a time without UTC offset is accepted; send it with one, e.g. 2022-12-14T08:00:00+05:00"),
+        )
+    } else {
+        (
+            crate::Severity::Error,
+            format!("{s:?}: ожидается время со смещением, например 2022-12-14T08:00:00+05:00"),
+            format!("{s:?}: expected a time with offset, e.g. 2022-12-14T08:00:00+05:00"),
+        )
+    };
+    c.report_as(RuleCode::TimestampFormat, severity, "/visit_time", &ru, &en);
 }
 
 /// A record the field rules found no error in, but that fer-model still refuses: never silent.
@@ -363,6 +413,48 @@ fn unparsable(c: &mut Checker<'_>, e: &serde_json::Error) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn fixture(name: &str) -> serde_json::Value {
+        let path = format!("{}/../fixtures/spec/004/{name}", env!("CARGO_MANIFEST_DIR"));
+        serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+    }
+
+    fn found(kind: RawKind, v: &serde_json::Value) -> Vec<(RuleCode, String, crate::Severity)> {
+        let r = validate_raw_dto(kind, &serde_json::to_vec(v).unwrap());
+        r.diagnostics.into_iter().map(|d| (d.code, d.pointer, d.severity)).collect()
+    }
+
+    #[test]
+    fn answer_time_without_offset_is_a_warning() {
+        let mut v = fixture("booking_response.json");
+        assert!(found(RawKind::BookingResponse, &v).is_empty());
+        v["visit_time"] = "2022-12-14T08:00:00".into();
+        let w = crate::Severity::Warning;
+        assert_eq!(found(RawKind::BookingResponse, &v), [(RuleCode::TimestampFormat, "/visit_time".into(), w)]);
+        v["visit_time"] = "завтра".into();
+        assert!(found(RawKind::BookingResponse, &v).iter().any(|d| d.2 == crate::Severity::Error));
+        let cancel = serde_json::json!({"book_ext_id": "597bc82e-88a5-4be5-8bd2-51a54312dbef",
+            "slot_id": "ac46c807-9d59-4f56-b30c-2d165ab21753", "visit_time": "2022-12-14T08:00:00",
+            "duration": "40", "status": {"status_code": 0}});
+        assert_eq!(found(RawKind::CancelResponse, &cancel), [(RuleCode::TimestampFormat, "/visit_time".into(), w)]);
+    }
+
+    #[test]
+    fn lenient_booking_request_forms_are_warnings() {
+        let mut v = fixture("booking_request.json");
+        v["patient_data_rrp"]["snils"] = "".into();
+        v["patient_data_rrp"]["birthdate"] = "".into();
+        v["patient_data_rrp"]["gender"] = "M".into();
+        v["patient_data_rrp"]["firstname"] = serde_json::Value::Null;
+        v["patient_id"] = "11234455".into();
+        v["preliminary_reservation"] = serde_json::Value::Null;
+        let r = validate_raw_dto(RawKind::BookingRequest, &serde_json::to_vec(&v).unwrap());
+        assert!(!r.has_errors(), "{r:#?}");
+        let at: Vec<&str> = r.diagnostics.iter().map(|d| d.pointer.as_str()).collect();
+        for p in ["/patient_id", "/patient_data_rrp/gender", "/patient_data_rrp/birthdate", "/patient_data_rrp/snils"] {
+            assert!(at.contains(&p), "{p} in {at:?}");
+        }
+    }
 
     #[test]
     fn rebase_maps_parsed_indices_back() {

@@ -9,13 +9,41 @@ use fer_model::{BirthDate, Guid, MoAgeGroup, Oid, Snils, TagType, Timestamp};
 /// Checks a record (or DTO) at the checker's prefix.
 pub(crate) fn check_record(c: &mut Checker<'_>, table: &str, shape: &Shape, value: &Json<'_>) {
     match value {
-        Json::Object(map) => check_object(c, table, shape, map, ""),
+        Json::Object(map) => {
+            check_object(c, table, shape, map, "");
+            if table == "referral" {
+                referral_other_type(c, map);
+            }
+        }
         other => c.report(
             RuleCode::BodyShape,
             "",
             &format!("ожидается объект, получено: {}", other.type_name()),
             &format!("expected an object, found {}", other.type_name()),
         ),
+    }
+}
+
+/// A referral's fields of the other type: accepted and not kept (table 8 never says they must be
+/// absent, unlike table 2 for resources), so a warning.
+fn referral_other_type(c: &mut Checker<'_>, map: &Object<'_>) {
+    use fer_model::ReferralType;
+    let kind = match map.get("type").and_then(Json::as_str) {
+        Some("CONSULTATION") => ReferralType::Consultation,
+        Some("RESEARCH") => ReferralType::Research,
+        _ => return,
+    };
+    let other = match kind {
+        ReferralType::Consultation => ReferralType::Research,
+        ReferralType::Research => ReferralType::Consultation,
+    };
+    for name in other.own_fields().iter().filter(|f| map.get(f).is_some_and(|v| !v.is_null())) {
+        c.report(
+            RuleCode::ReferralOtherTypeField,
+            &format!("/{name}"),
+            &format!("{name} относится к направлениям {other}; при type = {kind} Витрина его не использует"),
+            &format!("{name} belongs to {other} referrals; with type {kind} it is not used"),
+        );
     }
 }
 
@@ -146,6 +174,16 @@ fn check_value(c: &mut Checker<'_>, table: &str, name: &str, kind: &Kind, v: &Js
                     &format!("{s:?}: ожидается YYYY-MM-DDTHH:MI:SS"),
                     &format!("{s:?}: expected YYYY-MM-DDTHH:MI:SS"),
                 );
+            } else if name == "visit_time" && Timestamp::has_offset(s) {
+                // Table 4 declares visit_time as «YYYY-MM-DDTHH:MI:SS» without «ФОРМАТ RFC3339»:
+                // the clinic's local time. An offset would be dropped, and if the MIS meant UTC the
+                // visit would move by hours.
+                c.report(
+                    RuleCode::TimestampFormat,
+                    pointer,
+                    &format!("{s:?}: время приема – местное время без смещения, YYYY-MM-DDTHH:MI:SS"),
+                    &format!("{s:?}: visit_time is local time without offset, YYYY-MM-DDTHH:MI:SS"),
+                );
             } else if !Timestamp::is_canonical(s) {
                 non_declared(c, pointer, "YYYY-MM-DDTHH:MI:SS", "YYYY-MM-DDTHH:MI:SS");
             }
@@ -175,7 +213,7 @@ fn check_value(c: &mut Checker<'_>, table: &str, name: &str, kind: &Kind, v: &Js
             if s.trim().is_empty() || !s.trim().bytes().all(|b| b.is_ascii_digit()) || s.trim().parse::<u32>().is_err()
             {
                 wrong_type(c, pointer, "целое число минут", "a whole number of minutes", v);
-            } else if table != "booking_response" {
+            } else if !matches!(table, "booking_response" | "cancel_response") {
                 non_declared(c, pointer, "число (integer), а не строку", "a number (integer), not a string");
             }
         }

@@ -1,13 +1,23 @@
 //! The webhook DTOs (section 7: booking and cancel) and the webhook registration (section 10).
+//!
+//! What the gateway sends (the booking and cancel requests) is checked as strictly as the profile
+//! is and no stricter: forms «Описание параметров в запросе» does not forbid are warnings, never
+//! errors, so that no booking is lost to our own rules. A `patient_id` that is not a GUID (the
+//! cancel example sends `"11234455"`), a `gender` other than "1"/"2" (the table lists no values),
+//! blank or missing `patient_data_rrp` fields (their obligation column is empty) and merged ids
+//! that are not GUIDs are all warnings. Errors are left for what the table marks conditional and
+//! the request lacks (VACCINATION without `service_id`/`dictionary_nsi_code`).
 
-use fer_model::{BookingRequest, BookingResponse, BookingType, Callback, CancelRequest, CancelResponse, Guid};
+use fer_model::{
+    BookingRequest, BookingResponse, BookingType, Callback, CancelRequest, CancelResponse, GenderCode, Guid, PatientId,
+};
 
 use super::resource::snils_checksum;
 use super::slot::duration_range;
 use super::{CheckRecord, validate_by_check};
-use crate::RuleCode;
 use crate::check::{Checker, RecordId};
 use crate::diagnostic::Subject;
+use crate::{RuleCode, Severity};
 
 impl CheckRecord for BookingRequest {
     const SUBJECT: Subject = Subject::BookingRequest;
@@ -37,12 +47,28 @@ impl CheckRecord for BookingRequest {
                 );
             }
         }
+        patient_id(c, "/patient_id", &self.patient_id);
         let p = &self.patient_data_rrp;
-        c.not_blank("/patient_data_rrp/id", &p.id);
-        c.not_blank("/patient_data_rrp/firstname", p.firstname.expose_str());
-        c.not_blank("/patient_data_rrp/lastname", p.lastname.expose_str());
+        blank_warning(c, "/patient_data_rrp/id", &p.id);
+        blank_warning(c, "/patient_data_rrp/firstname", p.firstname.expose_str());
+        blank_warning(c, "/patient_data_rrp/lastname", p.lastname.expose_str());
         if let Some(snils) = &p.snils {
             snils_checksum(c, "/patient_data_rrp/snils", snils);
+        }
+        // Without a birth date the age rule of code 14 cannot be checked.
+        if p.birthdate.is_none() {
+            absent_warning(c, "/patient_data_rrp/birthdate");
+        }
+        match &p.gender {
+            Some(GenderCode::Known(_)) => {}
+            Some(GenderCode::Other(_)) => c.report_as(
+                RuleCode::EnumValue,
+                Severity::Warning,
+                "/patient_data_rrp/gender",
+                "ожидается \"1\" (мужской) или \"2\" (женский); значение принято",
+                "expected \"1\" (male) or \"2\" (female); the value is accepted",
+            ),
+            None => {}
         }
         for (i, g) in p.united_guids.iter().enumerate() {
             guid_text(c, &format!("/patient_data_rrp/united_guids/{i}"), g);
@@ -50,11 +76,53 @@ impl CheckRecord for BookingRequest {
     }
 }
 
-/// A GUID held as text (united_guids): it must parse; the canonical form is expected.
+/// A patient id that is not a GUID is accepted (the cancel example sends `"11234455"`); a blank
+/// one too, with a warning: the patient's data still identify them.
+fn patient_id(c: &mut Checker<'_>, pointer: &str, id: &PatientId) {
+    if id.as_str().is_empty() {
+        blank_warning(c, pointer, id.as_str());
+    } else if !id.is_guid() {
+        c.report_as(
+            RuleCode::GuidFormat,
+            Severity::Warning,
+            pointer,
+            "идентификатор пациента не GUID; значение принято",
+            "the patient id is not a GUID; the value is accepted",
+        );
+    }
+}
+
+/// A field the request's table does not make mandatory, left blank: a warning.
+fn blank_warning(c: &mut Checker<'_>, pointer: &str, value: &str) {
+    if value.trim().is_empty() {
+        c.report_as(
+            RuleCode::Required,
+            Severity::Warning,
+            pointer,
+            "поле пустое; запрос принят",
+            "the field is blank; the request is accepted",
+        );
+    }
+}
+
+/// A field of `patient_data_rrp` absent, null or empty: a warning.
+fn absent_warning(c: &mut Checker<'_>, pointer: &str) {
+    c.report_as(
+        RuleCode::Required,
+        Severity::Warning,
+        pointer,
+        "не передано; запрос принят",
+        "not sent; the request is accepted",
+    );
+}
+
+/// A GUID held as text (united_guids): expected to parse (a warning otherwise: the gateway's data
+/// are accepted); the canonical form is expected.
 fn guid_text(c: &mut Checker<'_>, pointer: &str, value: &str) {
     if Guid::parse(value).is_err() {
-        c.report(
+        c.report_as(
             RuleCode::GuidFormat,
+            Severity::Warning,
             pointer,
             "ожидается GUID вида 1b0aaec1-38ba-4bf2-a82c-39f90b925a78",
             "expected a GUID such as 1b0aaec1-38ba-4bf2-a82c-39f90b925a78",
@@ -97,8 +165,9 @@ impl CheckRecord for CancelRequest {
         RecordId::Guid(self.book_ext_id)
     }
 
+    /// The cancel example itself sends a patient id that is not a GUID: only a blank one warns.
     fn check(&self, c: &mut Checker<'_>) {
-        c.not_blank("/patient_id", &self.patient_id);
+        blank_warning(c, "/patient_id", self.patient_id.as_str());
         for (i, g) in self.united_guids.iter().enumerate() {
             guid_text(c, &format!("/united_guids/{i}"), g);
         }
@@ -112,7 +181,11 @@ impl CheckRecord for CancelResponse {
         self.book_ext_id.map_or(RecordId::None, RecordId::Guid)
     }
 
-    fn check(&self, _c: &mut Checker<'_>) {}
+    fn check(&self, c: &mut Checker<'_>) {
+        if let Some(d) = self.duration {
+            duration_range(c, "/duration", d.minutes());
+        }
+    }
 }
 
 impl CheckRecord for Callback {
@@ -182,11 +255,11 @@ mod tests {
     }
 
     #[test]
-    fn united_guids_must_be_guids() {
+    fn united_guids_other_than_guids_are_warnings() {
         let mut r = request();
         r.patient_data_rrp.snils = None;
         r.patient_data_rrp.united_guids = vec!["nope".into()];
-        assert_only(&r.validate(), RuleCode::GuidFormat, "/patient_data_rrp/united_guids/0");
+        assert_only_as(&r.validate(), RuleCode::GuidFormat, "/patient_data_rrp/united_guids/0", Severity::Warning);
         r.patient_data_rrp.united_guids = vec!["953F8666-21CE-478F-8351-389F27CE8CDE".into()];
         assert_only_as(
             &r.validate(),
@@ -218,10 +291,39 @@ mod tests {
     }
 
     #[test]
-    fn cancel_request_blank_patient() {
+    fn cancel_request_blank_patient_is_a_warning() {
+        // The cancel table has no obligation column: a blank id is accepted with a warning.
         let mut cancel: CancelRequest = serde_json::from_str(&fixture("cancel_request.json")).unwrap();
-        cancel.patient_id = String::new();
-        assert_only(&cancel.validate(), RuleCode::Required, "/patient_id");
+        cancel.patient_id = "".into();
+        assert_only_as(&cancel.validate(), RuleCode::Required, "/patient_id", Severity::Warning);
+    }
+
+    #[test]
+    fn lenient_forms_are_warnings_not_errors() {
+        let mut r = BookingRequest::example();
+        assert!(r.validate().is_empty(), "{:?}", r.validate());
+        r.patient_id = "11234455".into();
+        assert_only_as(&r.validate(), RuleCode::GuidFormat, "/patient_id", Severity::Warning);
+        let mut r = BookingRequest::example();
+        r.patient_data_rrp.gender = Some(GenderCode::Other("M".into()));
+        assert_only_as(&r.validate(), RuleCode::EnumValue, "/patient_data_rrp/gender", Severity::Warning);
+        let mut r = BookingRequest::example();
+        r.patient_data_rrp.birthdate = None;
+        assert_only_as(&r.validate(), RuleCode::Required, "/patient_data_rrp/birthdate", Severity::Warning);
+        let mut r = BookingRequest::example();
+        r.patient_data_rrp.firstname = "".into();
+        assert_only_as(&r.validate(), RuleCode::Required, "/patient_data_rrp/firstname", Severity::Warning);
+        let mut r = BookingRequest::example();
+        r.patient_data_rrp.united_guids = vec!["42".into()];
+        assert_only_as(&r.validate(), RuleCode::GuidFormat, "/patient_data_rrp/united_guids/0", Severity::Warning);
+    }
+
+    #[test]
+    fn cancel_response_duration() {
+        let mut r = CancelResponse::new(g(1), CancelStatusCode::Success);
+        assert!(r.validate().is_empty());
+        r.duration = Some(DurationMinutes(0));
+        assert_only(&r.validate(), RuleCode::DurationRange, "/duration");
     }
 
     #[test]

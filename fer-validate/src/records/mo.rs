@@ -1,6 +1,4 @@
-//! Table 1 – MO (Appendix 1): lengths, blanks, `tag_age`; batch rule R-330 on names.
-
-use std::collections::HashMap;
+//! Table 1 – MO (Appendix 1): lengths, blanks, `tag_age`. R-330 on names is [`crate::keys`].
 
 use fer_model::{Mo, Table};
 
@@ -36,35 +34,10 @@ impl CheckRecord for Mo {
 }
 
 impl Validate for Mo {
+    /// The single-record rules. R-330 on names (one organisation's subdivisions) is a batch rule
+    /// common to the keyed tables ([`crate::keys`]).
     fn validate(&self) -> Report {
         run(self)
-    }
-
-    /// two subdivisions with the same name and different ids.
-    fn batch_rules(records: &[Self]) -> Report {
-        let mut out = Vec::new();
-        let mut seen: HashMap<&str, (usize, fer_model::Guid)> = HashMap::with_capacity(records.len());
-        for (i, mo) in records.iter().enumerate() {
-            let name = mo.name.trim();
-            match seen.get(name) {
-                Some(&(j, id)) if id != mo.id => {
-                    let prefix = format!("/data/{i}");
-                    Checker::new(Self::SUBJECT, RecordId::Guid(mo.id), &prefix, &mut out).report(
-                        RuleCode::R330,
-                        "/name",
-                        &format!(
-                            "наименование совпадает с подразделением {id} (/data/{j}); имена должны быть уникальны"
-                        ),
-                        &format!("the name equals that of subdivision {id} (/data/{j}); names must be unique"),
-                    );
-                }
-                Some(_) => {}
-                None => {
-                    seen.insert(name, (i, mo.id));
-                }
-            }
-        }
-        Report { diagnostics: out }
     }
 }
 
@@ -122,5 +95,18 @@ mod tests {
         assert_only(&validate_batch(&[a.clone(), b]), RuleCode::R330, "/data/1/name");
         // The same id twice is R-310, not R-330.
         assert_only(&validate_batch(&[a.clone(), a]), RuleCode::R310, "/data/1/id");
+    }
+
+    #[test]
+    fn names_are_unique_within_one_organisation_only() {
+        let a = mo();
+        let mut b = mo();
+        b.id = Guid::from_u128(99);
+        b.parent_id = "1.2.643.5.1.13.13.12.2.86.9001".parse().unwrap();
+        assert!(validate_batch(&[a.clone(), b.clone()]).is_empty());
+        // Surrounding white space does not make another name.
+        b.parent_id = a.parent_id.clone();
+        b.name = format!(" {} ", a.name);
+        assert_only(&validate_batch(&[a, b]), RuleCode::R330, "/data/1/name");
     }
 }

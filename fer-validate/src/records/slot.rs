@@ -1,5 +1,5 @@
-//! Table 4 – Slot (Appendix 1): duration, `tag_type`, status transitions; batch rules R-330 (same
-//! resource and visit time) and overlapping slots of one resource.
+//! Table 4 – Slot (Appendix 1): duration, `tag_type`, status transitions; the batch rule on
+//! overlapping slots of one resource. R-330 (same resource and visit time) is [`crate::keys`].
 
 use chrono::NaiveDateTime;
 use fer_model::{Guid, Slot, SlotStatus, Table};
@@ -49,8 +49,9 @@ impl Validate for Slot {
         run(self)
     }
 
-    /// R-330 for two slots of one resource at the same `visit_time`, and a warning for slots of
-    /// one resource that overlap (CANCELED slots left out). One sort serves both rules.
+    /// A warning for slots of one resource that overlap (CANCELED slots left out). Two slots of
+    /// one resource at the same `visit_time` are R-330 whatever their status, a rule common to
+    /// the keyed tables ([`crate::keys`]).
     fn batch_rules(records: &[Self]) -> Report {
         let mut out = Vec::new();
         // Sorted by plain integers (resource, start in seconds, index): far cheaper to compare
@@ -69,25 +70,11 @@ impl Validate for Slot {
             let i = i as usize;
             let slot = &records[i];
             let (resource, start) = (slot.resource_id, slot.visit_time.naive());
-            if let Some((r, t, j)) = prev
+            // The same start is R-330 ([`crate::keys`]), not an overlap.
+            if let Some((r, t, _)) = prev
                 && r == resource
                 && t == start
-                && records[j].id != slot.id
             {
-                report(
-                    &mut out,
-                    slot,
-                    i,
-                    RuleCode::R330,
-                    &format!(
-                        "ресурс {resource} уже имеет слот {} на {start} (/data/{j}); один ресурс – один слот на время",
-                        records[j].id
-                    ),
-                    &format!(
-                        "resource {resource} already has slot {} at {start} (/data/{j}); one slot per resource and time",
-                        records[j].id
-                    ),
-                );
             } else if let Some((r, end, j)) = reach
                 && r == resource
                 && start < end
@@ -204,6 +191,29 @@ mod tests {
         let mut other = at(3, "2026-12-01T08:00:00");
         other.resource_id = Guid::from_u128(77);
         assert!(validate_batch(&[at(1, "2026-12-01T08:00:00"), other]).is_empty());
+    }
+
+    #[test]
+    fn r330_counts_a_slot_of_any_status() {
+        for status in [SlotStatus::Canceled, SlotStatus::Blocked, SlotStatus::Recorded] {
+            let mut first = at(1, "2026-12-01T08:00:00");
+            first.status = status;
+            let batch = [first, at(2, "2026-12-01T08:00:00")];
+            assert_only(&validate_batch(&batch), RuleCode::R330, "/data/1/visit_time");
+        }
+    }
+
+    #[test]
+    fn a_refused_slot_takes_no_time() {
+        // The first copy is refused (duration 0), so the Vitrina never holds its time.
+        let mut broken = at(1, "2026-12-01T08:00:00");
+        broken.duration = DurationMinutes(0);
+        let r = validate_batch(&[broken, at(2, "2026-12-01T08:00:00")]);
+        assert_only(&r, RuleCode::DurationRange, "/data/0/duration");
+        // A repeated id is refused too, and frees nothing it did not hold.
+        let r =
+            validate_batch(&[at(1, "2026-12-01T08:00:00"), at(1, "2026-12-01T09:00:00"), at(2, "2026-12-01T09:00:00")]);
+        assert_only(&r, RuleCode::R310, "/data/1/id");
     }
 
     #[test]

@@ -20,7 +20,7 @@ use crate::{BookingHandler, WebhookService};
 /// #     async fn book(&self, _: BookingRequest, _: RequestContext) -> Result<BookingConfirmation, BookRejection> {
 /// #         Err(BookingRejectionCode::SlotUnavailable.into())
 /// #     }
-/// #     async fn cancel(&self, _: CancelRequest, _: RequestContext) -> Result<(), CancelRejection> { Ok(()) }
+/// #     async fn cancel(&self, _: CancelRequest, _: RequestContext) -> Result<CancelConfirmation, CancelRejection> { Err(CancelRejection::technical_error()) }
 /// # }
 /// # async fn run() -> std::io::Result<()> {
 /// let app = axum::Router::new()

@@ -31,7 +31,7 @@ const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// #     async fn book(&self, _: BookingRequest, _: RequestContext) -> Result<BookingConfirmation, BookRejection> {
 /// #         Err(BookingRejectionCode::SlotUnavailable.into())
 /// #     }
-/// #     async fn cancel(&self, _: CancelRequest, _: RequestContext) -> Result<(), CancelRejection> { Ok(()) }
+/// #     async fn cancel(&self, _: CancelRequest, _: RequestContext) -> Result<CancelConfirmation, CancelRejection> { Err(CancelRejection::technical_error()) }
 /// # }
 /// # async fn run() -> std::io::Result<()> {
 /// let listener = tokio::net::TcpListener::bind("0.0.0.0:8080").await?;

@@ -28,7 +28,7 @@ use crate::{BookingHandler, WebhookService};
 /// #     async fn book(&self, _: BookingRequest, _: RequestContext) -> Result<BookingConfirmation, BookRejection> {
 /// #         Err(BookingRejectionCode::SlotUnavailable.into())
 /// #     }
-/// #     async fn cancel(&self, _: CancelRequest, _: RequestContext) -> Result<(), CancelRejection> { Ok(()) }
+/// #     async fn cancel(&self, _: CancelRequest, _: RequestContext) -> Result<CancelConfirmation, CancelRejection> { Err(CancelRejection::technical_error()) }
 /// # }
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() {

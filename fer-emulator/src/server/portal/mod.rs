@@ -1,4 +1,4 @@
-//! The regional portal API (seeds 000–003), served beside the Vitrina on the same address:
+//! The regional portal API (the regional portal methods, [`fer_model::spec::portal`]), served beside the Vitrina on the same address:
 //!
 //! | seed | route | token |
 //! |---|---|---|
@@ -49,10 +49,10 @@ use crate::state::Shared;
 use crate::store::Tables;
 use crate::store::portal::{PortalStore, Target, TokenKind, VisitRequest, portal_now};
 
-/// The path of the visit creation (seed 001), with its `lpuGuid` segment.
+/// The path of the visit creation («Создание записи на прием к врачу»), with its `lpuGuid` segment.
 const VISIT_ROUTE: &str = "/api/v2/visit/{lpu_guid}";
 
-/// The path of a session's tickets (seed 003), with its `session` segment.
+/// The path of a session's tickets («Получение записей на прием и вызовов пациента через сессию»), with its `session` segment.
 const SESSION_ROUTE: &str = "/api/v2/old/visit/tickets/{session}";
 
 /// The portal routes and their sandbox, with fault injection.
@@ -162,7 +162,7 @@ fn refusal_of(report: &Report) -> Option<Refusal> {
     })
 }
 
-/// `POST /api/v2/iemk/doctors/entry` (seed 000): a visit to the doctor of `doctor_id` at `day`
+/// `POST /api/v2/iemk/doctors/entry` («Запись на прием РПГУ»): a visit to the doctor of `doctor_id` at `day`
 /// `time`; `lpu_code` must be the МКОД of the LPU of `doctor_id`.
 async fn entry(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Body) -> Answer {
     let patient = authorize(&shared, &headers, TokenKind::Rpgu)?;
@@ -194,7 +194,7 @@ async fn entry(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Body
     ok(&VisitData { entry_id: fer_model::portal::GuidPair::new(ticket.lpu, ticket.guid), ticket: ticket.num })
 }
 
-/// `POST /api/v2/visit/{lpuGuid}` (seed 001): every input is a query parameter.
+/// `POST /api/v2/visit/{lpuGuid}` («Создание записи на прием к врачу»): every input is a query parameter.
 async fn visit(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
@@ -226,7 +226,7 @@ async fn visit(
     ok(&answer)
 }
 
-/// `POST /appointments` (seed 002): a visit in the local MIS on the cell `slot`.
+/// `POST /appointments` («Создание записи на прием в локальную МИС»): a visit in the local MIS on the cell `slot`.
 async fn appointment(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Body) -> Answer {
     let patient = authorize(&shared, &headers, TokenKind::Mis)?;
     let bytes = read_body(&shared, &headers, body).await?;
@@ -255,14 +255,14 @@ async fn appointment(State(shared): State<Arc<Shared>>, headers: HeaderMap, body
     })
 }
 
-/// `GET /api/v2/old/visit/tickets` (seed 003): opens a session.
+/// `GET /api/v2/old/visit/tickets` («Получение записей на прием и вызовов пациента через сессию»): opens a session.
 async fn open_session(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Answer {
     let patient = authorize(&shared, &headers, TokenKind::Cod)?;
     let session = lock_portal(&shared).open_session(patient);
     ok(&TicketSession { session })
 }
 
-/// `GET /api/v2/old/visit/tickets/{session}` (seed 003): one poll of the session.
+/// `GET /api/v2/old/visit/tickets/{session}` («Получение записей на прием и вызовов пациента через сессию»): one poll of the session.
 async fn poll_session(State(shared): State<Arc<Shared>>, headers: HeaderMap, Path(session): Path<String>) -> Answer {
     let patient = authorize(&shared, &headers, TokenKind::Cod)?;
     let session: Guid =

@@ -1,5 +1,5 @@
 //! The portal's answers (fer-model's wire types) built from the Vitrina's rows and the portal's
-//! visits: `TicketVisitWithLpu` (seed 001) and `TicketLists` (seed 003).
+//! visits: `TicketVisitWithLpu` («Создание записи на прием к врачу») and `TicketLists` («Получение записей на прием и вызовов пациента через сессию»).
 //!
 //! What the Vitrina does not know about an LPU (status, ratings, INN, working hours, …) is answered
 //! empty or with a neutral value; names, addresses and phones come from the subdivision (`mo`).
@@ -15,10 +15,10 @@ use crate::store::portal::{
     LpuPoll, PortalLpuSetup, PortalStore, PortalTicket, doctor_name, portal_now, speciality, ticket_times, with_offset,
 };
 
-/// `source` / `sourceName` of every visit the emulator creates (seed 002: «По умолчанию Internet»).
+/// `source` / `sourceName` of every visit the emulator creates («Создание записи на прием в локальную МИС»: «По умолчанию Internet»).
 const SOURCE_NAME: &str = "Internet";
 
-/// The short LPU of a ticket (`LpuBase`, seed 003).
+/// The short LPU of a ticket (`LpuBase`, «Получение записей на прием и вызовов пациента через сессию»).
 fn lpu_base(mo: &Mo, lpu: &PortalLpuSetup) -> LpuBase {
     LpuBase {
         guid: mo.id,
@@ -29,7 +29,7 @@ fn lpu_base(mo: &Mo, lpu: &PortalLpuSetup) -> LpuBase {
     }
 }
 
-/// The LPU of a ticket list (`LpuInfo`, seed 003).
+/// The LPU of a ticket list (`LpuInfo`, «Получение записей на прием и вызовов пациента через сессию»).
 fn lpu_info(mo: &Mo, lpu: &PortalLpuSetup) -> LpuInfo {
     LpuInfo {
         guid: mo.id,
@@ -46,7 +46,7 @@ fn lpu_info(mo: &Mo, lpu: &PortalLpuSetup) -> LpuInfo {
     }
 }
 
-/// The full LPU of the visit creation (`LpuWithStatus`, seed 001).
+/// The full LPU of the visit creation (`LpuWithStatus`, «Создание записи на прием к врачу»).
 fn lpu_with_status(mo: &Mo, lpu: &PortalLpuSetup) -> LpuWithStatus {
     let days = String::new;
     LpuWithStatus {
@@ -101,7 +101,7 @@ fn lpu_with_status(mo: &Mo, lpu: &PortalLpuSetup) -> LpuWithStatus {
     }
 }
 
-/// The visit fields of a ticket; `full = false` fills only `ticketGuid` and `num` (seed 001,
+/// The visit fields of a ticket; `full = false` fills only `ticketGuid` and `num` («Создание записи на прием к врачу»,
 /// `fullResponse`).
 fn ticket_visit(tables: &Tables, ticket: &PortalTicket, full: bool) -> TicketVisit {
     let slot = tables.slot.get(&ticket.slot).filter(|_| full);
@@ -154,7 +154,7 @@ fn ticket_visit(tables: &Tables, ticket: &PortalTicket, full: bool) -> TicketVis
     }
 }
 
-/// The answer of the visit creation (seed 001); `None` when the LPU is gone.
+/// The answer of the visit creation («Создание записи на прием к врачу»); `None` when the LPU is gone.
 pub(crate) fn ticket_visit_with_lpu(
     portal: &PortalStore,
     tables: &Tables,
@@ -166,7 +166,7 @@ pub(crate) fn ticket_visit_with_lpu(
     Some(TicketVisitWithLpu { lpu: lpu_with_status(mo, lpu), visit: ticket_visit(tables, ticket, full) })
 }
 
-/// One LPU's list of a session poll (seed 003); `None` when its subdivision left the Vitrina.
+/// One LPU's list of a session poll («Получение записей на прием и вызовов пациента через сессию»); `None` when its subdivision left the Vitrina.
 pub(crate) fn ticket_lists(tables: &Tables, poll: &LpuPoll) -> Option<TicketLists> {
     let mo = tables.mo.get(&poll.lpu.guid)?;
     let visits = poll

@@ -1,0 +1,113 @@
+//! Bad input of every kind on the wire: malformed JSON, wrong content encoding, a gzip bomb, a huge
+//! body, a gzip body without its header. Every answer is the enveloped error, never a hang or a
+//! dropped connection.
+
+use crate::common::{Env, gzip};
+use fer_emulator::EmulatorConfig;
+use fer_model::Table;
+use serde_json::Value;
+
+fn small_limits() -> EmulatorConfig {
+    EmulatorConfig { body_limit: 64 * 1024, decompressed_limit: 256 * 1024, ..EmulatorConfig::default() }
+}
+
+fn assert_envelope(status: u16, answer: &Value, code: &str) {
+    assert_eq!(answer["statusCode"], status, "{answer}");
+    assert_eq!(answer["isSuccess"], false, "{answer}");
+    assert_eq!(answer["error"]["errorCode"], code, "{answer}");
+}
+
+#[tokio::test]
+async fn malformed_json_and_wrong_shapes_get_400() {
+    let env = Env::start().await;
+    for body in [&b"{\"data\": [{"[..], b"", b"\xff\xfe", b"{\"rows\": []}", b"{\"data\": {}}", b"\"text\""] {
+        let (status, answer) = env.post_raw("/api/slot", body.to_vec()).await;
+        assert_eq!(status, 400, "{body:?}: {answer}");
+        assert_envelope(400, &answer, "FORMAT");
+    }
+    // A record that is not an object is refused by itself.
+    let (status, answer) = env.post_raw("/api/slot", b"{\"data\": [42]}".to_vec()).await;
+    assert_eq!(status, 400, "{answer}");
+    assert!(answer["errors"].as_array().is_some_and(|e| !e.is_empty()), "{answer}");
+    assert_eq!(env.emu.count(Table::Slot), 0);
+}
+
+#[tokio::test]
+async fn a_gzip_body_without_its_header_is_explained() {
+    let env = Env::start().await;
+    let (status, answer) = env.post_raw("/api/slot", gzip(b"{\"data\": []}")).await;
+    assert_eq!(status, 400);
+    assert!(answer["error"]["errorMessage"].as_str().unwrap().contains("Content-Encoding"), "{answer}");
+}
+
+#[tokio::test]
+async fn unsupported_or_wrong_content_encoding() {
+    let env = Env::start().await;
+    let send = |encoding: &'static str, body: Vec<u8>| {
+        env.http.post(env.url("/api/slot")).bearer_auth(&env.token).header("content-encoding", encoding).body(body)
+    };
+    let (status, answer) = crate::common::send(send("br", b"{\"data\": []}".to_vec())).await;
+    assert_eq!(status, 415);
+    assert_envelope(415, &answer, "UNSUPPORTED_ENCODING");
+    // Marked gzip, but plain.
+    let (status, answer) = crate::common::send(send("gzip", b"{\"data\": []}".to_vec())).await;
+    assert_eq!(status, 400);
+    assert!(answer["error"]["errorMessage"].as_str().unwrap().contains("gzip"), "{answer}");
+    // Truncated gzip.
+    let mut cut = gzip(br#"{"data": []}"#);
+    cut.truncate(cut.len() / 2);
+    let (status, _) = crate::common::send(send("gzip", cut)).await;
+    assert_eq!(status, 400);
+    // identity is plain.
+    let (status, answer) = crate::common::send(send("identity", b"{\"data\": []}".to_vec())).await;
+    assert_eq!(status, 200, "{answer}");
+}
+
+#[tokio::test]
+async fn a_huge_body_gets_413() {
+    let env = Env::with(small_limits()).await;
+    let huge = vec![b' '; 65 * 1024];
+    let (status, answer) = env.post_raw("/api/slot", huge.clone()).await;
+    assert_eq!(status, 413);
+    assert_envelope(413, &answer, "PAYLOAD_TOO_LARGE");
+    // Chunked, without a Content-Length: still cut at the limit.
+    let status_line = chunked_post(&env, "/api/slot", &huge).await;
+    assert!(status_line.starts_with("HTTP/1.1 413"), "{status_line}");
+}
+
+/// Sends a POST with `Transfer-Encoding: chunked` over a plain socket and returns the status line.
+async fn chunked_post(env: &Env, path: &str, body: &[u8]) -> String {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let mut stream = tokio::net::TcpStream::connect(env.emu.local_addr()).await.unwrap();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\n\
+         Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n",
+        env.emu.local_addr(),
+        env.token
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    for chunk in body.chunks(4096) {
+        // The server may answer and close before the whole body is sent: stop writing then.
+        let framed = [format!("{:x}\r\n", chunk.len()).as_bytes(), chunk, b"\r\n"].concat();
+        if stream.write_all(&framed).await.is_err() {
+            break;
+        }
+    }
+    let _ = stream.write_all(b"0\r\n\r\n").await;
+    let mut line = String::new();
+    BufReader::new(stream).read_line(&mut line).await.unwrap();
+    line
+}
+
+#[tokio::test]
+async fn a_gzip_bomb_gets_413() {
+    let env = Env::with(small_limits()).await;
+    // 16 MiB of zeros compress to about 16 KiB: under the wire limit, far over the inflated one.
+    let bomb = gzip(&vec![0u8; 16 * 1024 * 1024]);
+    assert!(bomb.len() < 64 * 1024);
+    let req = env.http.post(env.url("/api/slot")).bearer_auth(&env.token).header("content-encoding", "gzip").body(bomb);
+    let (status, answer) = crate::common::send(req).await;
+    assert_eq!(status, 413);
+    assert_envelope(413, &answer, "PAYLOAD_TOO_LARGE");
+    assert!(answer["error"]["errorMessage"].as_str().unwrap().contains("262144"), "{answer}");
+}

@@ -1,0 +1,3 @@
+//! The integration tests of the workspace's policy: rules that hold for every member crate.
+
+mod policy;

@@ -1,0 +1,21 @@
+//! The saved inputs of the `validate_raw` fuzz target (`fixtures/fuzz/validate_raw/`: the minimised
+//! corpus and any input that once crashed) run through the target's own code, without the fuzzer.
+//! See RELIABILITY.md at the repository root.
+
+#[path = "../../../fuzz/src/validate.rs"]
+mod validate;
+
+#[test]
+fn validate_raw_inputs_do_not_panic() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/fuzz/validate_raw");
+    let mut count = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let data = std::fs::read(&path).unwrap();
+        if let Err(panic) = std::panic::catch_unwind(|| validate::run(&data)) {
+            panic!("{} panics: {panic:?}", path.display());
+        }
+        count += 1;
+    }
+    assert!(count > 0, "no saved inputs in {dir}");
+}

@@ -1,0 +1,10 @@
+//! The one integration-test binary of `fer-webhook` (one binary links the crate once; each module is
+//! one former test file).
+
+mod adapters;
+mod common;
+mod emulator;
+mod fuzz_regressions;
+mod gzip_members;
+mod http;
+mod security;
