@@ -1,10 +1,10 @@
 //! The command line: every subcommand, its flags, and the examples `--help` shows.
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use fer_model::Table;
+pub use fer_emulator::cli::EmulatorArgs;
+use fer_model::{Guid, Oid, Table};
 
 /// `fer`: the day-one tool of an MIS vendor connecting to the FER 2.0 Vitrina «Запись к врачу».
 ///
@@ -153,7 +153,7 @@ pub struct SampleArgs {
     /// The head organisation's OID (`mo.parent_id`), e.g. the username you push with; default:
     /// made-up organisations.
     #[arg(long)]
-    pub org: Option<String>,
+    pub org: Option<Oid>,
 }
 
 /// Where a Vitrina is and who we are there.
@@ -164,7 +164,7 @@ pub struct Connection {
     pub url: String,
     /// The MO OID used as username at /auth.svc.
     #[arg(long)]
-    pub username: String,
+    pub username: Oid,
     /// The name of the environment variable that holds the password (never on the command line).
     #[arg(long)]
     pub password_env: String,
@@ -212,7 +212,7 @@ pub struct CallbackSet {
     pub address: String,
     /// The subdivision's OID, to register per subdivision instead of per MO.
     #[arg(long)]
-    pub depart_oid: Option<String>,
+    pub depart_oid: Option<Oid>,
 }
 
 /// A callback registration to read or remove.
@@ -223,7 +223,7 @@ pub struct CallbackTarget {
     pub connection: Connection,
     /// The subdivision's OID, for a per-subdivision registration.
     #[arg(long)]
-    pub depart_oid: Option<String>,
+    pub depart_oid: Option<Oid>,
 }
 
 /// A webhook address to probe.
@@ -237,23 +237,6 @@ pub struct CallbackCheckArgs {
     pub address: String,
 }
 
-/// `fer emulator`.
-#[derive(Debug, Args)]
-pub struct EmulatorArgs {
-    /// Address to listen on.
-    #[arg(long, default_value = "127.0.0.1:2100")]
-    pub listen: SocketAddr,
-    /// The username (an MO OID) the emulator accepts.
-    #[arg(long)]
-    pub username: Option<String>,
-    /// The password the emulator accepts.
-    #[arg(long)]
-    pub password: Option<String>,
-    /// Keep the store in this file, so that a restart loses nothing.
-    #[arg(long)]
-    pub state: Option<PathBuf>,
-}
-
 /// `fer conformance`.
 #[derive(Debug, Args)]
 pub struct ConformanceArgs {
@@ -263,7 +246,7 @@ pub struct ConformanceArgs {
     /// A free slot of the MIS to book (and then cancel); default: the slot of the spec's example
     /// booking request (section 7.1), which `examples/webhook_server.rs` offers.
     #[arg(long, default_value = "b10902d0-e331-11ed-8d9e-60123c4747d1")]
-    pub slot: String,
+    pub slot: Guid,
     /// A booking request to start from (default: the spec's example, with `--slot`).
     #[arg(long)]
     pub request: Option<PathBuf>,

@@ -32,3 +32,21 @@ pub enum CliError {
     #[error("{0}")]
     Remote(String),
 }
+
+impl CliError {
+    /// [`CliError::Remote`] with the whole cause chain of `error` (`transport error: client error
+    /// (Connect): tcp connect error: Connection refused`), not only its first line.
+    pub fn remote(error: &(dyn std::error::Error + 'static)) -> Self {
+        let mut text = error.to_string();
+        let mut cause = error.source();
+        while let Some(e) = cause {
+            let line = e.to_string();
+            if !text.contains(&line) {
+                text.push_str(": ");
+                text.push_str(&line);
+            }
+            cause = e.source();
+        }
+        CliError::Remote(text)
+    }
+}

@@ -41,7 +41,7 @@ impl VitrinaClient {
     pub async fn get_callback(&self, depart_oid: Option<&Oid>) -> Result<Option<Callback>, Error> {
         let reply =
             self.transport().execute(with_depart(ApiRequest::new(Method::GET, CALLBACK_PATH), depart_oid)).await?;
-        if reply.status == 404 {
+        if reply.not_found()? {
             return Ok(None);
         }
         match result_value(reply.success()?.result)? {
@@ -55,7 +55,7 @@ impl VitrinaClient {
     pub async fn delete_callback(&self, depart_oid: Option<&Oid>) -> Result<bool, Error> {
         let request = with_depart(ApiRequest::new(Method::DELETE, CALLBACK_PATH), depart_oid);
         let reply = self.transport().execute(request).await?;
-        if reply.status == 404 {
+        if reply.not_found()? {
             return Ok(false);
         }
         reply.success().map(|_| true)

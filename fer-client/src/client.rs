@@ -74,17 +74,26 @@ impl VitrinaClient {
     ///
     /// Records are checked first as the [`Preflight`](crate::Preflight) setting says, split into
     /// batches of `batch_size`, and sent `concurrency` at a time, gzipped unless turned off. The
-    /// answer accounts for every input id (see [`UploadReport`]). The call itself fails only when
-    /// nothing could be attempted: [`Error::Validation`] in strict mode.
+    /// answer accounts for every input id (see [`UploadReport`]).
+    ///
+    /// The call itself fails when nothing was sent ([`Error::Validation`] in strict mode) or when
+    /// nothing got through: every batch failed before the Vitrina judged its records (a refused
+    /// password is [`Error::Auth`], an unreachable address [`Error::Transport`] or
+    /// [`Error::Timeout`], maintenance outlasting the retries [`Error::Maintenance`], a server that
+    /// is not the Vitrina [`Error::Decode`], …). As soon as one batch was judged, the call answers
+    /// the report, and the batches that failed are [`Outcome::Failed`](crate::Outcome::Failed) in it.
+    /// A 403 ([`Error::Forbidden`]: rows of another organisation) and a 405 ([`Error::Blocked`]) are
+    /// about the records sent: they are per-record outcomes, never the error of the call.
     pub async fn upsert<T: Record + Validate>(&self, records: &[T]) -> Result<UploadReport, Error> {
         upload(&self.transport, records, self.config().preflight, HashMap::new()).await
     }
 
-    /// Reads one record by id (`GET /api/<table>?id=`). `None` when the Vitrina does not have it (404).
+    /// Reads one record by id (`GET /api/<table>?id=`). `None` when the Vitrina does not have it
+    /// (404 with the envelope; a 404 without it is [`Error::Decode`], see the list calls).
     pub async fn get<T: Record>(&self, id: &Guid) -> Result<Option<T>, Error> {
         let request = ApiRequest::new(Method::GET, T::TABLE.path()).query("id", id.to_string());
         let reply = self.transport.execute(request).await?;
-        if reply.status == 404 {
+        if reply.not_found()? {
             return Ok(None);
         }
         let envelope = reply.success()?;
@@ -100,11 +109,12 @@ impl VitrinaClient {
 
     /// Deletes one record by id (`DELETE /api/<table>?id=`). The Vitrina deletes its dependants too
     /// (section 3.1.5, see [`Table::cascades_to`](fer_model::Table::cascades_to)). Returns `false`
-    /// when there was nothing to delete (404), so that a retried delete is harmless.
+    /// when there was nothing to delete (404 with the envelope), so that a retried delete is
+    /// harmless; a 404 without the envelope is [`Error::Decode`].
     pub async fn delete<T: Record>(&self, id: &Guid) -> Result<bool, Error> {
         let request = ApiRequest::new(Method::DELETE, T::TABLE.path()).query("id", id.to_string());
         let reply = self.transport.execute(request).await?;
-        if reply.status == 404 {
+        if reply.not_found()? {
             return Ok(false);
         }
         reply.success().map(|_| true)

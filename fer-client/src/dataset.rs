@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::fmt;
 
 use fer_model::{Guid, Record, Table};
-use fer_validate::{Dataset, Diagnostic, Severity, Subject, Validate};
+use fer_validate::{Dataset, Diagnostic, RuleCode, Severity, Subject, Validate};
 
 use crate::client::VitrinaClient;
 use crate::config::Preflight;
@@ -118,12 +118,28 @@ impl VitrinaClient {
     /// Pre-flight runs [`Dataset::validate`] (every batch rule and every cross-table rule) once:
     /// in strict mode any error refuses the whole dataset with [`Error::Validation`]; per record,
     /// records with errors are reported as [`Outcome::Invalid`] and their children skipped.
+    ///
+    /// # Deltas
+    ///
+    /// A dataset may be a delta: the slots whose status changed and their new books, while the
+    /// subdivisions, resources and services they name are already on the Vitrina (section 5,
+    /// «Описание подсистем»: every table is sent on its own, and slot data at least every 30
+    /// seconds, the other tables hourly). The pre-flight therefore cannot tell a parent that is
+    /// missing from one that was sent earlier, and the Vitrina is the one that knows. The rules
+    /// that judge a record by the *absence* of another record from the dataset are downgraded to
+    /// warnings here (kept in [`DatasetReport::warnings`]), in both [`Preflight::PerRecord`] and
+    /// [`Preflight::Strict`], so that a delta is sent: an unresolved reference (`V060`), a
+    /// RECORDED slot without its active book (`V044`), a RECORDED referral without an active book
+    /// (`V042`), a referral's profile (`V062`) or service (`V063`) not found. Every rule that
+    /// finds a conflict between records that *are* in the dataset (an active book of a slot that
+    /// is not RECORDED, a slot whose subdivision is not its resource's, …) stays an error. The
+    /// whole-dataset rules are still available through [`Dataset::validate`].
     pub async fn upload_dataset(&self, dataset: &Dataset) -> Result<DatasetReport, Error> {
         let preflight = self.config().preflight;
         let (mut invalid, warnings) = match preflight {
             Preflight::Off => (HashMap::new(), Vec::new()),
             Preflight::Strict | Preflight::PerRecord => {
-                let findings = dataset.validate();
+                let findings = delta_tolerant(dataset.validate());
                 if preflight == Preflight::Strict && findings.has_errors() {
                     return Err(Error::Validation(findings));
                 }
@@ -173,6 +189,26 @@ impl VitrinaClient {
         // The dataset was validated as a whole already.
         upload(self.transport(), records, Preflight::Off, withheld).await
     }
+}
+
+/// The rules that find a record wrong only because another record is absent from the dataset:
+/// a delta leaves those records on the Vitrina (see [`VitrinaClient::upload_dataset`], «Deltas»).
+const ABSENCE_RULES: [RuleCode; 5] = [
+    RuleCode::Unresolved,
+    RuleCode::SlotRecordedWithoutBook,
+    RuleCode::ReferralRecordedWithoutBook,
+    RuleCode::ReferralProfile,
+    RuleCode::ReferralService,
+];
+
+/// The dataset's findings with the [`ABSENCE_RULES`] turned into warnings.
+fn delta_tolerant(mut findings: fer_validate::Report) -> fer_validate::Report {
+    for d in &mut findings.diagnostics {
+        if ABSENCE_RULES.contains(&d.code) {
+            d.severity = Severity::Warning;
+        }
+    }
+    findings
 }
 
 type Attributed = (HashMap<(Table, Guid), Vec<Diagnostic>>, Vec<Diagnostic>);

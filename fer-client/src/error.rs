@@ -42,6 +42,18 @@ pub enum Error {
         envelope: Box<VitrinaResponse>,
     },
 
+    /// 403 «Нет полномочий на выполнение запроса» (section 5, «Коды ошибок»): the token is valid
+    /// but may not do this, e.g. write the rows of another organisation. Unlike [`Error::Auth`] it
+    /// is about the records, not the credentials: an upload does not stop at it, it marks the
+    /// records of the refused batch as [`Outcome::Failed`](crate::Outcome::Failed) with this error,
+    /// and a fresh token is not requested (it would be refused the same way). Sending them again
+    /// with the same credentials will not help.
+    #[error("no authority for this request (HTTP 403): {message}")]
+    Forbidden {
+        /// The Vitrina's message (`errorMessage`), empty when it gave none.
+        message: String,
+    },
+
     /// 405: updates of this subdivision are blocked (`enabled = NONE` after many technical errors).
     #[error("subdivision blocked (HTTP 405): {message}")]
     Blocked {
@@ -79,7 +91,10 @@ pub enum Error {
     },
 
     /// The connection failed (refused, reset, TLS, closed without an answer) after every retry.
-    #[error("{method} {path}: transport error: {source}")]
+    ///
+    /// The cause (connection refused, reset, a TLS failure, …) is the [`source`](std::error::Error::source)
+    /// chain, not part of this error's own text: print the chain to see it.
+    #[error("{method} {path}: transport error")]
     Transport {
         /// The HTTP method.
         method: String,
@@ -129,6 +144,7 @@ impl Error {
             #[cfg(feature = "portal")]
             Error::Portal { status, .. } => Some(*status),
             Error::Duplicates { .. } => Some(422),
+            Error::Forbidden { .. } => Some(403),
             Error::Blocked { .. } => Some(405),
             Error::Maintenance { .. } => Some(503),
             _ => None,

@@ -42,10 +42,13 @@ impl VitrinaClient {
         self.list(ApiRequest::new(Method::GET, format!("/api/slot/{slot_id}/books"))).await
     }
 
-    /// A list call: 404 («Результат … не найден») is an empty list.
+    /// A list call: the Vitrina's 404 («Результат … не найден», with the envelope) is an empty
+    /// list. A 404 without the envelope (an empty body, plain text, an HTML page: a router or a
+    /// proxy that does not know the address) is [`Error::Decode`], never an empty list: a wrong
+    /// base URL must not look like a subdivision without resources.
     async fn list<T: DeserializeOwned>(&self, request: ApiRequest) -> Result<Vec<T>, Error> {
         let reply = self.transport().execute(request).await?;
-        if reply.status == 404 {
+        if reply.not_found()? {
             return Ok(Vec::new());
         }
         decode_list(reply.success()?.result)

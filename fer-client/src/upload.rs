@@ -44,8 +44,11 @@ pub enum Outcome {
         /// Which parent, and what happened to it.
         reason: SkipReason,
     },
-    /// The batch holding the record failed after every retry (timeout, transport, 5xx, 401, 405, …).
-    /// The record may or may not be on the Vitrina; it is safe to send again.
+    /// The batch holding the record failed after every retry (timeout, transport, 5xx, 401, 405, …),
+    /// while other batches of the same upload got through (when none does, the upload is an `Err`).
+    /// The record may or may not be on the Vitrina; it is safe to send again, except after
+    /// [`Error::Forbidden`] (403, «Нет полномочий на выполнение запроса»: the token may not write
+    /// these rows, and sending them again with it will not help).
     Failed {
         /// The error of the batch (shared by every record of it).
         error: Arc<Error>,
@@ -320,10 +323,52 @@ pub(crate) async fn upload<T: Record + Validate>(
         .inspect(|(ids, _)| ProgressHook::report(&config.progress, T::TABLE, ids.len()))
         .collect()
         .await;
+    drop(abort);
+    let answers = match nothing_got_through(answers) {
+        Ok(answers) => answers,
+        Err(error) => {
+            tracing::warn!(table = %T::TABLE, "nothing got through: {error}");
+            return Err(error);
+        }
+    };
 
     assemble(&mut report, records.iter().map(Record::id), withheld, outcomes, answers);
     tracing::info!(table = %T::TABLE, "{report}");
     Ok(report)
+}
+
+/// The answers back, unless no batch reached the Vitrina's judgement of its records: then the
+/// error of the call (the first batch's), so that a wrong password, an unreachable or wrong base
+/// URL, a maintenance outlasting the retries or a gateway failing every call is an `Err` of the
+/// upload and not a report of records that all failed.
+///
+/// A batch reached the records' judgement when it got an answer that decides records (an
+/// acceptance, a refusal with a code), or a refusal that is about the records sent: 403
+/// ([`Error::Forbidden`], rows of another organisation) or 405 ([`Error::Blocked`], a blocked
+/// subdivision). Those stay per-record outcomes in the report.
+fn nothing_got_through(answers: Vec<BatchAnswer>) -> Result<Vec<BatchAnswer>, Error> {
+    let call_failed = |answer: &BatchAnswer| match &answer.1 {
+        Err(error) => !matches!(**error, Error::Forbidden { .. } | Error::Blocked { .. }),
+        Ok(reply) => decides_nothing(reply) && !matches!(reply.status, 403 | 405),
+    };
+    if answers.is_empty() || !answers.iter().all(call_failed) {
+        return Ok(answers);
+    }
+    let first = answers.into_iter().next().map(|(_, result)| result);
+    // The other answers are dropped: the first batch's error is now the only copy of it.
+    Err(match first {
+        Some(Err(shared)) => Arc::try_unwrap(shared).unwrap_or_else(|shared| Error::Config(shared.to_string())),
+        Some(Ok(reply)) => reply.into_error(),
+        None => Error::Config("no answer".into()),
+    })
+}
+
+/// True for an answer that [`merge_batch`] turns into a failure of every id of the batch: it names
+/// none of them and is not a refusal of the whole request (200, 400, 422).
+fn decides_nothing(reply: &Reply) -> bool {
+    let names_an_id = !reply.envelope.sended_guids.is_empty()
+        || reply.envelope.errors.iter().flatten().any(|e| e.id.as_deref().is_some_and(|id| Guid::parse(id).is_ok()));
+    !names_an_id && !matches!(reply.status, 200 | 400 | 422)
 }
 
 /// Gives every distinct input id, in input order, exactly one outcome: the one it was withheld
@@ -516,7 +561,7 @@ mod tests {
     }
 
     fn reply(status: u16, envelope: VitrinaResponse<RawResult>) -> Result<Reply, Arc<Error>> {
-        Ok(Reply { status, envelope, retry_after: None })
+        Ok(Reply { status, envelope, retry_after: None, enveloped: true })
     }
 
     fn g(s: &str) -> Guid {
@@ -659,7 +704,7 @@ mod tests {
                             let errors: Vec<_> = pick(reject).into_iter().map(|id| fer_model::RecordError {
                                 id: Some(id.to_string()), error_message: "дубль".into(), error_code: ErrorCode::R330 }).collect();
                             if !errors.is_empty() { env.errors = Some(errors); }
-                            Ok(Reply { status: *status, envelope: env, retry_after: None })
+                            Ok(Reply { status: *status, envelope: env, retry_after: None, enveloped: true })
                         }
                     };
                     (ids.to_vec(), result)

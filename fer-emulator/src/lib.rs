@@ -71,6 +71,8 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+#[cfg(feature = "bin")]
+pub mod cli;
 pub mod codes;
 mod config;
 mod error;

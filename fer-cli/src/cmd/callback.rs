@@ -10,7 +10,7 @@ use crate::{Verdict, output};
 
 /// Runs `fer callback`.
 pub async fn run(command: &CallbackCommand, format: Format) -> Result<Verdict, CliError> {
-    let remote = |e: fer_client::Error| CliError::Remote(e.to_string());
+    let remote = |e: fer_client::Error| CliError::remote(&e);
     match command {
         CallbackCommand::Register(set) | CallbackCommand::Update(set) => {
             let client = connect(&set.connection)?;
@@ -69,8 +69,8 @@ fn callback_of(set: &CallbackSet) -> Result<Callback, CliError> {
     Ok(Callback { address: set.address.clone(), depart_oid: depart(&set.depart_oid)? })
 }
 
-fn depart(oid: &Option<String>) -> Result<Option<Oid>, CliError> {
-    oid.as_deref().map(|s| Oid::parse(s).map_err(|e| CliError::Usage(format!("--depart-oid: {e}")))).transpose()
+fn depart(oid: &Option<Oid>) -> Result<Option<Oid>, CliError> {
+    Ok(oid.clone())
 }
 
 fn show(format: Format, value: &serde_json::Value) {

@@ -44,7 +44,7 @@ pub struct Check {
 
 /// Runs `fer conformance`.
 pub async fn run(args: &ConformanceArgs, format: Format) -> Result<Verdict, CliError> {
-    let slot = Guid::parse(&args.slot).map_err(|e| CliError::Usage(format!("--slot: {e}")))?;
+    let slot = args.slot;
     let request = match &args.request {
         Some(path) => {
             let text = std::fs::read(path).map_err(|source| CliError::Io { path: path.clone(), source })?;

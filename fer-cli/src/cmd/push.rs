@@ -60,7 +60,7 @@ pub async fn run(args: &PushArgs, format: Format) -> Result<Verdict, CliError> {
         .map_err(|e| CliError::Usage(e.to_string()))?;
     let report = client.upload_dataset(&dataset).await;
     bar.finish_and_clear();
-    let report = report.map_err(|e| CliError::Remote(e.to_string()))?;
+    let report = report.map_err(|e| CliError::remote(&e))?;
 
     match format {
         Format::Human => {
@@ -91,8 +91,7 @@ pub fn builder(connection: &Connection) -> Result<VitrinaClientBuilder, CliError
     let password = std::env::var(&connection.password_env).map_err(|_| {
         CliError::Usage(format!("the environment variable {} (--password-env) is not set", connection.password_env))
     })?;
-    let username = fer_model::Oid::parse(&connection.username)
-        .map_err(|e| CliError::Usage(format!("--username must be the MO's OID: {e}")))?;
+    let username = connection.username.clone();
     Ok(VitrinaClient::builder().base_url(connection.url.clone()).credentials(username, password))
 }
 

@@ -13,11 +13,7 @@ use crate::error::CliError;
 
 /// Runs `fer sample`. The schedule starts tomorrow (local date), so that it can be booked.
 pub fn run(args: &SampleArgs) -> Result<Verdict, CliError> {
-    let organisation = args
-        .org
-        .as_deref()
-        .map(|s| fer_model::Oid::parse(s).map_err(|e| CliError::Usage(format!("--org: {e}"))))
-        .transpose()?;
+    let organisation = args.org.clone();
     let spec = RegionSpec {
         organisation,
         mos: args.mos,

@@ -132,3 +132,62 @@ fn help_shows_examples_for_every_subcommand() {
         assert!(stdout(&o).contains("Examples:"), "{sub}: {}", stdout(&o));
     }
 }
+
+#[test]
+fn bad_typed_arguments_are_refused_by_the_parser_with_exit_2() {
+    let cases: [(&[&str], &str); 5] = [
+        (
+            &["push", "x", "--url", "http://127.0.0.1:1", "--username", "not-an-oid", "--password-env", "P"],
+            "--username",
+        ),
+        (
+            &[
+                "callback",
+                "get",
+                "--url",
+                "http://h",
+                "--username",
+                "1.2.3",
+                "--password-env",
+                "P",
+                "--depart-oid",
+                "x y",
+            ],
+            "--depart-oid",
+        ),
+        (&["conformance", "--webhook", "http://127.0.0.1:1", "--slot", "not-a-guid"], "--slot"),
+        (&["sample", "--out", "unused", "--org", "1..2"], "--org"),
+        (&["emulator", "--username", "oid?"], "--username"),
+    ];
+    for (args, flag) in cases {
+        let o = fer(args);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        // clap's own refusal: it names the flag and the offending value.
+        assert!(err.contains("invalid value") && err.contains(flag), "{args:?}: {err}");
+    }
+    let o = fer(&["emulator", "--drop-ratio", "3"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("between 0 and 1"));
+}
+
+#[test]
+fn fer_emulator_takes_the_flags_of_the_fer_emulator_program() {
+    let o = fer(&["emulator", "--help"]);
+    let help = stdout(&o);
+    assert!(o.status.success(), "{help}");
+    assert!(help.contains("[default: 127.0.0.1:2100]"), "{help}");
+    for flag in [
+        "--listen",
+        "--username",
+        "--password",
+        "--state",
+        "--token-lifetime-secs",
+        "--unavailable-ratio",
+        "--latency-ms",
+        "--drop-ratio",
+        "--fault-seed",
+    ] {
+        assert!(help.contains(flag), "{flag}: {help}");
+    }
+}

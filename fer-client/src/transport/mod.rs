@@ -74,6 +74,9 @@ pub(crate) struct Reply {
     /// `serde_json::Value` first (4.4x slower, BENCHMARKS.md).
     pub(crate) envelope: VitrinaResponse<RawResult>,
     pub(crate) retry_after: Option<Duration>,
+    /// True when the envelope was read from the body; false when the body was empty and the
+    /// envelope was made from the status alone.
+    pub(crate) enveloped: bool,
 }
 
 /// The `result` of an answer as raw JSON text.
@@ -90,13 +93,35 @@ impl Reply {
         if self.is_success() { Ok(self.envelope) } else { Err(self.into_error()) }
     }
 
+    /// `Ok(true)` for the Vitrina's «not found»: a 404 that carries the envelope (section 5, «Коды
+    /// ошибок»: 404 «Результат … не найден»); `Ok(false)` for any other answer.
+    ///
+    /// A 404 with an empty body is what a router or a proxy answers for a path it does not know
+    /// (a wrong base URL, a gateway without that service); it says nothing about the record, so it
+    /// is [`Error::Decode`], not an empty result. A 404 whose body is not the envelope (plain text,
+    /// an HTML page) never becomes a `Reply` at all: it is [`Error::Decode`] too.
+    pub(crate) fn not_found(&self) -> Result<bool, Error> {
+        match self.status {
+            404 if self.enveloped => Ok(true),
+            404 => Err(Error::Decode {
+                status: 404,
+                reason: "a 404 without the Vitrina's envelope: the address is unknown to the server \
+                         (is the base URL right?), not an empty result"
+                    .into(),
+                excerpt: String::new(),
+            }),
+            _ => Ok(false),
+        }
+    }
+
     /// The typed error for this answer (section 5, «Коды ошибок»).
     pub(crate) fn into_error(self) -> Error {
         // The error carries the envelope without its `result`.
         let envelope: VitrinaResponse = self.envelope.replace_result(None);
         let message = envelope.error.as_ref().map(|e| e.error_message.clone()).unwrap_or_default();
         match self.status {
-            401 | 403 => Error::Auth { status: self.status, message },
+            401 => Error::Auth { status: self.status, message },
+            403 => Error::Forbidden { message },
             405 => Error::Blocked { message },
             422 => Error::Duplicates { envelope: Box::new(envelope) },
             503 => Error::Maintenance { retry_after: self.retry_after, message },
@@ -378,10 +403,10 @@ fn decode_reply(raw: RawAnswer) -> Result<Reply, Error> {
     if raw.body.iter().all(u8::is_ascii_whitespace) {
         let ok = (200..300).contains(&raw.status);
         let envelope = VitrinaResponse { is_success: ok, status_code: raw.status, ..VitrinaResponse::ok(Vec::new()) };
-        return Ok(Reply { status: raw.status, envelope, retry_after });
+        return Ok(Reply { status: raw.status, envelope, retry_after, enveloped: false });
     }
     match fer_model::wire::from_json_slice::<VitrinaResponse<RawResult>>(&raw.body) {
-        Ok(envelope) => Ok(Reply { status: raw.status, envelope, retry_after }),
+        Ok(envelope) => Ok(Reply { status: raw.status, envelope, retry_after, enveloped: true }),
         // A maintenance page or a proxy's error page is still the status it says.
         Err(_) if raw.status == 503 => Err(Error::Maintenance { retry_after, message: excerpt(&raw.body) }),
         Err(e) => Err(Error::Decode {

@@ -13,3 +13,4 @@ mod portal_logging;
 mod progress;
 mod resilience;
 mod upload;
+mod spec_fidelity;

@@ -3,13 +3,9 @@
 
 use std::time::Duration;
 
-use fer_client::{Error, Outcome, OutcomeKind, RetryPolicy, VitrinaClient};
+use fer_client::{Error, RetryPolicy, VitrinaClient};
 use fer_emulator::{Emulator, EmulatorConfig, Faults};
 use fer_model::{Slot, Table};
-
-fn failed_with(outcome: &Outcome, check: impl Fn(&Error) -> bool) -> bool {
-    matches!(outcome, Outcome::Failed { error } if check(error))
-}
 
 #[tokio::test]
 async fn a_burst_of_503_is_absorbed_by_the_retries() {
@@ -39,9 +35,9 @@ async fn maintenance_that_outlasts_the_retries_is_a_typed_error_and_every_id_is_
     assert!(matches!(err, Error::Maintenance { .. }), "{err:?}");
 
     let dataset = crate::common::schedule(emulator.username(), 1, 1, 12);
-    let report = client.upsert(&dataset.slot).await.unwrap();
-    assert_eq!(report.len(), 12);
-    assert!(report.iter().all(|(_, o)| failed_with(o, |e| matches!(e, Error::Maintenance { .. }))), "{report:#}");
+    // Nothing got through: the upload is the error of the call, not a report of failures.
+    let err = client.upsert(&dataset.slot).await.unwrap_err();
+    assert!(matches!(err, Error::Maintenance { .. }), "{err:?}");
     // Three attempts per call, never more.
     let auth_calls = crate::common::inbound(&emulator).iter().filter(|(_, p, _)| p == "/auth.svc").count();
     assert_eq!(auth_calls % 3, 0, "{auth_calls}");
@@ -73,9 +69,8 @@ async fn a_server_that_never_answers_surfaces_as_a_timeout() {
     assert!(err.to_string().contains("no answer within"), "{err}");
 
     let slots = crate::common::schedule(&"1.2.643.5.1.13.13.12.2.77.7777".parse().unwrap(), 1, 1, 3).slot;
-    let report = client.upsert(&slots).await.unwrap();
-    assert_eq!(report.count(OutcomeKind::Failed), 3, "{report:#}");
-    assert!(report.iter().all(|(_, o)| failed_with(o, |e| matches!(e, Error::Timeout { .. }))));
+    let err = client.upsert(&slots).await.unwrap_err();
+    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
 }
 
 #[tokio::test]
@@ -124,7 +119,7 @@ async fn a_refused_token_is_refreshed_once_and_the_call_repeated() {
 }
 
 #[tokio::test]
-async fn wrong_credentials_are_an_auth_error_and_fail_every_record() {
+async fn wrong_credentials_are_an_auth_error_of_the_call_and_of_the_upload() {
     let emulator = crate::common::emulator().await;
     let client = VitrinaClient::builder()
         .base_url(emulator.base_url())
@@ -143,8 +138,8 @@ async fn wrong_credentials_are_an_auth_error_and_fail_every_record() {
         .concurrency(1)
         .build()
         .unwrap();
-    let report = client.upsert(&slots).await.unwrap();
-    assert_eq!(report.count(OutcomeKind::Failed), 5, "{report:#}");
+    let err = client.upsert(&slots).await.unwrap_err();
+    assert!(matches!(err, Error::Auth { status: 401, .. }), "{err:?}");
     // The first refusal stops the upload: the remaining batches do not knock again.
     let auth_calls = crate::common::inbound(&emulator).iter().filter(|(_, p, _)| p == "/auth.svc").count();
     assert_eq!(auth_calls, 2, "one for get, one for the upload");

@@ -263,3 +263,79 @@ pub fn capture_logs() -> LogCapture {
         .finish();
     LogCapture(captured.0, tracing::subscriber::set_default(subscriber))
 }
+
+/// One canned answer of [`canned_peer`]: the status, the content type and the body.
+#[derive(Clone)]
+pub struct Canned {
+    pub status: u16,
+    pub content_type: &'static str,
+    pub body: String,
+}
+
+/// A minimal real HTTP/1.1 server on 127.0.0.1 that grants a token at `/auth.svc` (valid until
+/// 2099) and answers every other request with `answer`, after reading the whole request (headers
+/// and `Content-Length` body). Returns its base URL.
+pub async fn canned_peer(answer: Canned) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let answer = answer.clone();
+            tokio::spawn(async move {
+                let mut data = Vec::new();
+                let mut buf = [0u8; 4096];
+                let head_end = loop {
+                    if let Some(i) = data.windows(4).position(|w| w == b"\r\n\r\n") {
+                        break i + 4;
+                    }
+                    match stream.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => data.extend_from_slice(&buf[..n]),
+                    }
+                };
+                let head = String::from_utf8_lossy(&data[..head_end]).to_ascii_lowercase();
+                let length: usize = head
+                    .lines()
+                    .find_map(|l| l.strip_prefix("content-length:"))
+                    .and_then(|v| v.trim().parse().ok())
+                    .unwrap_or(0);
+                while data.len() < head_end + length {
+                    match stream.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => data.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let path = head.split_whitespace().nth(1).unwrap_or_default().to_owned();
+                let (status, content_type, body) = if path.starts_with("/auth.svc") {
+                    let token = r#"{"Result":{"ValidTo":"2099-01-01T00:00:00Z","Value":"canned-token"},"IsSuccess":true,"ErrorMessage":"","StatusCode":200}"#;
+                    (200, "application/json", token.to_owned())
+                } else {
+                    (answer.status, answer.content_type, answer.body)
+                };
+                let reply = format!(
+                    "HTTP/1.1 {status} Canned\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = stream.write_all(reply.as_bytes()).await;
+            });
+        }
+    });
+    format!("http://{addr}")
+}
+
+/// A client of a peer that is not the emulator, with quick retries.
+pub fn peer_client(base_url: &str) -> VitrinaClient {
+    VitrinaClient::builder()
+        .base_url(base_url)
+        .credentials(fer_emulator::DEFAULT_USERNAME.parse().unwrap(), "pw")
+        .request_timeout(Duration::from_secs(10))
+        .retry(RetryPolicy {
+            max_attempts: 2,
+            max_elapsed: Duration::from_secs(5),
+            initial_backoff: Duration::from_millis(10),
+            max_backoff: Duration::from_millis(20),
+        })
+        .build()
+        .unwrap()
+}

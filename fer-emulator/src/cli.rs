@@ -1,0 +1,104 @@
+//! The flags of the emulator as a program, defined once for the `fer-emulator` binary and the
+//! `fer emulator` subcommand (enabled by the `bin` feature, which also brings `clap`).
+//!
+//! `fer-emulator --listen ADDR [--username OID --password PASS] [--state FILE]`, plus the token
+//! lifetime and the fault injection of [`Faults`]. Every flag is parsed by clap into its type (an
+//! [`Oid`] for `--username`, a ratio between 0 and 1 for the fault shares): bad input is refused
+//! before start-up with exit code 2 and a message naming the flag.
+//!
+//! ```
+//! use clap::Parser;
+//! use fer_emulator::cli::EmulatorArgs;
+//!
+//! #[derive(Parser)]
+//! struct Program {
+//!     #[command(flatten)]
+//!     emulator: EmulatorArgs,
+//! }
+//! let program = Program::try_parse_from(["x", "--listen", "127.0.0.1:0", "--password", "pw"]).unwrap();
+//! let config = program.emulator.config();
+//! assert_eq!((config.listen.port(), config.password.as_str()), (0, "pw"));
+//! assert!(Program::try_parse_from(["x", "--username", "not an oid"]).is_err());
+//! assert!(Program::try_parse_from(["x", "--drop-ratio", "3"]).is_err());
+//! ```
+
+use std::fmt::Write as _;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use fer_model::Oid;
+
+use crate::{DEFAULT_PASSWORD, DEFAULT_USERNAME, EmulatorConfig, EmulatorHandle, Faults};
+
+/// The emulator's command-line flags (a clap [`Args`](clap::Args): flatten it into a parser).
+#[derive(Debug, Clone, clap::Args)]
+pub struct EmulatorArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:2100", env = "FER_EMULATOR_LISTEN")]
+    pub listen: SocketAddr,
+    /// MO OID accepted as username by POST /auth.svc.
+    #[arg(long, default_value = DEFAULT_USERNAME, env = "FER_EMULATOR_USERNAME")]
+    pub username: Oid,
+    /// Password accepted by POST /auth.svc.
+    #[arg(long, default_value = DEFAULT_PASSWORD, env = "FER_EMULATOR_PASSWORD", hide_env_values = true)]
+    pub password: String,
+    /// Keep the store in this JSON file (rewritten atomically after every change).
+    #[arg(long)]
+    pub state: Option<PathBuf>,
+    /// Lifetime of issued tokens, in seconds.
+    #[arg(long, default_value_t = 3600)]
+    pub token_lifetime_secs: u64,
+    /// Fault injection: share of Vitrina answers replaced by 503 (0 to 1).
+    #[arg(long, default_value_t = 0.0, value_parser = ratio)]
+    pub unavailable_ratio: f64,
+    /// Fault injection: delay added to every Vitrina answer, in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    pub latency_ms: u64,
+    /// Fault injection: share of new connections closed without an answer (0 to 1).
+    #[arg(long, default_value_t = 0.0, value_parser = ratio)]
+    pub drop_ratio: f64,
+    /// Fault injection: seed of the generator that draws the faults.
+    #[arg(long, default_value_t = 0)]
+    pub fault_seed: u64,
+}
+
+impl EmulatorArgs {
+    /// The configuration these flags describe (the rest of [`EmulatorConfig::default`]).
+    pub fn config(&self) -> EmulatorConfig {
+        EmulatorConfig {
+            listen: self.listen,
+            username: self.username.clone(),
+            password: self.password.clone(),
+            token_lifetime: Duration::from_secs(self.token_lifetime_secs),
+            state_file: self.state.clone(),
+            faults: Faults {
+                unavailable_ratio: self.unavailable_ratio,
+                latency: Duration::from_millis(self.latency_ms),
+                drop_ratio: self.drop_ratio,
+                token_lifetime_override: None,
+                seed: self.fault_seed,
+            },
+            ..EmulatorConfig::default()
+        }
+    }
+}
+
+/// The start-up lines both programs print on stdout (scripts read them): the base URL on the
+/// first line, as its last word, then the credentials in force and the faults when any is on.
+pub fn banner(emulator: &EmulatorHandle) -> String {
+    let mut out = format!("fer-emulator serving at {}\n", emulator.base_url());
+    let _ = writeln!(out, "  username: {}", emulator.username());
+    let _ = writeln!(out, "  password: {}", emulator.password());
+    if !emulator.faults().is_off() {
+        let _ = writeln!(out, "  faults:   {:?}", emulator.faults());
+    }
+    out.push_str("Press Ctrl-C to stop.");
+    out
+}
+
+/// A share between 0 and 1.
+fn ratio(s: &str) -> Result<f64, String> {
+    let value: f64 = s.parse().map_err(|e| format!("not a number: {e}"))?;
+    if (0.0..=1.0).contains(&value) { Ok(value) } else { Err(format!("must be between 0 and 1, not {value}")) }
+}
