@@ -12,5 +12,5 @@ mod portal;
 mod portal_logging;
 mod progress;
 mod resilience;
-mod upload;
 mod spec_fidelity;
+mod upload;

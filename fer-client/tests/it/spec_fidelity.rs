@@ -2,7 +2,6 @@
 //! uploaded with the default pre-flight, an upload that nothing gets through is an error, and a
 //! 404 without the envelope is not an empty list. Real servers on 127.0.0.1 only.
 
-
 use crate::common::Canned;
 use fer_client::{Error, Outcome, VitrinaClient};
 use fer_model::{BookStatus, SlotStatus, Table};
@@ -13,7 +12,8 @@ const FORBIDDEN: &str = r#"{"result":null,"isSuccess":false,"error":{"errorCode"
 #[tokio::test]
 async fn a_403_is_forbidden_and_marks_every_record_of_the_refused_batches() {
     let peer =
-        crate::common::canned_peer(Canned { status: 403, content_type: "application/json", body: FORBIDDEN.into() }).await;
+        crate::common::canned_peer(Canned { status: 403, content_type: "application/json", body: FORBIDDEN.into() })
+            .await;
     let client = crate::common::peer_client(&peer);
     let err = client.get::<fer_model::Slot>(&crate::common::guid(3, 1)).await.unwrap_err();
     assert!(matches!(&err, Error::Forbidden { message } if message.contains("Нет полномочий")), "{err:?}");
@@ -135,7 +135,8 @@ async fn a_404_without_the_envelope_is_an_error_not_an_empty_list() {
     // The Vitrina's own 404 carries the envelope: that one is «not found».
     let envelope = r#"{"result":null,"isSuccess":false,"error":{"errorCode":"404","errorMessage":"Результат не найден"},"statusCode":404}"#;
     let peer =
-        crate::common::canned_peer(Canned { status: 404, content_type: "application/json", body: envelope.into() }).await;
+        crate::common::canned_peer(Canned { status: 404, content_type: "application/json", body: envelope.into() })
+            .await;
     let client = crate::common::peer_client(&peer);
     assert!(client.books_by_slot(&slot).await.unwrap().is_empty());
     assert_eq!(client.get::<fer_model::Slot>(&slot).await.unwrap(), None);

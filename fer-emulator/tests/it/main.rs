@@ -2,6 +2,7 @@
 //! one former test file).
 
 mod auth;
+#[cfg(feature = "bin")]
 mod binary;
 mod callback;
 mod common;

@@ -130,7 +130,7 @@ async fn a_vendor_pushes_serves_and_books_through_fer_paths_only() {
         .clone();
     let offset = FixedOffset::east_opt(3 * 3600).unwrap();
     let local = slot.visit_time.naive().and_local_timezone(offset).single().unwrap();
-    let mis = Mis { free: Mutex::new(HashMap::from([(slot.id, (local, slot.duration))])) };
+    let mis = Mis { free: Mutex::new(HashMap::from([(slot.id, (local, slot.duration))])), booked: Mutex::default() };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(fer::webhook::serve(listener, WebhookService::new(mis)));
