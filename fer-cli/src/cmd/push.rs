@@ -1,9 +1,11 @@
 //! `fer push`: validate, then upload in load order with fer-client, and account for every record.
 
+use std::collections::HashSet;
 use std::time::Duration;
 
 use fer_client::{DatasetReport, OutcomeKind, VitrinaClient, VitrinaClientBuilder};
-use fer_model::Table;
+use fer_model::{Guid, Record, Table};
+use fer_validate::Dataset;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{Value, json};
 
@@ -30,7 +32,11 @@ pub async fn run(args: &PushArgs, format: Format) -> Result<Verdict, CliError> {
     };
     let found = validate_folder(&files);
     let errors: Vec<_> = found.iter().filter(|(_, d)| d.severity == fer_validate::Severity::Error).cloned().collect();
-    let dataset = dataset_of(&files);
+    let mut dataset = dataset_of(&files);
+    // Records refused by the checks are not in the dataset; their children must not go either
+    // (the client takes a reference it cannot resolve for a row already on the Vitrina, a delta).
+    let refused: HashSet<Guid> = errors.iter().filter_map(|(_, d)| d.record_id.as_deref()?.parse().ok()).collect();
+    let withheld = withhold_children(&mut dataset, refused);
 
     if args.dry_run {
         if format == Format::Human {
@@ -66,11 +72,47 @@ pub async fn run(args: &PushArgs, format: Format) -> Result<Verdict, CliError> {
         Format::Human => {
             output::diagnostics(format, &errors);
             say!("{report:#}");
+            if !withheld.is_empty() {
+                say!("withheld {} record(s) whose parent was refused by the checks", withheld.len());
+            }
         }
-        Format::Json => output::json(&report_json(&report, errors.len())),
+        Format::Json => output::json(&report_json(&report, errors.len(), &withheld)),
     }
     let unparsed = errors.iter().any(|(_, d)| d.record_id.is_none());
-    Ok(if report.all_accepted() && !unparsed { Verdict::Fine } else { Verdict::Wrong })
+    Ok(if report.all_accepted() && !unparsed && withheld.is_empty() { Verdict::Fine } else { Verdict::Wrong })
+}
+
+/// Removes from `dataset` every record that names a refused record as its parent, in load order
+/// (so a grandchild follows its child), and returns them by table and id.
+fn withhold_children(dataset: &mut Dataset, mut refused: HashSet<Guid>) -> Vec<(Table, Guid)> {
+    fn withhold<R: Record>(rows: &mut Vec<R>, refused: &mut HashSet<Guid>, out: &mut Vec<(Table, Guid)>) {
+        rows.retain(|row| {
+            let orphan = row.parents().iter().any(|p| refused.contains(&p.id));
+            if orphan {
+                refused.insert(row.id());
+                out.push((R::TABLE, row.id()));
+            }
+            !orphan
+        });
+    }
+    let mut out = Vec::new();
+    if refused.is_empty() {
+        return out;
+    }
+    for table in Table::LOAD_ORDER {
+        let refused = &mut refused;
+        match table {
+            Table::Mo => withhold(&mut dataset.mo, refused, &mut out),
+            Table::Resource => withhold(&mut dataset.resource, refused, &mut out),
+            Table::Service => withhold(&mut dataset.service, refused, &mut out),
+            Table::Slot => withhold(&mut dataset.slot, refused, &mut out),
+            Table::Book => withhold(&mut dataset.book, refused, &mut out),
+            Table::Referral => withhold(&mut dataset.referral, refused, &mut out),
+            Table::UnaccessablePeriod => withhold(&mut dataset.unaccessable_period, refused, &mut out),
+            Table::ProfilecodeResource => withhold(&mut dataset.profilecode_resource, refused, &mut out),
+        }
+    }
+    out
 }
 
 /// A bar of `total` records on stderr for people; nothing for machines.
@@ -100,9 +142,11 @@ pub fn connect(connection: &Connection) -> Result<VitrinaClient, CliError> {
     builder(connection)?.build().map_err(|e| CliError::Usage(e.to_string()))
 }
 
-fn report_json(report: &DatasetReport, invalid_files_errors: usize) -> Value {
-    let counts: serde_json::Map<String, Value> =
+fn report_json(report: &DatasetReport, invalid_files_errors: usize, withheld: &[(Table, Guid)]) -> Value {
+    let mut counts: serde_json::Map<String, Value> =
         OutcomeKind::ALL.iter().map(|k| (k.as_str().to_owned(), json!(report.count(*k)))).collect();
+    let skipped = report.count(OutcomeKind::Skipped) + withheld.len();
+    counts.insert(OutcomeKind::Skipped.as_str().to_owned(), json!(skipped));
     let tables: Vec<Value> = report
         .iter()
         .filter(|t| !t.is_empty())
@@ -119,5 +163,13 @@ fn report_json(report: &DatasetReport, invalid_files_errors: usize) -> Value {
             })
         })
         .collect();
-    json!({"records": report.len(), "counts": counts, "validation_errors": invalid_files_errors, "tables": tables})
+    let withheld: Vec<Value> =
+        withheld.iter().map(|(table, id)| json!({"table": table.as_str(), "id": id.to_string()})).collect();
+    json!({
+        "records": report.len() + withheld.len(),
+        "counts": counts,
+        "validation_errors": invalid_files_errors,
+        "tables": tables,
+        "withheld": withheld,
+    })
 }
