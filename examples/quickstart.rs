@@ -11,6 +11,7 @@
 //! cargo run --example quickstart
 //! ```
 
+use fer_validate::DatasetExt as _;
 use std::error::Error;
 
 use fer_client::{OutcomeKind, VitrinaClient};

@@ -3,6 +3,7 @@
 //!
 //! Run: `cargo bench -p fer-benches --bench validate -- --warm-up-time 1 --measurement-time 5 --sample-size 10`.
 
+use fer_validate::DatasetExt as _;
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};

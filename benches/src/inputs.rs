@@ -87,7 +87,7 @@ pub fn book_call() -> http::Request<Bytes> {
 
 #[cfg(test)]
 mod tests {
-    use fer_validate::Severity;
+    use fer_validate::{DatasetExt, Severity};
 
     use super::*;
     use crate::{RegionSpec, generate_region};
@@ -99,7 +99,7 @@ mod tests {
         let problems: Vec<_> = report.diagnostics.iter().filter(|d| d.severity == Severity::Error).collect();
         assert!(problems.is_empty(), "{problems:#?}");
         assert!(report.is_empty(), "{report:#?}");
-        for table in fer_validate::Dataset::upload_order() {
+        for table in fer_model::Table::LOAD_ORDER {
             assert!(region.len(table) > 0, "{table} is empty");
         }
     }

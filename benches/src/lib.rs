@@ -12,6 +12,7 @@
 //! * [`report`]: reads criterion's saved estimates and prints the table of `BENCHMARKS.md`.
 //!
 //! ```
+//! use fer_validate::DatasetExt as _;
 //! let spec = fer_benches::RegionSpec { mos: 2, days: 7, ..Default::default() };
 //! let region = fer_benches::generate_region(&spec);
 //! assert!(!region.validate().has_errors());

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::fmt;
 
 use fer_model::{Guid, Record, Table};
-use fer_validate::{Dataset, Diagnostic, RuleCode, Severity, Subject, Validate};
+use fer_validate::{Dataset, DatasetExt, Diagnostic, RuleCode, Severity, Subject, Validate};
 
 use crate::client::VitrinaClient;
 use crate::config::Preflight;

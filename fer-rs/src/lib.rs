@@ -101,6 +101,8 @@ pub use fer_validate as validate;
 
 pub use async_trait::async_trait;
 pub use chrono;
+/// Validation of a whole [`Dataset`] (`dataset.validate()`).
+pub use fer_validate::DatasetExt;
 
 pub use fer_model::{
     AgeGroup, AuthRequest, AuthResponse, AuthToken, BirthDate, Book, BookStatus, BookType, BookingConfirmation,

@@ -11,6 +11,7 @@
 //!
 //! ```
 //! use fer_sample::{RegionSpec, generate};
+//! use fer_validate::DatasetExt as _;
 //!
 //! let spec = RegionSpec { mos: 2, days: 7, seed: 7, ..RegionSpec::default() };
 //! let region = generate(&spec);

@@ -3,23 +3,20 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDateTime;
-use fer_model::{
-    Book, BookStatus, Guid, Mo, ProfilecodeResource, Record, Referral, ReferralKind, ReferralStatus, Resource, Service,
-    Slot, SlotStatus, Table, UnaccessablePeriod,
-};
+use fer_model::{BookStatus, Guid, Record, ReferralKind, ReferralStatus, Resource, Slot, SlotStatus, Table};
 
 use crate::batch::batch_into;
 use crate::check::{Checker, RecordId};
 use crate::diagnostic::Subject;
 use crate::{Diagnostic, Report, RuleCode};
 
-/// All eight tables of one MIS (or one region), for cross-table rules and ordered upload.
-///
-/// Pointers of its diagnostics are those of each table's upload body: `/data/<i>/<field>`, with
-/// `table` naming the table and `i` the index in that table's vector.
+pub use fer_model::Dataset;
+
+/// Validation of a whole [`Dataset`] (the type lives in fer-model's table registry; the rules live
+/// here).
 ///
 /// ```
-/// use fer_validate::{Dataset, RuleCode};
+/// use fer_validate::{Dataset, DatasetExt, RuleCode};
 /// # use fer_model::*;
 /// # let slot: Slot = serde_json::from_str(r#"{"id":"aaaaaaa1-5eff-49b8-9d07-ff2486162b3f",
 /// #   "mo_id":"ab7cbc4b-2e68-40d2-881b-6f957b044818","resource_id":"1919135c-7c9e-4564-a8b4-29aff7adfe72",
@@ -31,70 +28,23 @@ use crate::{Diagnostic, Report, RuleCode};
 /// let found: Vec<_> = report.errors().map(|d| (d.code, d.pointer.as_str())).collect();
 /// assert_eq!(found, [(RuleCode::Unresolved, "/data/0/mo_id"), (RuleCode::Unresolved, "/data/0/resource_id")]);
 /// ```
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Dataset {
-    /// Subdivisions.
-    pub mo: Vec<Mo>,
-    /// Resources.
-    pub resource: Vec<Resource>,
-    /// Services.
-    pub service: Vec<Service>,
-    /// Slots.
-    pub slot: Vec<Slot>,
-    /// Books.
-    pub book: Vec<Book>,
-    /// Referrals.
-    pub referral: Vec<Referral>,
-    /// Unavailability periods.
-    pub unaccessable_period: Vec<UnaccessablePeriod>,
-    /// Resource profiles.
-    pub profilecode_resource: Vec<ProfilecodeResource>,
-}
-
-impl Dataset {
-    /// The order in which the tables are uploaded (section 5 of the profile, [`fer_model::spec::profile`]): parents first, so that
-    /// every reference resolves when a row arrives.
-    pub fn upload_order() -> [Table; 8] {
-        Table::LOAD_ORDER
-    }
-
-    /// The number of records in `table`.
-    pub fn len(&self, table: Table) -> usize {
-        match table {
-            Table::Mo => self.mo.len(),
-            Table::Resource => self.resource.len(),
-            Table::Service => self.service.len(),
-            Table::Slot => self.slot.len(),
-            Table::Book => self.book.len(),
-            Table::Referral => self.referral.len(),
-            Table::UnaccessablePeriod => self.unaccessable_period.len(),
-            Table::ProfilecodeResource => self.profilecode_resource.len(),
-        }
-    }
-
-    /// True when every table is empty.
-    pub fn is_empty(&self) -> bool {
-        Table::LOAD_ORDER.iter().all(|t| self.len(*t) == 0)
-    }
-
+///
+/// Pointers of its diagnostics are those of each table's upload body: `/data/<i>/<field>`, with
+/// `table` naming the table and `i` the index in that table's vector.
+pub trait DatasetExt {
     /// Every rule: each table's record and batch rules (in upload order) plus every cross-table
     /// rule: references resolve, a slot's subdivision is its resource's, referrals find their
     /// profile and service, statuses agree (a 5000 book's slot is RECORDED, a RECORDED referral
     /// has an active book and an AVAILABLE one none, a RECORDED slot has an active book), and no
     /// slot falls in its resource's unavailability period.
-    pub fn validate(&self) -> Report {
+    fn validate(&self) -> Report;
+}
+
+impl DatasetExt for Dataset {
+    fn validate(&self) -> Report {
         let mut out = Vec::new();
         for table in Table::LOAD_ORDER {
-            match table {
-                Table::Mo => batch_into(&self.mo, &mut out),
-                Table::Resource => batch_into(&self.resource, &mut out),
-                Table::Service => batch_into(&self.service, &mut out),
-                Table::ProfilecodeResource => batch_into(&self.profilecode_resource, &mut out),
-                Table::UnaccessablePeriod => batch_into(&self.unaccessable_period, &mut out),
-                Table::Slot => batch_into(&self.slot, &mut out),
-                Table::Referral => batch_into(&self.referral, &mut out),
-                Table::Book => batch_into(&self.book, &mut out),
-            }
+            fer_model::with_record_type!(table, R => batch_into(self.records::<R>(), &mut out));
         }
         CrossCheck::new(self, &mut out).run();
         Report { diagnostics: out }
@@ -386,7 +336,7 @@ impl<'a> CrossCheck<'a> {
 mod tests {
     use fer_model::*;
 
-    use super::Dataset;
+    use super::{Dataset, DatasetExt};
     use crate::records::test_support::*;
     use crate::{RuleCode, Severity};
 
@@ -418,7 +368,7 @@ mod tests {
     fn consistent_dataset_passes() {
         let r = dataset().validate();
         assert!(r.is_empty(), "{r:#?}");
-        assert_eq!(Dataset::upload_order()[0], Table::Mo);
+        assert_eq!(Table::LOAD_ORDER[0], Table::Mo);
         assert_eq!(dataset().len(Table::Slot), 1);
         assert!(Dataset::default().is_empty());
     }

@@ -120,7 +120,7 @@ pub mod records;
 pub mod rules;
 
 pub use age::{age_group, slot_accepts};
-pub use dataset::Dataset;
+pub use dataset::{Dataset, DatasetExt};
 pub use diagnostic::{Diagnostic, Report, Severity, Subject};
 pub use keys::{DuplicateKey, duplicate_key};
 pub use raw::{RawKind, validate_raw, validate_raw_dto};

@@ -1,5 +1,6 @@
 //! `fer validate`: every rule of fer-validate on files or a dataset folder.
 
+use fer_validate::DatasetExt as _;
 use std::collections::HashSet;
 
 use fer_model::Table;

@@ -5,6 +5,7 @@
 use crate::common::{Env, MO_ID, RESOURCE_ID, SLOT_ID, Webhook, book, fixture, mo, resource, slot};
 use fer_emulator::{EmulatorConfig, GatewayAnswer};
 use fer_model::{BookingRequest, BookingResponse, Guid, Slot, Table};
+use fer_validate::DatasetExt as _;
 use fer_validate::{Dataset, RuleCode, validate_raw};
 use serde_json::{Value, json};
 

@@ -1,6 +1,7 @@
 //! Push a tiny sample region to the emulator, serve a `BookingHandler` written with
 //! `#[fer::async_trait]`, register it, and book and cancel through the gateway.
 
+use fer::DatasetExt as _;
 use std::collections::HashMap;
 use std::sync::Mutex;
 
