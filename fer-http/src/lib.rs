@@ -10,7 +10,7 @@
 //!   `Content-Encoding: gzip`, plain bodies stay accepted during the transition). `gzip` (and its
 //!   registered alias `x-gzip`) and `identity` are accepted; any other coding, or gzip twice, is a
 //!   typed [`EncodingError`]. Input may hold several gzip members (RFC 1952 §2.2): all are read.
-//! * [`gzip`] and [`gunzip`]: the one compressor and the one decompressor.
+//! * [`gzip()`] and [`gunzip`]: the one compressor and the one decompressor.
 //! * [`content_type`]: whether a `Content-Type` announces JSON in UTF-8.
 //! * [`excerpt`]: the start of a body for an error message: bounded, cut on a character boundary,
 //!   with the values of [`fer_model::redact::KEYS`] masked, whether the body is whole JSON or not.

@@ -22,7 +22,7 @@
 //!   variant that it does not name is a compile error in this crate, and every crate's per-table
 //!   code is an arm of that one match, so a trait a crate needs of every record (its validation, its
 //!   storage) is required of the new type at compile time too.
-//! * [`Record`] requires [`Column`], which only the [`tables!`] list below implements: a record type
+//! * [`Record`] requires [`Column`], which only the registry's list of tables (in this module's source) implements: a record type
 //!   that is not in the list does not compile, and [`Dataset`] gets its field from the same list.
 //! * The tests of this module check that the list, [`Table::ALL`] and [`Table::LOAD_ORDER`] name
 //!   the same tables and that each arm maps a table to the type whose [`Record::TABLE`] it is.

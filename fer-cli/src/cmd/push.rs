@@ -100,17 +100,7 @@ fn withhold_children(dataset: &mut Dataset, mut refused: HashSet<Guid>) -> Vec<(
         return out;
     }
     for table in Table::LOAD_ORDER {
-        let refused = &mut refused;
-        match table {
-            Table::Mo => withhold(&mut dataset.mo, refused, &mut out),
-            Table::Resource => withhold(&mut dataset.resource, refused, &mut out),
-            Table::Service => withhold(&mut dataset.service, refused, &mut out),
-            Table::Slot => withhold(&mut dataset.slot, refused, &mut out),
-            Table::Book => withhold(&mut dataset.book, refused, &mut out),
-            Table::Referral => withhold(&mut dataset.referral, refused, &mut out),
-            Table::UnaccessablePeriod => withhold(&mut dataset.unaccessable_period, refused, &mut out),
-            Table::ProfilecodeResource => withhold(&mut dataset.profilecode_resource, refused, &mut out),
-        }
+        fer_model::with_record_type!(table, R => withhold(dataset.records_mut::<R>(), &mut refused, &mut out));
     }
     out
 }

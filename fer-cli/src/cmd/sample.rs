@@ -41,16 +41,7 @@ pub fn run(args: &SampleArgs) -> Result<Verdict, CliError> {
 pub fn write_dataset(dir: &Path, d: &Dataset) -> Result<(), CliError> {
     std::fs::create_dir_all(dir).map_err(|source| CliError::Io { path: dir.to_owned(), source })?;
     for table in Table::LOAD_ORDER {
-        match table {
-            Table::Mo => write(dir, table, &d.mo),
-            Table::Resource => write(dir, table, &d.resource),
-            Table::Service => write(dir, table, &d.service),
-            Table::Slot => write(dir, table, &d.slot),
-            Table::Book => write(dir, table, &d.book),
-            Table::Referral => write(dir, table, &d.referral),
-            Table::UnaccessablePeriod => write(dir, table, &d.unaccessable_period),
-            Table::ProfilecodeResource => write(dir, table, &d.profilecode_resource),
-        }?;
+        fer_model::with_record_type!(table, R => write(dir, table, d.records::<R>()))?;
     }
     Ok(())
 }

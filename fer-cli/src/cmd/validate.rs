@@ -3,7 +3,6 @@
 use fer_validate::DatasetExt as _;
 use std::collections::HashSet;
 
-use fer_model::Table;
 use fer_validate::{Dataset, Diagnostic, Severity, validate_raw};
 use serde::de::DeserializeOwned;
 
@@ -65,16 +64,7 @@ pub fn validate_folder(files: &[TableFile]) -> Vec<(String, Diagnostic)> {
 pub fn dataset_of(files: &[TableFile]) -> Dataset {
     let mut d = Dataset::default();
     for f in files {
-        match f.table {
-            Table::Mo => d.mo.extend(records(&f.body)),
-            Table::Resource => d.resource.extend(records(&f.body)),
-            Table::Service => d.service.extend(records(&f.body)),
-            Table::Slot => d.slot.extend(records(&f.body)),
-            Table::Book => d.book.extend(records(&f.body)),
-            Table::Referral => d.referral.extend(records(&f.body)),
-            Table::UnaccessablePeriod => d.unaccessable_period.extend(records(&f.body)),
-            Table::ProfilecodeResource => d.profilecode_resource.extend(records(&f.body)),
-        }
+        fer_model::with_record_type!(f.table, R => d.records_mut::<R>().extend(records::<R>(&f.body)));
     }
     d
 }
