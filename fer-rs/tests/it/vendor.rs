@@ -11,9 +11,8 @@ use fer::emulator::{Emulator, EmulatorConfig, GatewayAnswer};
 use fer::sample::RegionSpec;
 use fer::webhook::{BookRejection, BookingHandler, CancelRejection, RequestContext, WebhookService};
 use fer::{
-    AgeGroup, BirthDate, Book, BookStatus, BookingConfirmation, BookingDetails, BookingRejectionCode, BookingRequest,
-    BookingResponse, BookingType, Callback, CancelConfirmation, CancelRequest, Gender, Guid, PatientData, Redacted,
-    Slot, SlotStatus, Table,
+    AgeGroup, Book, BookStatus, BookingConfirmation, BookingDetails, BookingRejectionCode, BookingRequest,
+    BookingResponse, Callback, CancelConfirmation, CancelRequest, Guid, Slot, SlotStatus, Table,
 };
 
 /// The vendor's MIS: its free slots, with their local time and length.
@@ -63,34 +62,9 @@ fn next_monday() -> NaiveDate {
     day
 }
 
+/// An adult patient's booking of `slot_id`: the profile's example request, for a new patient.
 fn adult(slot_id: Guid) -> BookingRequest {
-    let patient = Guid::new_v4();
-    BookingRequest {
-        slot_id,
-        patient_id: patient.into(),
-        booking_type: BookingType::Appointment,
-        case_number: None,
-        preliminary_reservation: false,
-        referral_id: None,
-        cards_id: None,
-        email: None,
-        mobile_phone: None,
-        service_id: None,
-        dictionary_nsi_code: None,
-        patient_data_rrp: PatientData {
-            id: patient.to_string(),
-            united_guids: Vec::new(),
-            firstname: Redacted::new("Мария".to_owned()),
-            lastname: Redacted::new("Проверкина".to_owned()),
-            middlename: None,
-            snils: Some("11223344595".parse().unwrap()),
-            oms_number: None,
-            birthdate: Some(Redacted::new(BirthDate::parse("1985-04-12").unwrap())),
-            gender: Some(Gender::Female.into()),
-            phone: None,
-            email: None,
-        },
-    }
+    BookingRequest::example().with_slot(slot_id).with_patient(Guid::new_v4())
 }
 
 #[tokio::test]
