@@ -20,6 +20,9 @@
 //! assert_eq!((config.listen.port(), config.password.as_str()), (0, "pw"));
 //! assert!(Program::try_parse_from(["x", "--username", "not an oid"]).is_err());
 //! assert!(Program::try_parse_from(["x", "--drop-ratio", "3"]).is_err());
+//! assert!(!config.strict);
+//! let strict = Program::try_parse_from(["x", "--strict"]).unwrap();
+//! assert!(strict.emulator.config().strict);
 //! ```
 
 use std::fmt::Write as _;
@@ -61,6 +64,12 @@ pub struct EmulatorArgs {
     /// Fault injection: seed of the generator that draws the faults.
     #[arg(long, default_value_t = 0)]
     pub fault_seed: u64,
+    /// The strict profile: refuse every record fer-validate calls wrong (the SDK's own advice
+    /// included) and apply its transition and cross-table rules to the stored state
+    /// ([`EmulatorConfig::strict`]). Off, the emulator refuses what the profile says the Vitrina
+    /// refuses.
+    #[arg(long)]
+    pub strict: bool,
 }
 
 impl EmulatorArgs {
@@ -72,6 +81,7 @@ impl EmulatorArgs {
             password: self.password.clone(),
             token_lifetime: Duration::from_secs(self.token_lifetime_secs),
             state_file: self.state.clone(),
+            strict: self.strict,
             faults: Faults {
                 unavailable_ratio: self.unavailable_ratio,
                 latency: Duration::from_millis(self.latency_ms),
