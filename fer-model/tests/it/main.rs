@@ -3,6 +3,7 @@
 
 mod common;
 mod fixtures;
+#[cfg(feature = "portal")]
 mod fuzz_regressions;
 #[cfg(feature = "openapi")]
 mod openapi;
