@@ -18,7 +18,7 @@ wire_enum! {
 wire_enum! {
     /// Age group of a slot (`slot.tag_age`, Appendix 1 table 4) and of a patient.
     ///
-    /// The age rule (section 7 of the profile, [`spec::profile`](crate::spec::profile)): a patient of 18 or more may take ADULT or ALL slots,
+    /// The age rule (section 7 of the Vitrina integration profile): a patient of 18 or more may take ADULT or ALL slots,
     /// from 1 to 18 CHILD or ALL, under 1 BABY or ALL.
     AgeGroup {
         /// ADULT – взрослый, с 18 лет (adult, 18 and older).
