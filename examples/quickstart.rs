@@ -36,7 +36,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
         first_day: chrono::Local::now().date_naive() + chrono::Duration::days(1),
         ..RegionSpec::default()
     };
-    let region = fer_sample::generate(&spec);
+    let region = fer_sample::generate(&spec)?;
     let report = region.validate();
     step(
         2,

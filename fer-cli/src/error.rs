@@ -25,6 +25,9 @@ pub enum CliError {
         /// Its name without extension.
         name: String,
     },
+    /// `fer sample` was asked for a region it cannot make valid (e.g. more slots a day than fit).
+    #[error("cannot generate this region: {0}")]
+    Sample(#[from] fer_sample::SpecError),
     /// Something on the command line does not make sense.
     #[error("{0}")]
     Usage(String),

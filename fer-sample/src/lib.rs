@@ -14,10 +14,11 @@
 //! use fer_validate::DatasetExt as _;
 //!
 //! let spec = RegionSpec { mos: 2, days: 7, seed: 7, ..RegionSpec::default() };
-//! let region = generate(&spec);
+//! let region = generate(&spec)?;
 //! assert_eq!(region.mo.len(), 2);
-//! assert_eq!(region, generate(&spec));
+//! assert_eq!(region, generate(&spec)?);
 //! assert!(!region.validate().has_errors());
+//! # Ok::<(), fer_sample::SpecError>(())
 //! ```
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -25,4 +26,4 @@
 mod names;
 mod region;
 
-pub use region::{RegionSpec, generate, slots};
+pub use region::{RegionSpec, SpecError, generate, slots};

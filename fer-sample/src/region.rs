@@ -52,7 +52,75 @@ impl Default for RegionSpec {
     }
 }
 
-/// Generates a consistent region for `spec`.
+/// The first slot of a working day starts at 08:00.
+const DAY_STARTS_AT_MINUTE: u32 = 8 * 60;
+/// The longest slot the generator makes (a procedure room's), in minutes.
+const LONGEST_SLOT_MINUTES: u32 = 30;
+
+impl RegionSpec {
+    /// The most `slots_per_day` a spec may ask for: the slots of one day, back to back from 08:00,
+    /// must end by midnight (32 of the rooms' 30-minute slots); more would run into the next day and
+    /// overlap its slots.
+    pub const MAX_SLOTS_PER_DAY: u32 = (24 * 60 - DAY_STARTS_AT_MINUTE) / LONGEST_SLOT_MINUTES;
+    /// The most `days` a spec may ask for: a year and a day of schedule.
+    pub const MAX_DAYS: u32 = 366;
+
+    /// Checks that every field is in the range for which [`generate`] makes a region that passes
+    /// every rule of fer-validate; the first field out of range otherwise.
+    pub fn check(&self) -> Result<(), SpecError> {
+        if self.slots_per_day > Self::MAX_SLOTS_PER_DAY {
+            return Err(SpecError::SlotsPerDay { asked: self.slots_per_day, max: Self::MAX_SLOTS_PER_DAY });
+        }
+        if self.days > Self::MAX_DAYS {
+            return Err(SpecError::Days { asked: self.days, max: Self::MAX_DAYS });
+        }
+        if !(0.0..=1.0).contains(&self.booked_share) {
+            return Err(SpecError::BookedShare(self.booked_share));
+        }
+        // The creation time is a week before the first day; the referrals run 30 days from it.
+        let reach = i64::from(self.days.max(30)) + 1;
+        let fits = self.first_day.checked_sub_signed(Duration::days(7)).is_some()
+            && self.first_day.checked_add_signed(Duration::days(reach)).is_some();
+        if !fits {
+            return Err(SpecError::FirstDay(self.first_day));
+        }
+        Ok(())
+    }
+}
+
+/// Why a [`RegionSpec`] cannot be generated: the field, the value asked for and the bound.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SpecError {
+    /// `slots_per_day` is more than a day from 08:00 to midnight holds.
+    #[error(
+        "slots_per_day = {asked}: at most {max} slots a day fit between 08:00 and midnight (slots last up to \
+         30 minutes); more would overlap the next day's"
+    )]
+    SlotsPerDay {
+        /// What the spec asked for.
+        asked: u32,
+        /// [`RegionSpec::MAX_SLOTS_PER_DAY`].
+        max: u32,
+    },
+    /// `days` is more than [`RegionSpec::MAX_DAYS`].
+    #[error("days = {asked}: at most {max} days of schedule")]
+    Days {
+        /// What the spec asked for.
+        asked: u32,
+        /// [`RegionSpec::MAX_DAYS`].
+        max: u32,
+    },
+    /// `booked_share` is not a share from 0 to 1.
+    #[error("booked_share = {0}: a share from 0 to 1")]
+    BookedShare(f64),
+    /// `first_day` is so close to the end of the calendar that the schedule does not fit.
+    #[error("first_day = {0}: the schedule would run past the last date the calendar holds")]
+    FirstDay(NaiveDate),
+}
+
+/// Generates a consistent region for `spec`, or says which field of it is out of range
+/// ([`RegionSpec::check`]).
 ///
 /// * Every subdivision has `doctors_per_mo` doctors of different posts, one X-ray machine and one
 ///   procedure room, each with a profile (`profilecode_resource`) and services (`service`).
@@ -63,7 +131,8 @@ impl Default for RegionSpec {
 ///   cancelled book (5010) and are AVAILABLE again.
 /// * Every subdivision issues two referrals to the next one: a CONSULTATION (AVAILABLE) to a profile
 ///   that subdivision has, and a RESEARCH (RECORDED, with the active book that names it).
-pub fn generate(spec: &RegionSpec) -> Dataset {
+pub fn generate(spec: &RegionSpec) -> Result<Dataset, SpecError> {
+    spec.check()?;
     let mut g = Generator { rng: StdRng::seed_from_u64(spec.seed), spec, data: Dataset::default() };
     let created = Timestamp::from_naive(at(spec.first_day - Duration::days(7), 9, 0));
     let units: Vec<Unit> = (0..spec.mos).map(|i| g.subdivision(i, created)).collect();
@@ -76,7 +145,7 @@ pub fn generate(spec: &RegionSpec) -> Dataset {
             g.referrals(unit, target, created);
         }
     }
-    g.data
+    Ok(g.data)
 }
 
 /// `count` AVAILABLE slots, 20 minutes each, twelve a day per resource on consecutive days, for
@@ -413,14 +482,14 @@ mod tests {
     #[test]
     fn same_seed_same_region_other_seed_other_region() {
         let spec = RegionSpec { mos: 2, days: 7, ..RegionSpec::default() };
-        assert_eq!(generate(&spec), generate(&spec));
-        assert_ne!(generate(&spec), generate(&RegionSpec { seed: 2, ..spec }));
+        assert_eq!(generate(&spec).unwrap(), generate(&spec).unwrap());
+        assert_ne!(generate(&spec).unwrap(), generate(&RegionSpec { seed: 2, ..spec }).unwrap());
     }
 
     #[test]
     fn one_organisation_when_asked() {
         let org = Oid::parse("1.2.643.5.1.13.13.12.2.77.7777").unwrap();
-        let d = generate(&RegionSpec { mos: 5, organisation: Some(org.clone()), ..RegionSpec::default() });
+        let d = generate(&RegionSpec { mos: 5, organisation: Some(org.clone()), ..RegionSpec::default() }).unwrap();
         assert!(d.mo.iter().all(|m| m.parent_id == org && m.branch_oid.as_str().starts_with(org.as_str())));
         let names: std::collections::HashSet<_> = d.mo.iter().map(|m| &m.name).collect();
         assert_eq!(names.len(), 5);
@@ -436,7 +505,7 @@ mod tests {
 
     #[test]
     fn every_table_is_filled_and_references_resolve() {
-        let d = generate(&RegionSpec::default());
+        let d = generate(&RegionSpec::default()).unwrap();
         assert_eq!(d.mo.len(), 3);
         assert_eq!(d.resource.len(), 3 * 6);
         for kind in ["SPECIALIST", "MACHINE", "ROOM"] {
@@ -455,7 +524,7 @@ mod tests {
 
     #[test]
     fn no_slot_in_a_vacation() {
-        let d = generate(&RegionSpec::default());
+        let d = generate(&RegionSpec::default()).unwrap();
         for p in &d.unaccessable_period {
             assert!(!d.slot.iter().any(|s| s.resource_id == p.resource_id
                 && s.visit_time.naive() >= p.beg_date.naive()

@@ -23,7 +23,8 @@ pub fn run(args: &SampleArgs) -> Result<Verdict, CliError> {
         first_day: chrono::Local::now().date_naive() + chrono::Duration::days(1),
         ..RegionSpec::default()
     };
-    let region = fer_sample::generate(&spec);
+    // A spec out of range is refused before anything is written (exit 2, the field and its bound).
+    let region = fer_sample::generate(&spec)?;
     write_dataset(&args.out, &region)?;
     eprintln!(
         "wrote {} subdivisions, {} resources, {} slots, {} books, {} referrals to {}",
@@ -48,6 +49,6 @@ pub fn write_dataset(dir: &Path, d: &Dataset) -> Result<(), CliError> {
 
 fn write<T: Serialize>(dir: &Path, table: Table, records: &[T]) -> Result<(), CliError> {
     let path = dir.join(format!("{}.json", table.as_str()));
-    let text = serde_json::to_string_pretty(&BatchRef::new(records)).map_err(|e| CliError::Usage(e.to_string()))?;
+    let text = serde_json::to_string_pretty(&BatchRef::new(records))?;
     std::fs::write(&path, text).map_err(|source| CliError::Io { path, source })
 }

@@ -82,7 +82,7 @@ async fn a_vendor_pushes_serves_and_books_through_fer_paths_only() {
         organisation: Some(emulator.username().clone()),
         ..RegionSpec::default()
     };
-    let region = fer::sample::generate(&spec);
+    let region = fer::sample::generate(&spec).expect("the spec is in range");
     assert!(!region.validate().has_errors(), "the sample passes every rule");
 
     let client = VitrinaClient::builder()
