@@ -141,7 +141,7 @@ pub struct SampleArgs {
     /// Subdivisions.
     #[arg(long, default_value_t = 3)]
     pub mos: usize,
-    /// Slots per resource per working day.
+    /// Slots per resource per working day, back to back from 08:00 (at most 32: they must end by midnight).
     #[arg(long, default_value_t = 12)]
     pub slots: u32,
     /// Days of schedule, from tomorrow.

@@ -32,6 +32,23 @@ fn a_sample_region_is_written_and_validates_clean() {
 }
 
 #[test]
+fn a_sample_it_cannot_make_valid_is_refused_with_exit_2_and_nothing_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("region");
+    let o = fer(&["sample", "--out", out.to_str().unwrap(), "--slots", "40"]);
+    assert_eq!(o.status.code(), Some(2), "{o:?}");
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(stderr.contains("slots_per_day = 40") && stderr.contains("at most 32"), "{stderr}");
+    assert!(!out.exists(), "nothing is written");
+
+    // The fullest day it accepts validates clean.
+    let o = fer(&["sample", "--out", out.to_str().unwrap(), "--mos", "1", "--slots", "32", "--days", "7"]);
+    assert!(o.status.success(), "{o:?}");
+    let o = fer(&["validate", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), String::from_utf8_lossy(&o.stderr));
+}
+
+#[test]
 fn spec_duplicate_batches_fail_with_every_diagnostic_in_json() {
     let o = fer(&["--format", "json", "validate", "--table", "slot", &fixture("004/slot_batch_duplicate_id.json")]);
     assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));

@@ -16,8 +16,19 @@ fn assert_clean(spec: &RegionSpec) {
 
 #[test]
 fn the_fullest_day_and_the_longest_schedule_are_valid() {
-    assert_clean(&RegionSpec { mos: 1, slots_per_day: RegionSpec::MAX_SLOTS_PER_DAY, days: 9, ..RegionSpec::default() });
-    assert_clean(&RegionSpec { mos: 1, doctors_per_mo: 1, slots_per_day: 1, days: RegionSpec::MAX_DAYS, ..RegionSpec::default() });
+    assert_clean(&RegionSpec {
+        mos: 1,
+        slots_per_day: RegionSpec::MAX_SLOTS_PER_DAY,
+        days: 9,
+        ..RegionSpec::default()
+    });
+    assert_clean(&RegionSpec {
+        mos: 1,
+        doctors_per_mo: 1,
+        slots_per_day: 1,
+        days: RegionSpec::MAX_DAYS,
+        ..RegionSpec::default()
+    });
 }
 
 #[test]
