@@ -94,7 +94,7 @@ mod tests {
 
     #[test]
     fn default_region_passes_every_rule() {
-        let region = generate_region(&RegionSpec::default());
+        let region = generate_region(&RegionSpec::default()).unwrap();
         let report = region.validate();
         let problems: Vec<_> = report.diagnostics.iter().filter(|d| d.severity == Severity::Error).collect();
         assert!(problems.is_empty(), "{problems:#?}");

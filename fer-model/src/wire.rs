@@ -624,6 +624,13 @@ pub fn trimmed<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     Ok(if t.len() == s.len() { s.into_owned() } else { t.to_owned() })
 }
 
+/// Deserializes `null` as `T::default()` (empty text, zero, `false`, the nil GUID), anything else
+/// as `T`. The portal's answers write `null` where their tables promise a value; with
+/// `#[serde(default)]` beside it an absent field reads the same.
+pub fn null_as_default<'de, D: Deserializer<'de>, T: Deserialize<'de> + Default>(d: D) -> Result<T, D::Error> {
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

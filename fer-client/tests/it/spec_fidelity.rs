@@ -142,3 +142,43 @@ async fn a_404_without_the_envelope_is_an_error_not_an_empty_list() {
     assert_eq!(client.get::<fer_model::Slot>(&slot).await.unwrap(), None);
     assert!(!client.delete::<fer_model::Slot>(&slot).await.unwrap());
 }
+
+/// A create the portal answered 2xx has happened: the client must return it, whatever spelling and
+/// nulls the answer uses, or the caller would retry and book twice.
+#[cfg(feature = "portal")]
+#[tokio::test]
+async fn portal_creates_answered_in_pascal_case_with_nulls_still_return_the_visit() {
+    use fer_client::portal::PortalClient;
+    use fer_model::portal::{AppointmentRequest, ClockTime, EntryRequest, GuidPair, VisitParams};
+
+    let visit = r#"{"Lpu": {"Guid": "c3c977af-c3b4-4517-9d57-50a6844ec660", "Name": null, "Status": null,
+        "Worktimes": null, "Ratings": null}, "Num": null, "TicketGuid": "9d8ea16f-205b-4bc7-92e5-752cd84cb0db",
+        "BeginTime": null, "History": null, "BusyType": {"Name": null, "Type": 7, "Code": null}, "Source": 42}"#;
+    let url =
+        crate::common::canned_peer(Canned { status: 200, content_type: "application/json", body: visit.into() }).await;
+    let portal = PortalClient::builder().base_url(&url).token("t").build().unwrap();
+    let lpu = fer_model::Guid::from_u128(1);
+    let t = portal.create_visit(&VisitParams::by_time_table(lpu, fer_model::Guid::from_u128(2))).await.unwrap();
+    assert_eq!(t.visit.ticket_guid.to_string(), "9d8ea16f-205b-4bc7-92e5-752cd84cb0db");
+    assert_eq!(t.visit.busy_type.map(|b| b.kind), Some(7), "a code the seeds do not list is kept");
+    assert_eq!(t.visit.common.source, Some(42));
+
+    let pair = "1dadf64c-f34a-4023-98a6-3e7b7be4f2432f171143-aa11-4248-bd42-b1cfc4c03148";
+    let entry = format!(r#"{{"Entry_id": "{pair}", "Ticket": null}}"#);
+    let url = crate::common::canned_peer(Canned { status: 200, content_type: "application/json", body: entry }).await;
+    let portal = PortalClient::builder().base_url(&url).token("t").build().unwrap();
+    let day = (chrono::Utc::now().date_naive() + chrono::Duration::days(1)).to_string().parse().unwrap();
+    let request =
+        EntryRequest::new("470102", pair.parse::<GuidPair>().unwrap(), day, "09:00".parse::<ClockTime>().unwrap());
+    assert_eq!(portal.entry(&request).await.unwrap().entry_id.to_string(), pair);
+
+    let appointment = r#"{"Guid": "ee5ae221-ddc8-40cf-a61b-4e7926a2501c", "Number": null, "Slot": null,
+        "Source": null, "CreateTime": null, "Direction": {"Number": "7", "Diagnosis": null}}"#;
+    let url =
+        crate::common::canned_peer(Canned { status: 201, content_type: "application/json", body: appointment.into() })
+            .await;
+    let portal = PortalClient::builder().base_url(&url).token("t").build().unwrap();
+    let a = portal.create_appointment(&AppointmentRequest { slot: lpu, email: None }).await.unwrap();
+    assert_eq!((a.guid.to_string().as_str(), a.source.as_str()), ("ee5ae221-ddc8-40cf-a61b-4e7926a2501c", "Internet"));
+    assert_eq!(a.direction.unwrap().number, "7");
+}

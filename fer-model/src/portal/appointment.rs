@@ -30,11 +30,15 @@ pub struct AppointmentRequest {
 }
 
 /// A code with its name (`speciality` and `diagnosis` of a [`ConsultDirection`]).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, Default)]
 pub struct CodeName {
     /// Код (e.g. a speciality code, an ICD-10 code `A01.0`).
+    #[serde(default, deserialize_with = "crate::wire::null_as_default", alias = "Code")]
+    #[schemars(with = "Option<String>")]
     pub code: String,
     /// Наименование.
+    #[serde(default, deserialize_with = "crate::wire::null_as_default", alias = "Name")]
+    #[schemars(with = "Option<String>")]
     pub name: String,
 }
 
@@ -42,22 +46,35 @@ pub struct CodeName {
 /// no table for it; the fields are those of its example.
 ///
 /// The reason and the diagnosis are the patient's medical data: [`Redacted`] in `Debug`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct ConsultDirection {
     /// Гуид направления.
+    #[serde(default, deserialize_with = "crate::wire::null_as_default", alias = "Guid")]
+    #[schemars(with = "Option<Guid>")]
     pub guid: Guid,
     /// Номер направления.
+    #[serde(default, deserialize_with = "crate::wire::null_as_default", alias = "Number")]
+    #[schemars(with = "Option<String>")]
     pub number: String,
     /// Причина направления.
+    #[serde(default, deserialize_with = "crate::wire::null_as_default", alias = "Reason")]
+    #[schemars(with = "Option<Redacted<String>>")]
     pub reason: Redacted<String>,
     /// Специальность, к которой направлен пациент.
+    #[serde(default, deserialize_with = "crate::wire::null_as_default", alias = "Speciality")]
+    #[schemars(with = "Option<CodeName>")]
     pub speciality: CodeName,
     /// Гуид направившей ЛПУ.
+    #[serde(default, deserialize_with = "crate::wire::null_as_default", alias = "LpuFromGuid")]
+    #[schemars(with = "Option<Guid>")]
     pub lpu_from_guid: Guid,
     /// Дата направления (RFC 3339 with offset).
-    pub date_direction: DateTime<FixedOffset>,
+    #[serde(default, alias = "DateDirection")]
+    pub date_direction: Option<DateTime<FixedOffset>>,
     /// Диагноз по МКБ-10.
+    #[serde(default, deserialize_with = "crate::wire::null_as_default", alias = "Diagnosis")]
+    #[schemars(with = "Option<Redacted<CodeName>>")]
     pub diagnosis: Redacted<CodeName>,
 }
 
@@ -72,23 +89,29 @@ pub struct ConsultDirection {
 /// assert_eq!(a.source, "Internet");
 /// assert_eq!(a.direction.unwrap().number, "14555-9984");
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct Appointment {
     /// Гуид записи: идентификатор записи.
+    #[serde(alias = "Guid")]
     pub guid: Guid,
     /// Номер записи: тот, что печатается на талоне.
+    #[serde(default, deserialize_with = "crate::wire::null_as_default", alias = "Number")]
+    #[schemars(with = "Option<String>")]
     pub number: String,
     /// Гуид слота расписания, на который произведена запись.
+    #[serde(default, deserialize_with = "crate::wire::null_as_default", alias = "Slot")]
+    #[schemars(with = "Option<Guid>")]
     pub slot: Guid,
     /// Источник записи (`SourceEnum`): the system using the API, `Internet` by default. The seed
     /// lists no other value, so any text is kept.
-    #[serde(default = "default_source")]
+    #[serde(default = "default_source", deserialize_with = "source_or_default", alias = "Source")]
     pub source: String,
     /// Время создания записи (RFC 3339 with offset).
-    pub create_time: DateTime<FixedOffset>,
+    #[serde(default, alias = "CreateTime")]
+    pub create_time: Option<DateTime<FixedOffset>>,
     /// Направление: present when the visit is linked to a referral, otherwise null.
-    #[serde(default)]
+    #[serde(default, alias = "Direction")]
     pub direction: Option<ConsultDirection>,
 }
 
@@ -97,6 +120,11 @@ pub const DEFAULT_SOURCE: &str = "Internet";
 
 fn default_source() -> String {
     DEFAULT_SOURCE.to_owned()
+}
+
+/// `null` reads as the default source, like an absent one.
+fn source_or_default<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(Option::<String>::deserialize(d)?.unwrap_or_else(default_source))
 }
 
 #[cfg(test)]

@@ -215,7 +215,8 @@ pub struct VisitData {
     #[serde(rename = "Entry_id", alias = "entry_id", alias = "entryId")]
     pub entry_id: GuidPair,
     /// Номер талона записи на прием.
-    #[serde(rename = "Ticket", alias = "ticket")]
+    #[serde(rename = "Ticket", alias = "ticket", default, deserialize_with = "crate::wire::null_as_default")]
+    #[schemars(with = "Option<String>")]
     pub ticket: String,
 }
 

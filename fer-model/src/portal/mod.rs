@@ -1,12 +1,12 @@
 //! The regional portal API (the regional portal methods, [`spec::portal`](crate::spec::portal)): besides the Vitrina, MIS and portal vendors
 //! call four methods of the regional portal (РПГУ) and of the local MIS.
 //!
-//! | seed | call | request | answer | module |
+//! | method | call | request | answer | module |
 //! |---|---|---|---|---|
-//! | 000 | `POST {url}/api/v2/iemk/doctors/entry` (RPGU token) | [`EntryRequest`] | [`VisitData`] | [`entry`] |
-//! | 001 | `POST {url}/api/v2/visit/{lpuGuid}?…` (LPU token) | [`VisitParams`] (query) | [`TicketVisitWithLpu`] | [`visit`] |
-//! | 002 | `POST /appointments` on the local MIS | [`AppointmentRequest`] | [`Appointment`] | [`appointment`] |
-//! | 003 | `GET {url}/api/v2/old/visit/tickets[/{session}]` (COD token, deprecated) | – | [`TicketSession`], then `Vec<`[`TicketLists`]`>` | [`tickets`] |
+//! | «Запись на прием РПГУ» | `POST {url}/api/v2/iemk/doctors/entry` (RPGU token) | [`EntryRequest`] | [`VisitData`] | [`entry`] |
+//! | «Создание записи на прием к врачу» | `POST {url}/api/v2/visit/{lpuGuid}?…` (LPU token) | [`VisitParams`] (query) | [`TicketVisitWithLpu`] | [`visit`] |
+//! | «Создание записи на прием в локальную МИС» | `POST /appointments` on the local MIS | [`AppointmentRequest`] | [`Appointment`] | [`appointment`] |
+//! | «Получение записей на прием и вызовов пациента через сессию» | `GET {url}/api/v2/old/visit/tickets[/{session}]` (COD token, deprecated) | – | [`TicketSession`], then `Vec<`[`TicketLists`]`>` | [`tickets`] |
 //!
 //! Errors are answered with HTTP 403 (token: 5007–5010) or 400 and a numeric message code:
 //! [`PortalError`] with [`PortalErrorCode`] (module [`error`]), every code and Russian text of the
@@ -17,6 +17,25 @@
 //! patient's email, phone, address, login and diagnosis are [`Redacted`](crate::Redacted) in
 //! `Debug`. Rules that the portal answers with a business error (4033, 4036, …) are checked by
 //! `fer-validate`, not by parsing, so that a wrong request can still be represented and refused.
+//!
+//! # The answers of the three creates always decode
+//!
+//! The entry, the visit and the appointment are not idempotent: once the portal answers 2xx the
+//! visit exists, and an answer the client cannot read would make the caller retry and book twice.
+//! So [`VisitData`], [`TicketVisitWithLpu`] and [`Appointment`] (with everything nested in them)
+//! are read as leniently as their tables allow:
+//!
+//! * Only the created visit's id is required (`ticketGuid`, `Entry_id`, the appointment's `guid`).
+//!   Every other field may be absent or `null`: text reads as empty, numbers as 0, flags as false,
+//!   GUIDs as the nil GUID (the portal's own "none", as in the example's `elementGuid`), times as
+//!   `None`, lists as empty, nested objects as their defaults. The short answer of
+//!   `fullResponse=false` («будут заполнены только следующие поля: lpu, num, ticketGuid») is the
+//!   common case of this.
+//! * The table of «Создание записи на прием к врачу» spells the fields in PascalCase
+//!   (`TicketGuid`, `BusyType`), its example in camelCase (`ticketGuid`): both are read, camelCase is
+//!   written.
+//! * The answers carry no closed code list: `source`, `busyType.type` and the LPU's `type` are
+//!   kept as sent, and an unknown error code of the portal is [`PortalCode::Other`].
 //!
 //! ```
 //! use fer_model::Guid;

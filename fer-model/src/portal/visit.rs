@@ -270,45 +270,69 @@ impl VisitParams {
 // ---------------------------------------------------------------------------------------------------
 
 /// Who made a change of a ticket (`history[].client`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, Default)]
 pub struct HistoryClient {
     /// Мнемоника клиента (e.g. `Internet`).
+    #[serde(default, deserialize_with = "crate::wire::null_as_default", alias = "Mnem")]
+    #[schemars(with = "Option<String>")]
     pub mnem: String,
     /// Название клиента.
+    #[serde(default, deserialize_with = "crate::wire::null_as_default", alias = "Name")]
+    #[schemars(with = "Option<String>")]
     pub name: String,
     /// Описание клиента.
+    #[serde(default, deserialize_with = "crate::wire::null_as_default", alias = "Description")]
+    #[schemars(with = "Option<String>")]
     pub description: String,
 }
 
 /// One entry of the ticket's history (`DocumentHistory`, «История документа», «Создание записи на прием к врачу» and «Получение записей на прием и вызовов пациента через сессию»).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct DocumentHistory {
     /// Изменённый элемент.
+    #[serde(default, deserialize_with = "crate::wire::null_as_default", alias = "Element")]
+    #[schemars(with = "Option<String>")]
     pub element: String,
     /// Гуид изменённого элемента (the zero GUID when none).
+    #[serde(default, deserialize_with = "crate::wire::null_as_default", alias = "ElementGuid")]
+    #[schemars(with = "Option<Guid>")]
     pub element_guid: Guid,
     /// Прежнее значение.
+    #[serde(default, deserialize_with = "crate::wire::null_as_default", alias = "OldValue")]
+    #[schemars(with = "Option<String>")]
     pub old_value: String,
     /// Новое значение.
+    #[serde(default, deserialize_with = "crate::wire::null_as_default", alias = "NewValue")]
+    #[schemars(with = "Option<String>")]
     pub new_value: String,
     /// Кто изменил.
+    #[serde(default, deserialize_with = "crate::wire::null_as_default", alias = "Editor")]
+    #[schemars(with = "Option<String>")]
     pub editor: String,
     /// Дата и время изменения (RFC 3339 with offset).
-    pub date: DateTime<FixedOffset>,
+    #[serde(default, alias = "Date")]
+    pub date: Option<DateTime<FixedOffset>>,
     /// Клиент, через который сделано изменение.
+    #[serde(default, deserialize_with = "crate::wire::null_as_default", alias = "Client")]
+    #[schemars(with = "Option<HistoryClient>")]
     pub client: HistoryClient,
 }
 
 /// Тип занятости / тип приема (`busyType`, model `DocBusyType`, «Создание записи на прием к врачу» and «Получение записей на прием и вызовов пациента через сессию»).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, Default)]
 pub struct BusyType {
     /// Название типа приема.
+    #[serde(default, deserialize_with = "crate::wire::null_as_default", alias = "Name")]
+    #[schemars(with = "Option<String>")]
     pub name: String,
     /// Числовой тип приема (the seeds list no values; the examples send 1).
-    #[serde(rename = "type")]
+    #[serde(default, rename = "type", deserialize_with = "crate::wire::null_as_default", alias = "Type")]
+    #[schemars(with = "Option<i32>")]
     pub kind: i32,
     /// Код типа приема.
+    #[serde(default, deserialize_with = "crate::wire::null_as_default", alias = "Code")]
+    #[schemars(with = "Option<String>")]
     pub code: String,
 }
 
@@ -318,47 +342,48 @@ pub struct BusyType {
 /// For calls, most of them «может отсутствовать при статусе отличным от активного» (may be absent
 /// unless the call is active), and a visit created with `fullResponse=false` fills none of them:
 /// they are optional, and an absent one is written back as `null`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct TicketCommon {
     /// Идентификатор ячейки расписания.
-    #[serde(default)]
+    #[serde(default, alias = "TimeTableGuid")]
     pub time_table_guid: Option<Guid>,
     /// ФИО врача и не только (the doctor's name as displayed).
-    #[serde(default)]
+    #[serde(default, alias = "DocFio")]
     pub doc_fio: Option<String>,
     /// Идентификатор ресурса (врача), к которому сделана запись.
-    #[serde(default)]
+    #[serde(default, alias = "DocGuid")]
     pub doc_guid: Option<Guid>,
     /// Должность ресурса (врача).
-    #[serde(default)]
+    #[serde(default, alias = "DoctorRole")]
     pub doctor_role: Option<String>,
     /// Специальность ресурса (врача).
-    #[serde(default)]
+    #[serde(default, alias = "Speciality")]
     pub speciality: Option<String>,
     /// Время начала приема (RFC 3339 with offset; `0001-01-01T00:00:00+03:00` when unknown).
-    #[serde(default)]
+    #[serde(default, alias = "BeginTime")]
     pub begin_time: Option<DateTime<FixedOffset>>,
     /// Время окончания приема.
-    #[serde(default)]
+    #[serde(default, alias = "EndTime")]
     pub end_time: Option<DateTime<FixedOffset>>,
     /// Дата и время создания записи; may be null when the ticket comes from a local LPU.
-    #[serde(default)]
+    #[serde(default, alias = "DateOfAppointment")]
     pub date_of_appointment: Option<DateTime<FixedOffset>>,
     /// Источник записи (a number; the seeds list no values).
-    #[serde(default)]
+    #[serde(default, alias = "Source")]
     pub source: Option<i32>,
     /// Логин записавшего. Personal data: [`Redacted`] in `Debug`.
-    #[serde(default)]
+    #[serde(default, alias = "Login")]
     pub login: Option<Redacted<String>>,
     /// Название источника (e.g. `Internet`).
-    #[serde(default)]
+    #[serde(default, alias = "SourceName")]
     pub source_name: Option<String>,
     /// Гуид мероприятия диспансеризации.
-    #[serde(default)]
+    #[serde(default, alias = "DispExamGuid")]
     pub disp_exam_guid: Option<Guid>,
     /// История документа.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::wire::null_as_default", alias = "History")]
+    #[schemars(with = "Option<Vec<DocumentHistory>>")]
     pub history: Vec<DocumentHistory>,
 }
 
@@ -366,30 +391,33 @@ pub struct TicketCommon {
 /// old API's `TicketVisitWithLpuBase` («Получение записей на прием и вызовов пациента через сессию»).
 ///
 /// `ticketGuid` and `num` are always filled (also in the short answer of `fullResponse=false`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct TicketVisit {
     /// Идентификатор записи на прием.
+    #[serde(alias = "TicketGuid")]
     pub ticket_guid: Guid,
     /// Номер записи на прием.
+    #[serde(default, deserialize_with = "crate::wire::null_as_default", alias = "Num")]
+    #[schemars(with = "Option<String>")]
     pub num: String,
     /// Номер участка.
-    #[serde(default)]
+    #[serde(default, alias = "UchastokNum")]
     pub uchastok_num: Option<String>,
     /// Кабинет.
-    #[serde(default)]
+    #[serde(default, alias = "Room")]
     pub room: Option<String>,
     /// Этаж.
-    #[serde(default)]
+    #[serde(default, alias = "Flat")]
     pub flat: Option<i32>,
     /// Тип приема.
-    #[serde(default)]
+    #[serde(default, alias = "BusyType")]
     pub busy_type: Option<BusyType>,
     /// Запланированная вместимость ячейки расписания (absent in the «Получение записей на прием и вызовов пациента через сессию» list example).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", alias = "PlanCount")]
     pub plan_count: Option<i32>,
     /// Использованная вместимость ячейки расписания (absent in the «Получение записей на прием и вызовов пациента через сессию» list example).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", alias = "UsedCount")]
     pub used_count: Option<i32>,
     /// The fields shared with home-visit calls.
     #[serde(flatten)]
@@ -397,135 +425,232 @@ pub struct TicketVisit {
 }
 
 /// The working state of the LPU's host (`lpu.status`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct LpuStatus {
     /// Состояние (e.g. `Online`).
+    #[serde(default, deserialize_with = "crate::wire::null_as_default", alias = "Name")]
+    #[schemars(with = "Option<String>")]
     pub name: String,
     /// Время последнего изменения состояния.
-    pub last_change_time: DateTime<FixedOffset>,
+    #[serde(default, alias = "LastChangeTime")]
+    pub last_change_time: Option<DateTime<FixedOffset>>,
     /// Пинг до хоста ЛПУ.
+    #[serde(default, deserialize_with = "crate::wire::null_as_default", alias = "Ping")]
+    #[schemars(with = "Option<i64>")]
     pub ping: i64,
 }
 
 /// The parent organisation of an LPU (`lpu.parent`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, Default)]
 pub struct LpuParent {
     /// Гуид родительской ЛПУ.
+    #[serde(default, deserialize_with = "crate::wire::null_as_default", alias = "Guid")]
+    #[schemars(with = "Option<Guid>")]
     pub guid: Guid,
     /// Название родительской ЛПУ.
+    #[serde(default, deserialize_with = "crate::wire::null_as_default", alias = "Name")]
+    #[schemars(with = "Option<String>")]
     pub name: String,
 }
 
 /// The structured address of an LPU (`lpu.addressDetail`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, Default)]
 pub struct AddressDetail {
     /// Почтовый индекс.
+    #[serde(default, deserialize_with = "crate::wire::null_as_default", alias = "Postcode")]
+    #[schemars(with = "Option<String>")]
     pub postcode: String,
     /// Населённый пункт.
+    #[serde(default, deserialize_with = "crate::wire::null_as_default", alias = "Settlement")]
+    #[schemars(with = "Option<String>")]
     pub settlement: String,
     /// Улица.
+    #[serde(default, deserialize_with = "crate::wire::null_as_default", alias = "Street")]
+    #[schemars(with = "Option<String>")]
     pub street: String,
     /// Строение.
+    #[serde(default, deserialize_with = "crate::wire::null_as_default", alias = "Building")]
+    #[schemars(with = "Option<String>")]
     pub building: String,
     /// Дом.
+    #[serde(default, deserialize_with = "crate::wire::null_as_default", alias = "House")]
+    #[schemars(with = "Option<String>")]
     pub house: String,
 }
 
 /// Opening hours per weekday (`lpu.worktimes`), free text such as `8:00 - 18:00`, empty when closed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, Default)]
 pub struct Worktimes {
     /// Понедельник.
+    #[serde(default, deserialize_with = "crate::wire::null_as_default", alias = "Monday")]
+    #[schemars(with = "Option<String>")]
     pub monday: String,
     /// Вторник.
+    #[serde(default, deserialize_with = "crate::wire::null_as_default", alias = "Tuesday")]
+    #[schemars(with = "Option<String>")]
     pub tuesday: String,
     /// Среда.
+    #[serde(default, deserialize_with = "crate::wire::null_as_default", alias = "Wednesday")]
+    #[schemars(with = "Option<String>")]
     pub wednesday: String,
     /// Четверг.
+    #[serde(default, deserialize_with = "crate::wire::null_as_default", alias = "Thursday")]
+    #[schemars(with = "Option<String>")]
     pub thursday: String,
     /// Пятница.
+    #[serde(default, deserialize_with = "crate::wire::null_as_default", alias = "Friday")]
+    #[schemars(with = "Option<String>")]
     pub friday: String,
     /// Суббота.
+    #[serde(default, deserialize_with = "crate::wire::null_as_default", alias = "Saturday")]
+    #[schemars(with = "Option<String>")]
     pub saturday: String,
     /// Воскресенье.
+    #[serde(default, deserialize_with = "crate::wire::null_as_default", alias = "Sunday")]
+    #[schemars(with = "Option<String>")]
     pub sunday: String,
 }
 
 /// Полная информация об ЛПУ со статусом (`LpuWithStatus`, the `lpu` of a [`TicketVisitWithLpu`],
 /// «Создание записи на прием к врачу»). The seed has no table for it; the fields are those of its example.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct LpuWithStatus {
     /// Состояние хоста ЛПУ.
+    #[serde(default, deserialize_with = "crate::wire::null_as_default", alias = "Status")]
+    #[schemars(with = "Option<LpuStatus>")]
     pub status: LpuStatus,
     /// Гуид ЛПУ.
+    #[serde(default, deserialize_with = "crate::wire::null_as_default", alias = "Guid")]
+    #[schemars(with = "Option<Guid>")]
     pub guid: Guid,
     /// Название.
+    #[serde(default, deserialize_with = "crate::wire::null_as_default", alias = "Name")]
+    #[schemars(with = "Option<String>")]
     pub name: String,
     /// Название ЛПУ в ФЭР.
+    #[serde(default, deserialize_with = "crate::wire::null_as_default", alias = "FerName")]
+    #[schemars(with = "Option<String>")]
     pub fer_name: String,
     /// Адрес.
+    #[serde(default, deserialize_with = "crate::wire::null_as_default", alias = "Address")]
+    #[schemars(with = "Option<String>")]
     pub address: String,
     /// Типы учреждения (e.g. `lpu`, `smp`, `milk`).
-    #[serde(rename = "type")]
+    #[serde(default, rename = "type", deserialize_with = "crate::wire::null_as_default", alias = "Type")]
+    #[schemars(with = "Option<Vec<String>>")]
     pub types: Vec<String>,
     /// Телефон.
+    #[serde(default, deserialize_with = "crate::wire::null_as_default", alias = "Phone")]
+    #[schemars(with = "Option<String>")]
     pub phone: String,
     /// МКОД.
+    #[serde(default, deserialize_with = "crate::wire::null_as_default", alias = "Mcod")]
+    #[schemars(with = "Option<String>")]
     pub mcod: String,
     /// Полное название.
+    #[serde(default, deserialize_with = "crate::wire::null_as_default", alias = "FullName")]
+    #[schemars(with = "Option<String>")]
     pub full_name: String,
     /// ФКОД.
+    #[serde(default, deserialize_with = "crate::wire::null_as_default", alias = "Fcod")]
+    #[schemars(with = "Option<String>")]
     pub fcod: String,
     /// Признак стационара.
+    #[serde(default, deserialize_with = "crate::wire::null_as_default", alias = "StLpu")]
+    #[schemars(with = "Option<bool>")]
     pub st_lpu: bool,
     /// Идентификатор хоста.
-    #[serde(rename = "hostID")]
+    #[serde(default, rename = "hostID", deserialize_with = "crate::wire::null_as_default", alias = "HostID")]
+    #[schemars(with = "Option<i64>")]
     pub host_id: i64,
     /// Детская поликлиника.
+    #[serde(default, deserialize_with = "crate::wire::null_as_default", alias = "IsChildrenPoliclinic")]
+    #[schemars(with = "Option<bool>")]
     pub is_children_policlinic: bool,
     /// Доступен вызов врача на дом.
+    #[serde(default, deserialize_with = "crate::wire::null_as_default", alias = "IsCallDoctor")]
+    #[schemars(with = "Option<bool>")]
     pub is_call_doctor: bool,
     /// Доступен лист ожидания.
+    #[serde(default, deserialize_with = "crate::wire::null_as_default", alias = "IsWaitingList")]
+    #[schemars(with = "Option<bool>")]
     pub is_waiting_list: bool,
     /// Доступна диспансеризация.
+    #[serde(default, deserialize_with = "crate::wire::null_as_default", alias = "IsDisp")]
+    #[schemars(with = "Option<bool>")]
     pub is_disp: bool,
     /// ЛПУ активна.
+    #[serde(default, deserialize_with = "crate::wire::null_as_default", alias = "IsActive")]
+    #[schemars(with = "Option<bool>")]
     pub is_active: bool,
     /// Есть расписание.
+    #[serde(default, deserialize_with = "crate::wire::null_as_default", alias = "HaveSchedule")]
+    #[schemars(with = "Option<bool>")]
     pub have_schedule: bool,
     /// Родительская организация.
+    #[serde(default, deserialize_with = "crate::wire::null_as_default", alias = "Parent")]
+    #[schemars(with = "Option<LpuParent>")]
     pub parent: LpuParent,
     /// Почтовый индекс.
+    #[serde(default, deserialize_with = "crate::wire::null_as_default", alias = "PostIndex")]
+    #[schemars(with = "Option<String>")]
     pub post_index: String,
     /// Рейтинг (null in the example).
-    #[serde(default)]
+    #[serde(default, alias = "Ratings")]
     pub ratings: Option<LpuRatingWithAvg>,
     /// Адрес по частям.
+    #[serde(default, deserialize_with = "crate::wire::null_as_default", alias = "AddressDetail")]
+    #[schemars(with = "Option<AddressDetail>")]
     pub address_detail: AddressDetail,
     /// Часы работы.
+    #[serde(default, deserialize_with = "crate::wire::null_as_default", alias = "Worktimes")]
+    #[schemars(with = "Option<Worktimes>")]
     pub worktimes: Worktimes,
     /// Идентификатор города/района.
+    #[serde(default, deserialize_with = "crate::wire::null_as_default", alias = "CityId")]
+    #[schemars(with = "Option<String>")]
     pub city_id: String,
     /// ИНН.
+    #[serde(default, deserialize_with = "crate::wire::null_as_default", alias = "Inn")]
+    #[schemars(with = "Option<String>")]
     pub inn: String,
     /// КПП.
+    #[serde(default, deserialize_with = "crate::wire::null_as_default", alias = "Kpp")]
+    #[schemars(with = "Option<String>")]
     pub kpp: String,
     /// ОГРН.
+    #[serde(default, deserialize_with = "crate::wire::null_as_default", alias = "Ogrn")]
+    #[schemars(with = "Option<String>")]
     pub ogrn: String,
     /// ОКАТО.
+    #[serde(default, deserialize_with = "crate::wire::null_as_default", alias = "Okato")]
+    #[schemars(with = "Option<String>")]
     pub okato: String,
     /// Лицензия.
+    #[serde(default, deserialize_with = "crate::wire::null_as_default", alias = "Lic")]
+    #[schemars(with = "Option<String>")]
     pub lic: String,
     /// Руководство.
+    #[serde(default, deserialize_with = "crate::wire::null_as_default", alias = "Management")]
+    #[schemars(with = "Option<String>")]
     pub management: String,
     /// Ссылка на фотографию.
+    #[serde(default, deserialize_with = "crate::wire::null_as_default", alias = "Photo")]
+    #[schemars(with = "Option<String>")]
     pub photo: String,
     /// Сайт.
+    #[serde(default, deserialize_with = "crate::wire::null_as_default", alias = "Site")]
+    #[schemars(with = "Option<String>")]
     pub site: String,
     /// Почта ЛПУ.
+    #[serde(default, deserialize_with = "crate::wire::null_as_default", alias = "Email")]
+    #[schemars(with = "Option<String>")]
     pub email: String,
     /// Координаты GPS (`широта, долгота`).
+    #[serde(default, deserialize_with = "crate::wire::null_as_default", alias = "Gps")]
+    #[schemars(with = "Option<String>")]
     pub gps: String,
 }
 
@@ -541,9 +666,11 @@ pub struct LpuWithStatus {
 /// assert_eq!(t.lpu.mcod, "330501");
 /// assert_eq!(t.visit.common.history.len(), 1);
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, Default)]
 pub struct TicketVisitWithLpu {
     /// Информация об ЛПУ.
+    #[serde(default, deserialize_with = "crate::wire::null_as_default", alias = "Lpu")]
+    #[schemars(with = "Option<LpuWithStatus>")]
     pub lpu: LpuWithStatus,
     /// The visit.
     #[serde(flatten)]

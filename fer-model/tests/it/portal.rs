@@ -105,11 +105,11 @@ fn appointment_002() {
     assert_eq!(r.email, None);
     let a: Appointment = round_trip("002/appointment_response.json");
     assert_eq!(a.slot, r.slot, "the answer names the slot of the request");
-    assert_eq!(a.create_time, ts("2019-07-23T12:50:00+03:00"));
+    assert_eq!(a.create_time, Some(ts("2019-07-23T12:50:00+03:00")));
     let d = a.direction.unwrap();
     assert_eq!(d.speciality.code, "1234");
     assert_eq!(d.diagnosis.expose().code, "A01.0");
-    assert_eq!(d.date_direction, ts("2021-04-21T03:00:00+03:00"));
+    assert_eq!(d.date_direction, Some(ts("2021-04-21T03:00:00+03:00")));
 }
 
 #[test]
@@ -454,7 +454,7 @@ fn history() -> impl Strategy<Value = DocumentHistory> {
             old_value,
             new_value,
             editor,
-            date,
+            date: Some(date),
             client: HistoryClient { mnem, name, description },
         },
     )
@@ -577,7 +577,7 @@ fn appointment() -> impl Strategy<Value = Appointment> {
             reason: fer_model::Redacted::new(reason),
             speciality: CodeName { code: sc, name: sn },
             lpu_from_guid,
-            date_direction,
+            date_direction: Some(date_direction),
             diagnosis: fer_model::Redacted::new(CodeName { code: dc, name: dn }),
         },
     );
@@ -587,7 +587,7 @@ fn appointment() -> impl Strategy<Value = Appointment> {
             number,
             slot,
             source,
-            create_time,
+            create_time: Some(create_time),
             direction,
         },
     )
@@ -695,4 +695,100 @@ fn debug_never_shows_patient_data() {
     let c: TicketCallWithLpuBase = serde_json::from_value(call).unwrap();
     let dbg = format!("{c:?}");
     assert!(!dbg.contains("48 22") && !dbg.contains("J06.9") && !dbg.contains("patient-login"), "{dbg}");
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The three creates: a successful answer always decodes
+// ---------------------------------------------------------------------------------------------------
+
+/// `v` with every object key spelled in PascalCase (`ticketGuid` → `TicketGuid`), as the tables of
+/// «Создание записи на прием к врачу» name them, except the keys of `keep`.
+fn pascal_keys(v: &Value, keep: &[&str]) -> Value {
+    match v {
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .map(|(k, v)| {
+                    let key = if keep.contains(&k.as_str()) {
+                        k.clone()
+                    } else {
+                        let mut c = k.chars();
+                        c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+                    };
+                    (key, pascal_keys(v, keep))
+                })
+                .collect(),
+        ),
+        Value::Array(a) => Value::Array(a.iter().map(|v| pascal_keys(v, keep)).collect()),
+        other => other.clone(),
+    }
+}
+
+/// `v` with every value, at any depth, set to `null`, except the keys of `keep`.
+fn nulls(v: &Value, keep: &[&str]) -> Value {
+    match v {
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .map(|(k, v)| {
+                    let v = if keep.contains(&k.as_str()) {
+                        v.clone()
+                    } else if v.is_object() {
+                        nulls(v, keep)
+                    } else {
+                        Value::Null
+                    };
+                    (k.clone(), v)
+                })
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+#[test]
+fn a_created_visit_decodes_in_pascal_case_as_the_table_spells_it() {
+    let example = load("001/ticket_visit_with_lpu_response.json");
+    let pascal = pascal_keys(&example, &[]);
+    assert!(pascal.get("TicketGuid").is_some() && pascal["Lpu"].get("Guid").is_some());
+    let from_pascal: TicketVisitWithLpu = serde_json::from_value(pascal).unwrap();
+    let from_camel: TicketVisitWithLpu = serde_json::from_value(example).unwrap();
+    assert_eq!(from_pascal, from_camel);
+}
+
+#[test]
+fn a_created_visit_decodes_with_every_field_but_its_id_null_or_absent() {
+    let example = load("001/ticket_visit_with_lpu_response.json");
+    let null: TicketVisitWithLpu = serde_json::from_value(nulls(&example, &["ticketGuid"])).unwrap();
+    assert_eq!(null.visit.ticket_guid.to_string(), "9d8ea16f-205b-4bc7-92e5-752cd84cb0db");
+    assert_eq!((null.visit.num.as_str(), null.lpu.mcod.as_str()), ("", ""));
+    assert_eq!(null.lpu.status, LpuStatus::default(), "a null inside a nested object reads as its default");
+    assert!(null.visit.common.history.is_empty());
+
+    // The short answer of fullResponse=false: `lpu`, `num` and `ticketGuid` only, and `lpu` in part.
+    let short = json!({"lpu": {"guid": "c3c977af-c3b4-4517-9d57-50a6844ec660", "mcod": "330501"},
+        "num": "008", "ticketGuid": "9d8ea16f-205b-4bc7-92e5-752cd84cb0db"});
+    let t: TicketVisitWithLpu = serde_json::from_value(short).unwrap();
+    assert_eq!((t.visit.num.as_str(), t.lpu.mcod.as_str()), ("008", "330501"));
+    assert_eq!(t.lpu.status, LpuStatus::default());
+
+    // Without its id there is nothing to confirm: that stays an error.
+    assert!(serde_json::from_value::<TicketVisitWithLpu>(nulls(&example, &[])).is_err());
+}
+
+#[test]
+fn a_created_appointment_and_entry_decode_with_nulls_and_pascal_case() {
+    let example = load("002/appointment_response.json");
+    let a: Appointment = serde_json::from_value(nulls(&example, &["guid"])).unwrap();
+    assert_eq!(a.guid.to_string(), example["guid"].as_str().unwrap());
+    assert_eq!((a.source.as_str(), a.create_time), (DEFAULT_SOURCE, None));
+    assert_eq!(a.direction.map(|d| d.number), Some(String::new()), "a direction of nulls reads as empty fields");
+    let pascal: Appointment = serde_json::from_value(pascal_keys(&example, &[])).unwrap();
+    assert_eq!(pascal, serde_json::from_value::<Appointment>(example.clone()).unwrap());
+    let mut partial = example.clone();
+    partial["direction"] = json!({"number": "1", "speciality": null, "dateDirection": null});
+    let a: Appointment = serde_json::from_value(partial).unwrap();
+    assert_eq!(a.direction.unwrap().number, "1");
+
+    let pair = "1dadf64c-f34a-4023-98a6-3e7b7be4f2432f171143-aa11-4248-bd42-b1cfc4c03148";
+    let entry: VisitData = serde_json::from_value(json!({"Entry_id": pair, "Ticket": null})).unwrap();
+    assert_eq!((entry.entry_id.to_string().as_str(), entry.ticket.as_str()), (pair, ""));
 }

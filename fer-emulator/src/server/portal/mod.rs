@@ -250,7 +250,7 @@ async fn appointment(State(shared): State<Arc<Shared>>, headers: HeaderMap, body
         number: ticket.num,
         slot: ticket.slot,
         source: DEFAULT_SOURCE.to_owned(),
-        create_time: ticket.created,
+        create_time: Some(ticket.created),
         direction: None,
     })
 }

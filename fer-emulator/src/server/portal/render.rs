@@ -50,7 +50,7 @@ fn lpu_info(mo: &Mo, lpu: &PortalLpuSetup) -> LpuInfo {
 fn lpu_with_status(mo: &Mo, lpu: &PortalLpuSetup) -> LpuWithStatus {
     let days = String::new;
     LpuWithStatus {
-        status: LpuStatus { name: "Online".into(), last_change_time: with_offset(portal_now()), ping: 0 },
+        status: LpuStatus { name: "Online".into(), last_change_time: Some(with_offset(portal_now())), ping: 0 },
         guid: mo.id,
         name: mo.name.clone(),
         fer_name: mo.name.clone(),
@@ -118,7 +118,7 @@ fn ticket_visit(tables: &Tables, ticket: &PortalTicket, full: bool) -> TicketVis
             old_value: String::new(),
             new_value: ticket.num.clone(),
             editor: String::new(),
-            date: ticket.created,
+            date: Some(ticket.created),
             client: HistoryClient { mnem: SOURCE_NAME.into(), name: "fer-emulator".into(), description: String::new() },
         }]
     } else {
