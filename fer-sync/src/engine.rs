@@ -1,0 +1,621 @@
+//! The engine: the intake handle and the push loop.
+
+use std::collections::HashSet;
+use std::future::Future;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use fer_client::{Error as ClientError, Outcome, UploadReport, VitrinaClient};
+use fer_model::{Dataset, Guid, Oid, Record, Table};
+use tokio::sync::Notify;
+use xxhash_rust::xxh3::xxh3_64;
+
+use crate::entry::{Entry, parse_parents};
+use crate::plan::plan;
+use crate::status::{Metrics, OrganisationStatus, SyncStatus, TableStatus};
+use crate::store::{IntakeCounts, PendingRow, Scope, Settlement, Store};
+use crate::SyncError;
+
+/// How the engine paces itself. The defaults suit the profile's rule: slots on the Vitrina within
+/// 30 s of a change («Требования к наполнению данными»).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct SyncConfig {
+    /// After a change arrives, how long to wait for more before sending (changes coalesce).
+    pub linger: Duration,
+    /// The longest a cycle waits when nothing wakes it: retries that fall due, and the backstop.
+    pub tick: Duration,
+    /// The most records one cycle of one organisation takes (oldest change first, so that a hot
+    /// record never starves the rest).
+    pub max_records_per_cycle: usize,
+    /// The first wait before a record whose send failed is tried again; doubled per failure.
+    pub retry_base: Duration,
+    /// The longest wait between two tries of one record, and of a failing organisation.
+    pub retry_max: Duration,
+    /// Tries of a record refused with R-330 before it is parked: the refusal may be an ordering
+    /// effect (the slot that held the time is deleted in a later cycle).
+    pub ordering_retries: u32,
+    /// The window of the latency figures.
+    pub latency_window: Duration,
+    /// The freshness rule for slots: a change waiting longer is reported with `warn!`.
+    pub freshness: Duration,
+}
+
+impl Default for SyncConfig {
+    fn default() -> Self {
+        SyncConfig {
+            linger: Duration::from_millis(100),
+            tick: Duration::from_secs(1),
+            max_records_per_cycle: 10_000,
+            retry_base: Duration::from_millis(500),
+            retry_max: Duration::from_secs(20),
+            ordering_retries: 3,
+            latency_window: Duration::from_secs(300),
+            freshness: Duration::from_secs(30),
+        }
+    }
+}
+
+impl SyncConfig {
+    /// The same settings with another linger.
+    pub fn with_linger(mut self, linger: Duration) -> Self {
+        self.linger = linger;
+        self
+    }
+
+    /// The same settings with another tick.
+    pub fn with_tick(mut self, tick: Duration) -> Self {
+        self.tick = tick;
+        self
+    }
+
+    /// The same settings with another first retry wait and cap.
+    pub fn with_retry(mut self, base: Duration, max: Duration) -> Self {
+        self.retry_base = base;
+        self.retry_max = max;
+        self
+    }
+}
+
+/// One organisation: the MO OID it logs in with and its client.
+struct Organisation {
+    oid: String,
+    client: VitrinaClient,
+    state: Mutex<OrgState>,
+}
+
+#[derive(Debug, Default)]
+struct OrgState {
+    consecutive_failures: u32,
+    retry_at: Option<Instant>,
+    last_error: Option<String>,
+}
+
+struct Shared {
+    store: Store,
+    wake: Notify,
+    orgs: Vec<Organisation>,
+    config: SyncConfig,
+    metrics: Mutex<Metrics>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
+/// Builds a [`SyncEngine`]: a store and one client per organisation.
+pub struct SyncEngineBuilder {
+    store: Store,
+    orgs: Vec<(Oid, VitrinaClient)>,
+    config: SyncConfig,
+}
+
+impl SyncEngineBuilder {
+    /// Pushes the records of organisation `oid` (the MO OID a subdivision names as `parent_id`)
+    /// with `client`, which logs in as that organisation.
+    pub fn organisation(mut self, oid: Oid, client: VitrinaClient) -> Self {
+        self.orgs.push((oid, client));
+        self
+    }
+
+    /// The pacing (default [`SyncConfig::default`]).
+    pub fn config(mut self, config: SyncConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// The engine; [`SyncError::NoOrganisation`] without an organisation.
+    pub fn build(self) -> Result<SyncEngine, SyncError> {
+        if self.orgs.is_empty() {
+            return Err(SyncError::NoOrganisation);
+        }
+        let orgs = self
+            .orgs
+            .into_iter()
+            .map(|(oid, client)| Organisation { oid: oid.to_string(), client, state: Mutex::default() })
+            .collect();
+        Ok(SyncEngine {
+            shared: Arc::new(Shared {
+                store: self.store,
+                wake: Notify::new(),
+                orgs,
+                config: self.config,
+                metrics: Mutex::default(),
+            }),
+        })
+    }
+}
+
+/// The push loop of one store. Run it with [`run`](Self::run); hand changes to it through a
+/// [`SyncHandle`].
+pub struct SyncEngine {
+    shared: Arc<Shared>,
+}
+
+/// What one cycle did, for tests and logs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CycleReport {
+    /// Records the Vitrina accepted (deletes included).
+    pub accepted: usize,
+    /// Deletes the Vitrina's cascade did, settled without a request.
+    pub cascaded: usize,
+    /// Records refused and parked.
+    pub parked: usize,
+    /// Records that will be tried again later.
+    pub retried: usize,
+    /// Organisations whose cycle could send nothing.
+    pub failed_organisations: usize,
+}
+
+impl SyncEngine {
+    /// A builder over `store`.
+    pub fn builder(store: Store) -> SyncEngineBuilder {
+        SyncEngineBuilder { store, orgs: Vec::new(), config: SyncConfig::default() }
+    }
+
+    /// A handle to hand changes to this engine; cheap to clone, usable from any task.
+    pub fn handle(&self) -> SyncHandle {
+        SyncHandle { shared: self.shared.clone() }
+    }
+
+    /// Runs the push loop until `shutdown` completes. A cycle runs when a change arrives (after the
+    /// linger), when a retry falls due, and at every tick; while a cycle leaves due records behind
+    /// (more than one cycle's share), the next starts at once. A store error ends the loop.
+    pub async fn run(&self, shutdown: impl Future<Output = ()>) -> Result<(), SyncError> {
+        tokio::pin!(shutdown);
+        let config = &self.shared.config;
+        loop {
+            let report = self.run_once().await?;
+            let wait = if report.accepted + report.cascaded >= config.max_records_per_cycle {
+                Duration::ZERO
+            } else {
+                let next = self.shared.store.next_due_ms().await?;
+                let until_due = next.map(|ms| Duration::from_millis((ms - now_ms()).max(0) as u64));
+                until_due.map_or(config.tick, |d| d.min(config.tick))
+            };
+            tokio::select! {
+                () = &mut shutdown => return Ok(()),
+                () = self.shared.wake.notified() => {
+                    tokio::select! {
+                        () = &mut shutdown => return Ok(()),
+                        () = tokio::time::sleep(config.linger) => {}
+                    }
+                }
+                () = tokio::time::sleep(wait) => {}
+            }
+        }
+    }
+
+    /// One cycle for every organisation, now.
+    pub async fn run_once(&self) -> Result<CycleReport, SyncError> {
+        let shared = &self.shared;
+        shared.store.route().await?;
+        let mut total = CycleReport::default();
+        let unrouted = shared.orgs.len() == 1;
+        for org in &shared.orgs {
+            let report = cycle(shared, org, unrouted).await?;
+            total.accepted += report.accepted;
+            total.cascaded += report.cascaded;
+            total.parked += report.parked;
+            total.retried += report.retried;
+            total.failed_organisations += report.failed_organisations;
+        }
+        let late = shared.store.late_slots(now_ms() - shared.config.freshness.as_millis() as i64).await?;
+        if late > 0 {
+            tracing::warn!(late_slots = late, window_s = shared.config.freshness.as_secs(), "slot changes older than the freshness window");
+        }
+        Ok(total)
+    }
+
+    /// The engine's status (see [`SyncHandle::status`]).
+    pub async fn status(&self) -> Result<SyncStatus, SyncError> {
+        self.handle().status().await
+    }
+}
+
+/// Hands changes to the engine. Every call is durable when it returns (committed to the store)
+/// and wakes the push loop.
+#[derive(Clone)]
+pub struct SyncHandle {
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for SyncHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SyncHandle").field("organisations", &self.shared.orgs.len()).finish_non_exhaustive()
+    }
+}
+
+impl SyncHandle {
+    /// Records that the MIS wants `records` on the Vitrina. Per record the last write wins; a
+    /// record handed over with the content already wanted is no change, and one changed back to
+    /// what the Vitrina holds needs no push.
+    pub async fn upsert<R: Record>(&self, records: &[R]) -> Result<IntakeCounts, SyncError> {
+        let entries = records.iter().map(Entry::of).collect::<Result<Vec<_>, _>>()?;
+        let counts = self.shared.store.intake(&entries, now_ms()).await?;
+        self.wake(counts);
+        Ok(counts)
+    }
+
+    /// Records that the MIS deleted the records `ids` of `table`.
+    pub async fn delete(&self, table: Table, ids: &[Guid]) -> Result<IntakeCounts, SyncError> {
+        let counts = self.shared.store.delete(table, ids, now_ms()).await?;
+        self.wake(counts);
+        Ok(counts)
+    }
+
+    /// Records that `dataset` is the complete content of `scope` (for an MIS that cannot emit
+    /// changes): its records are upserts, and every record of the scope that it does not hold
+    /// becomes a delete. Records whose content did not change since the last snapshot cost a hash
+    /// comparison, nothing is sent for them.
+    pub async fn snapshot(&self, scope: Scope, dataset: &Dataset) -> Result<IntakeCounts, SyncError> {
+        let mut entries = Vec::with_capacity(dataset.total());
+        for table in Table::LOAD_ORDER {
+            fer_model::with_record_type!(table, R => {
+                for record in dataset.records::<R>() {
+                    entries.push(Entry::of(record)?);
+                }
+            });
+        }
+        let counts = self.shared.store.snapshot(scope, &entries, now_ms()).await?;
+        self.wake(counts);
+        Ok(counts)
+    }
+
+    fn wake(&self, counts: IntakeCounts) {
+        if counts.changed + counts.deleted > 0 {
+            self.shared.wake.notify_one();
+        }
+    }
+
+    /// Backlog, oldest unsent change and latency per organisation and table; parked records;
+    /// late slots.
+    pub async fn status(&self) -> Result<SyncStatus, SyncError> {
+        let shared = &self.shared;
+        let now = now_ms();
+        let backlog = shared.store.backlog().await?;
+        let window = shared.config.latency_window;
+        let metrics = lock(&shared.metrics);
+        let mut organisations: Vec<OrganisationStatus> = shared
+            .orgs
+            .iter()
+            .map(|o| {
+                let state = lock(&o.state);
+                OrganisationStatus {
+                    organisation: Some(o.oid.clone()),
+                    failing: state.last_error.clone(),
+                    consecutive_failures: state.consecutive_failures,
+                    tables: Vec::new(),
+                }
+            })
+            .collect();
+        let single = organisations.len() == 1;
+        for row in &backlog {
+            let at = match &row.org {
+                Some(org) => organisations.iter().position(|o| o.organisation.as_ref() == Some(org)),
+                None if single => Some(0),
+                None => None,
+            };
+            let at = at.unwrap_or_else(|| {
+                organisations.push(OrganisationStatus {
+                    organisation: row.org.clone(),
+                    failing: None,
+                    consecutive_failures: 0,
+                    tables: Vec::new(),
+                });
+                organisations.len() - 1
+            });
+            let org = &mut organisations[at];
+            let table = table_status(&mut org.tables, row.table);
+            table.pending += row.pending;
+            table.parked += row.parked;
+            let age = row.oldest_ms.map(|ms| (now - ms).max(0) as u64);
+            table.oldest_unsent_ms = table.oldest_unsent_ms.max(age);
+        }
+        for (org, table) in metrics.keys() {
+            if let Some(o) = organisations.iter_mut().find(|o| o.organisation.as_deref() == Some(org.as_str())) {
+                table_status(&mut o.tables, *table).latency = metrics.latency(org, *table, window);
+            }
+        }
+        drop(metrics);
+        for o in &mut organisations {
+            o.tables.sort_by_key(|t| Table::LOAD_ORDER.iter().position(|l| *l == t.table));
+        }
+        let parked = shared.store.parked(100).await?;
+        let late_slots = shared.store.late_slots(now - shared.config.freshness.as_millis() as i64).await?;
+        Ok(SyncStatus { organisations, parked, late_slots })
+    }
+}
+
+fn table_status(tables: &mut Vec<TableStatus>, table: Table) -> &mut TableStatus {
+    let at = tables.iter().position(|t| t.table == table).unwrap_or_else(|| {
+        tables.push(TableStatus { table, pending: 0, parked: 0, oldest_unsent_ms: None, latency: Default::default() });
+        tables.len() - 1
+    });
+    &mut tables[at]
+}
+
+/// The work of one cycle of one organisation, collected and then settled in one transaction.
+struct Cycle<'a> {
+    shared: &'a Shared,
+    org: &'a Organisation,
+    settlements: Vec<Settlement>,
+    /// Records accepted (or deleted) in this cycle, and records that were not.
+    accepted: HashSet<(Table, String)>,
+    not_accepted: HashSet<(Table, String)>,
+    latencies: Vec<(Table, u64)>,
+    report: CycleReport,
+}
+
+/// The organisation could send nothing: the whole cycle stops and waits.
+struct OrgFailure(String);
+
+async fn cycle(shared: &Shared, org: &Organisation, unrouted: bool) -> Result<CycleReport, SyncError> {
+    if lock(&org.state).retry_at.is_some_and(|at| Instant::now() < at) {
+        return Ok(CycleReport::default());
+    }
+    let now = now_ms();
+    let rows = shared.store.due(&org.oid, unrouted, now, shared.config.max_records_per_cycle).await?;
+    if rows.is_empty() {
+        return Ok(CycleReport::default());
+    }
+    let plan = plan(rows);
+    let mut c = Cycle {
+        shared,
+        org,
+        settlements: Vec::new(),
+        accepted: HashSet::new(),
+        not_accepted: HashSet::new(),
+        latencies: Vec::new(),
+        report: CycleReport::default(),
+    };
+    let outcome = async {
+        for row in &plan.early_deletes {
+            c.delete(row).await?;
+        }
+        for (table, rows) in &plan.upserts {
+            c.upserts(*table, rows).await?;
+        }
+        for row in &plan.late_deletes {
+            c.delete(row).await?;
+        }
+        Ok::<(), OrgFailure>(())
+    }
+    .await;
+    for (row, parent) in &plan.covered {
+        if c.accepted.contains(parent) {
+            c.accept(row, None);
+            c.report.cascaded += 1;
+            c.report.accepted -= 1;
+        }
+    }
+    {
+        let mut state = lock(&org.state);
+        match &outcome {
+            Ok(()) => *state = OrgState::default(),
+            Err(OrgFailure(why)) => {
+                state.consecutive_failures += 1;
+                let wait = backoff(&shared.config, state.consecutive_failures, org.oid.as_bytes());
+                state.retry_at = Some(Instant::now() + wait);
+                state.last_error = Some(why.clone());
+                tracing::error!(
+                    organisation = %org.oid, failures = state.consecutive_failures, retry_in_ms = wait.as_millis() as u64,
+                    error = %why, "nothing could be sent for this organisation"
+                );
+                c.report.failed_organisations += 1;
+            }
+        }
+    }
+    shared.store.settle(&c.settlements).await?;
+    {
+        let mut metrics = lock(&shared.metrics);
+        for (table, ms) in &c.latencies {
+            metrics.record(&org.oid, *table, *ms, shared.config.latency_window);
+        }
+    }
+    tracing::debug!(organisation = %org.oid, ?c.report, "cycle");
+    Ok(c.report)
+}
+
+/// The wait before try `attempt` (1-based): doubling from the base up to the cap, spread by ±20 %
+/// with a jitter derived from `key` so that records failed together do not return together.
+fn backoff(config: &SyncConfig, attempt: u32, key: &[u8]) -> Duration {
+    let doubled = config.retry_base.saturating_mul(1u32 << attempt.saturating_sub(1).min(20));
+    let capped = doubled.min(config.retry_max);
+    let spread = (xxh3_64(&[key, &attempt.to_le_bytes()].concat()) % 401) as f64 / 1000.0; // 0 ..= 0.4
+    capped.mul_f64(0.8 + spread)
+}
+
+impl Cycle<'_> {
+    fn key(row: &PendingRow) -> (Table, String) {
+        (row.table, row.id.clone())
+    }
+
+    fn accept(&mut self, row: &PendingRow, sent_hash: Option<i64>) {
+        self.settlements.push(Settlement::Accepted { table: row.table, id: row.id.clone(), sent_hash });
+        self.accepted.insert(Self::key(row));
+        self.latencies.push((row.table, (now_ms() - row.pending_since_ms).max(0) as u64));
+        self.report.accepted += 1;
+    }
+
+    /// The record is refused for now: parked, or tried again after a backoff.
+    fn refuse(&mut self, row: &PendingRow, code: impl Into<String>, message: impl Into<String>, park: bool) {
+        let wait = backoff(&self.shared.config, row.attempts + 1, row.id.as_bytes());
+        self.settlements.push(Settlement::Refused {
+            table: row.table,
+            id: row.id.clone(),
+            tried_hash: row.desired_hash,
+            code: code.into(),
+            message: message.into(),
+            park,
+            next_try_ms: now_ms() + wait.as_millis() as i64,
+        });
+        self.not_accepted.insert(Self::key(row));
+        if park {
+            self.report.parked += 1;
+        } else {
+            self.report.retried += 1;
+        }
+    }
+
+    async fn delete(&mut self, row: &PendingRow) -> Result<(), OrgFailure> {
+        let Ok(id) = row.id.parse::<Guid>() else {
+            self.refuse(row, "id", "the id is not a GUID", true);
+            return Ok(());
+        };
+        let client = &self.org.client;
+        let result = fer_model::with_record_type!(row.table, R => client.delete::<R>(&id).await);
+        match result {
+            // Deleted, or not there: either way the Vitrina does not hold it.
+            Ok(_) => self.accept(row, None),
+            Err(e) => self.client_error(row, &e)?,
+        }
+        Ok(())
+    }
+
+    async fn upserts(&mut self, table: Table, rows: &[PendingRow]) -> Result<(), OrgFailure> {
+        let mut sendable = Vec::with_capacity(rows.len());
+        for row in rows {
+            let waiting_for = parse_parents(&row.parents)
+                .into_iter()
+                .find(|(t, id)| self.not_accepted.contains(&(*t, id.to_string())));
+            match waiting_for {
+                Some((t, id)) => self.refuse(row, "parent", format!("waits for {t} {id}, not accepted in this cycle"), false),
+                None => sendable.push(row),
+            }
+        }
+        if sendable.is_empty() {
+            return Ok(());
+        }
+        let client = &self.org.client;
+        let sent = fer_model::with_record_type!(table, R => {
+            let mut records: Vec<R> = Vec::with_capacity(sendable.len());
+            let mut kept = Vec::with_capacity(sendable.len());
+            for row in &sendable {
+                match serde_json::from_str::<R>(row.desired.as_deref().unwrap_or("null")) {
+                    Ok(r) => {
+                        records.push(r);
+                        kept.push(*row);
+                    }
+                    Err(e) => self.refuse(row, "decode", format!("the stored record does not decode: {e}"), true),
+                }
+            }
+            (kept, client.upsert(&records).await)
+        });
+        let (kept, result) = sent;
+        match result {
+            Ok(report) => {
+                for row in kept {
+                    self.upsert_outcome(row, &report);
+                }
+                Ok(())
+            }
+            Err(e) => {
+                for row in &kept {
+                    self.not_accepted.insert(Self::key(row));
+                }
+                Err(OrgFailure(error_chain(&e)))
+            }
+        }
+    }
+
+    fn upsert_outcome(&mut self, row: &PendingRow, report: &UploadReport) {
+        let Some(outcome) = row.id.parse::<Guid>().ok().and_then(|id| report.get(&id)) else {
+            self.refuse(row, "unconfirmed", "the answer did not mention the record", false);
+            return;
+        };
+        let ordering = self.shared.config.ordering_retries;
+        match outcome {
+            Outcome::Accepted => self.accept(row, row.desired_hash),
+            Outcome::Rejected { code, message } => {
+                let park = *code != fer_model::ErrorCode::R330 || row.attempts + 1 >= ordering;
+                self.refuse(row, code.as_str(), message.clone(), park);
+            }
+            Outcome::Invalid { diagnostics } => {
+                let code = diagnostics.first().map(|d| d.code.as_str().to_owned()).unwrap_or_else(|| "invalid".into());
+                let message = diagnostics.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
+                self.refuse(row, code, message, true);
+            }
+            Outcome::Skipped { reason } => self.refuse(row, "skipped", reason.to_string(), false),
+            Outcome::Failed { error } => match &**error {
+                ClientError::Forbidden { message } => self.refuse(row, "403", message.clone(), true),
+                ClientError::Blocked { message } => self.refuse(row, "405", message.clone(), true),
+                other => self.refuse(row, "failed", error_chain(other), false),
+            },
+            Outcome::Unconfirmed { status } => self.refuse(row, status.to_string(), "neither accepted nor refused", false),
+            #[allow(unreachable_patterns)]
+            _ => self.refuse(row, "unknown", "an outcome this release does not know", false),
+        }
+    }
+
+    /// A single request failed: about this record (parked), or about the connection (the
+    /// organisation's failure).
+    fn client_error(&mut self, row: &PendingRow, e: &ClientError) -> Result<(), OrgFailure> {
+        match e {
+            ClientError::Forbidden { message } => self.refuse(row, "403", message.clone(), true),
+            ClientError::Blocked { message } => self.refuse(row, "405", message.clone(), true),
+            ClientError::Http { status, .. } if (400..500).contains(status) => {
+                self.refuse(row, status.to_string(), error_chain(e), true)
+            }
+            _ => {
+                self.not_accepted.insert(Self::key(row));
+                return Err(OrgFailure(error_chain(e)));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// An error with its whole cause chain, for status and logs.
+fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let line = c.to_string();
+        if !text.contains(&line) {
+            text.push_str(": ");
+            text.push_str(&line);
+        }
+        cause = c.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_the_cap_with_a_bounded_spread() {
+        let c = SyncConfig::default().with_retry(Duration::from_millis(100), Duration::from_secs(2));
+        for attempt in 1..30 {
+            let d = backoff(&c, attempt, b"x");
+            let nominal = Duration::from_millis(100).saturating_mul(1 << (attempt - 1).min(20)).min(Duration::from_secs(2));
+            assert!(d >= nominal.mul_f64(0.8) && d <= nominal.mul_f64(1.2), "{attempt}: {d:?}");
+        }
+    }
+}

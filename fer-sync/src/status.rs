@@ -1,0 +1,145 @@
+//! Freshness, observable: what is waiting, for how long, how fast changes get through, and what the
+//! Vitrina refused.
+
+use std::collections::{HashMap, VecDeque};
+use std::time::{Duration, Instant};
+
+use fer_model::Table;
+use serde::Serialize;
+
+/// The state of an engine and its store at one moment ([`SyncHandle::status`](crate::SyncHandle::status)).
+#[derive(Debug, Clone, Serialize)]
+pub struct SyncStatus {
+    /// Per organisation the engine pushes for (and one with `organisation: None` for records not
+    /// routed to any yet).
+    pub organisations: Vec<OrganisationStatus>,
+    /// Parked records: the Vitrina (or pre-flight validation) refused them; they wait for the MIS
+    /// to change them. The first 100.
+    pub parked: Vec<ParkedRecord>,
+    /// Slots whose change has waited longer than the freshness window (30 s by default).
+    pub late_slots: u64,
+}
+
+impl SyncStatus {
+    /// Records waiting to be sent (parked ones not counted), over every organisation and table.
+    pub fn backlog(&self) -> u64 {
+        self.organisations.iter().flat_map(|o| &o.tables).map(|t| t.pending).sum()
+    }
+
+    /// The status of one table of one organisation.
+    pub fn table(&self, organisation: &str, table: Table) -> Option<&TableStatus> {
+        self.organisations
+            .iter()
+            .find(|o| o.organisation.as_deref() == Some(organisation))
+            .and_then(|o| o.tables.iter().find(|t| t.table == table))
+    }
+}
+
+/// One organisation (an MO OID it logs in with).
+#[derive(Debug, Clone, Serialize)]
+pub struct OrganisationStatus {
+    /// The OID; `None` for records whose organisation is not known yet.
+    pub organisation: Option<String>,
+    /// Why the last cycle could send nothing at all (a refused password, an unreachable Vitrina),
+    /// while that lasts; the engine waits before it tries again.
+    pub failing: Option<String>,
+    /// Cycles in a row that could send nothing.
+    pub consecutive_failures: u32,
+    /// Per table with anything pending or measured.
+    pub tables: Vec<TableStatus>,
+}
+
+/// One table of one organisation.
+#[derive(Debug, Clone, Serialize)]
+pub struct TableStatus {
+    /// The table.
+    pub table: Table,
+    /// Records waiting to be sent.
+    pub pending: u64,
+    /// Records refused and waiting for a change.
+    pub parked: u64,
+    /// How long the oldest unsent change has waited, in milliseconds.
+    pub oldest_unsent_ms: Option<u64>,
+    /// Change → accepted latency over the recent window.
+    pub latency: Latency,
+}
+
+/// Change → accepted latency: from the intake of a change to the Vitrina's acceptance of it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Latency {
+    /// Changes accepted in the window.
+    pub count: usize,
+    /// Median, in milliseconds.
+    pub p50_ms: Option<u64>,
+    /// 99th percentile, in milliseconds.
+    pub p99_ms: Option<u64>,
+    /// Largest, in milliseconds.
+    pub max_ms: Option<u64>,
+}
+
+/// A record the Vitrina refused, with its reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ParkedRecord {
+    /// The table.
+    pub table: Table,
+    /// The record's id.
+    pub id: String,
+    /// The organisation it was sent for.
+    pub organisation: Option<String>,
+    /// How many times it was tried.
+    pub attempts: u32,
+    /// The refusal: the Vitrina's code (`R-330`), a rule of fer-validate (`V044`), or the HTTP
+    /// status (`403`, `405`).
+    pub code: String,
+    /// The Vitrina's or the validator's message.
+    pub message: String,
+}
+
+/// Latency samples per organisation and table, kept for a window and at most `CAP` per key.
+#[derive(Debug, Default)]
+pub(crate) struct Metrics {
+    samples: HashMap<(String, Table), VecDeque<(Instant, u64)>>,
+}
+
+const CAP: usize = 20_000;
+
+impl Metrics {
+    pub(crate) fn record(&mut self, org: &str, table: Table, latency_ms: u64, window: Duration) {
+        let now = Instant::now();
+        let q = self.samples.entry((org.to_owned(), table)).or_default();
+        q.push_back((now, latency_ms));
+        while q.len() > CAP || q.front().is_some_and(|(at, _)| now.duration_since(*at) > window) {
+            q.pop_front();
+        }
+    }
+
+    pub(crate) fn latency(&self, org: &str, table: Table, window: Duration) -> Latency {
+        let now = Instant::now();
+        let Some(q) = self.samples.get(&(org.to_owned(), table)) else { return Latency::default() };
+        let mut v: Vec<u64> = q.iter().filter(|(at, _)| now.duration_since(*at) <= window).map(|(_, ms)| *ms).collect();
+        v.sort_unstable();
+        let pick = |q: f64| v.get(((v.len() as f64 - 1.0) * q).round() as usize).copied();
+        Latency { count: v.len(), p50_ms: pick(0.5), p99_ms: pick(0.99), max_ms: v.last().copied() }
+    }
+
+    pub(crate) fn keys(&self) -> impl Iterator<Item = &(String, Table)> {
+        self.samples.keys()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_of_a_window() {
+        let mut m = Metrics::default();
+        let w = Duration::from_secs(60);
+        for ms in 1..=100 {
+            m.record("1.2.3", Table::Slot, ms, w);
+        }
+        let l = m.latency("1.2.3", Table::Slot, w);
+        assert_eq!((l.count, l.p50_ms, l.p99_ms, l.max_ms), (100, Some(51), Some(99), Some(100)));
+        assert_eq!(m.latency("1.2.3", Table::Book, w), Latency::default());
+    }
+}

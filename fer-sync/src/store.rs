@@ -1,0 +1,470 @@
+//! The durable outbox on SQLite: one row per record with what the MIS wants on the Vitrina and
+//! what the Vitrina holds, so that every change survives a crash between intake and send.
+//!
+//! Writers take the database with `BEGIN IMMEDIATE` (no writer is upgraded half-way and refused
+//! with "database is locked"), the journal is WAL (readers never wait for the writer), and intake
+//! writes hundreds of rows per statement.
+
+use std::borrow::Cow;
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use fer_model::{Guid, Table};
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Connection as _, QueryBuilder, Row, Sqlite, SqlitePool};
+
+use crate::SyncError;
+use crate::entry::{Entry, UNKNOWN_PRESENCE};
+
+/// Rows per multi-row statement: 12 values a row stays far below SQLite's limit of 32,766.
+const ROWS_PER_STATEMENT: usize = 500;
+
+/// The migrations, embedded: a store is brought up to date when it is opened.
+fn migrator() -> Migrator {
+    Migrator {
+        migrations: Cow::Owned(vec![Migration::new(
+            1,
+            Cow::Borrowed("outbox"),
+            MigrationType::Simple,
+            Cow::Borrowed(include_str!("../migrations/0001_outbox.sql")),
+            false,
+        )]),
+        ..Migrator::DEFAULT
+    }
+}
+
+/// The store of one engine: a SQLite file. Cheap to clone (a connection pool).
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: SqlitePool,
+}
+
+/// A pending record as the push loop reads it.
+#[derive(Debug, Clone)]
+pub(crate) struct PendingRow {
+    pub table: Table,
+    pub id: String,
+    pub desired: Option<String>,
+    pub desired_hash: Option<i64>,
+    pub parents: String,
+    pub attempts: u32,
+    pub pending_since_ms: i64,
+}
+
+/// What one intake call changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct IntakeCounts {
+    /// Records whose content changed (now pending, or no longer pending because they are back to
+    /// what the Vitrina holds).
+    pub changed: u64,
+    /// Records handed over with the content the store already wanted: nothing to do.
+    pub unchanged: u64,
+    /// Records of the scope that the snapshot did not contain: now pending deletes.
+    pub deleted: u64,
+}
+
+/// Which records a snapshot is the complete set of: the ones of the scope that it does not contain
+/// become deletes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Scope {
+    /// Every record of every table the engine pushes.
+    Region,
+    /// The records of one subdivision (`mo.id`): the subdivision itself and everything under it.
+    Subdivision(Guid),
+}
+
+impl Store {
+    /// Opens (and creates when missing) the store at `path`, and brings its schema up to date.
+    pub async fn open(path: impl AsRef<Path>) -> Result<Store, SyncError> {
+        let options = SqliteConnectOptions::new()
+            .filename(path.as_ref())
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // An intake is durable when it returns, power loss included: every commit is synced.
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
+        migrator().run(&pool).await?;
+        Ok(Store { pool })
+    }
+
+    /// Runs `work` in one `BEGIN IMMEDIATE` transaction.
+    async fn write<T>(
+        &self,
+        work: impl AsyncFnOnce(&mut SqliteConnection) -> Result<T, SyncError>,
+    ) -> Result<T, SyncError> {
+        let mut conn = self.pool.acquire().await?;
+        sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
+        match work(&mut conn).await {
+            Ok(value) => {
+                sqlx::query("COMMIT").execute(&mut *conn).await?;
+                Ok(value)
+            }
+            Err(e) => {
+                // A failed rollback leaves the connection unusable: close it rather than return it.
+                if sqlx::query("ROLLBACK").execute(&mut *conn).await.is_err() {
+                    let _ = conn.detach().close().await;
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// Records upserts: durable when this returns.
+    pub(crate) async fn intake(&self, entries: &[Entry], now_ms: i64) -> Result<IntakeCounts, SyncError> {
+        self.write(async |conn| upsert_entries(conn, entries, now_ms).await).await
+    }
+
+    /// Records deletes: durable when this returns.
+    pub(crate) async fn delete(&self, table: Table, ids: &[Guid], now_ms: i64) -> Result<IntakeCounts, SyncError> {
+        self.write(async |conn| {
+            let mut counts = IntakeCounts::default();
+            for chunk in ids.chunks(ROWS_PER_STATEMENT) {
+                let mut q = QueryBuilder::<Sqlite>::new(
+                    "INSERT INTO fer_sync_record (tbl, id, desired, desired_hash, sent_hash, pending, \
+                     pending_since_ms, changed_ms) ",
+                );
+                q.push_values(chunk, |mut row, id| {
+                    row.push_bind(table.as_str())
+                        .push_bind(id.to_string())
+                        .push("NULL, NULL")
+                        .push_bind(UNKNOWN_PRESENCE)
+                        .push("1")
+                        .push_bind(now_ms)
+                        .push_bind(now_ms);
+                });
+                q.push(
+                    " ON CONFLICT (tbl, id) DO UPDATE SET desired = NULL, desired_hash = NULL, \
+                     pending = (fer_sync_record.sent_hash IS NOT NULL), \
+                     pending_since_ms = CASE WHEN fer_sync_record.sent_hash IS NULL THEN NULL \
+                         ELSE COALESCE(fer_sync_record.pending_since_ms, excluded.changed_ms) END, \
+                     changed_ms = excluded.changed_ms, attempts = 0, next_try_ms = 0, parked = 0, \
+                     last_code = NULL, last_message = NULL \
+                     WHERE fer_sync_record.desired_hash IS NOT NULL",
+                );
+                let changed = q.build().execute(&mut *conn).await?.rows_affected();
+                counts.changed += changed;
+                counts.unchanged += chunk.len() as u64 - changed;
+            }
+            forget_settled(conn).await?;
+            Ok(counts)
+        })
+        .await
+    }
+
+    /// Records a snapshot of `scope`: the entries as upserts, and every record of the scope that
+    /// is not among them as a delete, in one transaction.
+    pub(crate) async fn snapshot(&self, scope: Scope, entries: &[Entry], now_ms: i64) -> Result<IntakeCounts, SyncError> {
+        self.write(async |conn| {
+            let mut counts = upsert_entries(conn, entries, now_ms).await?;
+            sqlx::query("CREATE TEMP TABLE IF NOT EXISTS fer_sync_seen (tbl TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (tbl, id)) WITHOUT ROWID")
+                .execute(&mut *conn)
+                .await?;
+            sqlx::query("DELETE FROM temp.fer_sync_seen").execute(&mut *conn).await?;
+            for chunk in entries.chunks(ROWS_PER_STATEMENT) {
+                let mut q = QueryBuilder::<Sqlite>::new("INSERT OR IGNORE INTO temp.fer_sync_seen (tbl, id) ");
+                q.push_values(chunk, |mut row, e| {
+                    row.push_bind(e.table.as_str()).push_bind(e.id.to_string());
+                });
+                q.build().execute(&mut *conn).await?;
+            }
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "UPDATE fer_sync_record SET desired = NULL, desired_hash = NULL, pending = (sent_hash IS NOT NULL), \
+                 pending_since_ms = CASE WHEN sent_hash IS NULL THEN NULL ELSE COALESCE(pending_since_ms, ",
+            );
+            q.push_bind(now_ms);
+            q.push(") END, changed_ms = ");
+            q.push_bind(now_ms);
+            q.push(
+                ", attempts = 0, next_try_ms = 0, parked = 0, last_code = NULL, last_message = NULL \
+                 WHERE desired_hash IS NOT NULL AND NOT EXISTS (SELECT 1 FROM temp.fer_sync_seen s \
+                 WHERE s.tbl = fer_sync_record.tbl AND s.id = fer_sync_record.id)",
+            );
+            match scope {
+                Scope::Region => {}
+                Scope::Subdivision(mo) => {
+                    q.push(" AND mo = ");
+                    q.push_bind(mo.to_string());
+                }
+            }
+            counts.deleted = q.build().execute(&mut *conn).await?.rows_affected();
+            sqlx::query("DELETE FROM temp.fer_sync_seen").execute(&mut *conn).await?;
+            forget_settled(conn).await?;
+            Ok(counts)
+        })
+        .await
+    }
+
+    /// Fills in the organisation and subdivision of records whose parent arrived after them.
+    pub(crate) async fn route(&self) -> Result<(), SyncError> {
+        self.write(async |conn| {
+            // A book reaches its organisation through its slot, the slot through its subdivision:
+            // a few rounds settle every chain the tables have.
+            for _ in 0..3 {
+                let routed = sqlx::query(
+                    "UPDATE fer_sync_record SET \
+                     org = COALESCE(org, (SELECT p.org FROM fer_sync_record p WHERE p.tbl = fer_sync_record.route_tbl AND p.id = fer_sync_record.route_id)), \
+                     mo = COALESCE(mo, (SELECT p.mo FROM fer_sync_record p WHERE p.tbl = fer_sync_record.route_tbl AND p.id = fer_sync_record.route_id)) \
+                     WHERE (org IS NULL OR mo IS NULL) AND route_tbl IS NOT NULL \
+                     AND EXISTS (SELECT 1 FROM fer_sync_record p WHERE p.tbl = fer_sync_record.route_tbl AND p.id = fer_sync_record.route_id \
+                         AND ((fer_sync_record.org IS NULL AND p.org IS NOT NULL) OR (fer_sync_record.mo IS NULL AND p.mo IS NOT NULL)))",
+                )
+                .execute(&mut *conn)
+                .await?
+                .rows_affected();
+                if routed == 0 {
+                    break;
+                }
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// The pending records of `org` that are due, oldest change first. With `unrouted`, records
+    /// whose organisation is not known yet are included (an engine of one organisation).
+    pub(crate) async fn due(&self, org: &str, unrouted: bool, now_ms: i64, limit: usize) -> Result<Vec<PendingRow>, SyncError> {
+        let rows = sqlx::query(
+            "SELECT tbl, id, desired, desired_hash, parents, attempts, pending_since_ms FROM fer_sync_record \
+             WHERE pending = 1 AND parked = 0 AND next_try_ms <= ?1 AND (org = ?2 OR (?3 AND org IS NULL)) \
+             ORDER BY pending_since_ms LIMIT ?4",
+        )
+        .bind(now_ms)
+        .bind(org)
+        .bind(unrouted)
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let table: String = r.try_get("tbl")?;
+                Ok(PendingRow {
+                    table: parse_table(&table)?,
+                    id: r.try_get("id")?,
+                    desired: r.try_get("desired")?,
+                    desired_hash: r.try_get("desired_hash")?,
+                    parents: r.try_get("parents")?,
+                    attempts: u32::try_from(r.try_get::<i64, _>("attempts")?).unwrap_or(u32::MAX),
+                    pending_since_ms: r.try_get::<Option<i64>, _>("pending_since_ms")?.unwrap_or(now_ms),
+                })
+            })
+            .collect()
+    }
+
+    /// The earliest time a pending record is due again (ms since epoch), if any waits.
+    pub(crate) async fn next_due_ms(&self) -> Result<Option<i64>, SyncError> {
+        let next: Option<i64> =
+            sqlx::query_scalar("SELECT MIN(next_try_ms) FROM fer_sync_record WHERE pending = 1 AND parked = 0")
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(next)
+    }
+
+    /// Applies the outcomes of one cycle in one transaction.
+    pub(crate) async fn settle(&self, outcomes: &[Settlement]) -> Result<(), SyncError> {
+        if outcomes.is_empty() {
+            return Ok(());
+        }
+        self.write(async |conn| {
+            for s in outcomes {
+                match s {
+                    // Compare-and-set: what was sent is what the Vitrina holds now; the record stays
+                    // pending if the MIS changed it meanwhile.
+                    Settlement::Accepted { table, id, sent_hash } => {
+                        sqlx::query(
+                            "UPDATE fer_sync_record SET sent_hash = ?1, pending = (desired_hash IS NOT ?1), \
+                             pending_since_ms = CASE WHEN desired_hash IS ?1 THEN NULL ELSE changed_ms END, \
+                             attempts = 0, next_try_ms = 0, parked = 0, last_code = NULL, last_message = NULL \
+                             WHERE tbl = ?2 AND id = ?3",
+                        )
+                        .bind(sent_hash)
+                        .bind(table.as_str())
+                        .bind(id)
+                        .execute(&mut *conn)
+                        .await?;
+                    }
+                    // Only if the record is still the one that was tried: a new version gets its own try.
+                    Settlement::Refused { table, id, tried_hash, code, message, park, next_try_ms } => {
+                        sqlx::query(
+                            "UPDATE fer_sync_record SET attempts = attempts + 1, last_code = ?1, last_message = ?2, \
+                             parked = ?3, next_try_ms = ?4 WHERE tbl = ?5 AND id = ?6 AND desired_hash IS ?7",
+                        )
+                        .bind(code)
+                        .bind(message)
+                        .bind(park)
+                        .bind(next_try_ms)
+                        .bind(table.as_str())
+                        .bind(id)
+                        .bind(tried_hash)
+                        .execute(&mut *conn)
+                        .await?;
+                    }
+                }
+            }
+            forget_settled(conn).await?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Pending and parked counts and the oldest unsent change per organisation and table.
+    pub(crate) async fn backlog(&self) -> Result<Vec<BacklogRow>, SyncError> {
+        let rows = sqlx::query(
+            "SELECT org, tbl, SUM(parked = 0) AS pending, SUM(parked) AS parked, \
+             MIN(CASE WHEN parked = 0 THEN pending_since_ms END) AS oldest \
+             FROM fer_sync_record WHERE pending = 1 GROUP BY org, tbl",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let table: String = r.try_get("tbl")?;
+                Ok(BacklogRow {
+                    org: r.try_get("org")?,
+                    table: parse_table(&table)?,
+                    pending: r.try_get::<i64, _>("pending")?.max(0) as u64,
+                    parked: r.try_get::<i64, _>("parked")?.max(0) as u64,
+                    oldest_ms: r.try_get("oldest")?,
+                })
+            })
+            .collect()
+    }
+
+    /// The parked records (the first `limit`), with the Vitrina's reason.
+    pub(crate) async fn parked(&self, limit: usize) -> Result<Vec<crate::ParkedRecord>, SyncError> {
+        let rows = sqlx::query(
+            "SELECT tbl, id, org, attempts, last_code, last_message FROM fer_sync_record \
+             WHERE pending = 1 AND parked = 1 ORDER BY tbl, id LIMIT ?1",
+        )
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let table: String = r.try_get("tbl")?;
+                Ok(crate::ParkedRecord {
+                    table: parse_table(&table)?,
+                    id: r.try_get("id")?,
+                    organisation: r.try_get("org")?,
+                    attempts: u32::try_from(r.try_get::<i64, _>("attempts")?).unwrap_or(u32::MAX),
+                    code: r.try_get::<Option<String>, _>("last_code")?.unwrap_or_default(),
+                    message: r.try_get::<Option<String>, _>("last_message")?.unwrap_or_default(),
+                })
+            })
+            .collect()
+    }
+
+    /// The number of slots whose change has waited longer than `older_than_ms` (ms since epoch).
+    pub(crate) async fn late_slots(&self, older_than_ms: i64) -> Result<u64, SyncError> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM fer_sync_record WHERE pending = 1 AND parked = 0 AND tbl = 'slot' AND pending_since_ms < ?1",
+        )
+        .bind(older_than_ms)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(n.max(0) as u64)
+    }
+
+    /// The record the store wants on the Vitrina for `table`/`id`: `Some(None)` for a delete,
+    /// `None` when the store has no such record.
+    pub async fn desired(&self, table: Table, id: &Guid) -> Result<Option<Option<String>>, SyncError> {
+        let row = sqlx::query("SELECT desired FROM fer_sync_record WHERE tbl = ?1 AND id = ?2")
+            .bind(table.as_str())
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| r.try_get("desired")).transpose().map_err(SyncError::from)
+    }
+
+    /// Closes the pool, waiting for the connections to finish.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// The outcome of one record in a cycle.
+#[derive(Debug, Clone)]
+pub(crate) enum Settlement {
+    Accepted { table: Table, id: String, sent_hash: Option<i64> },
+    Refused { table: Table, id: String, tried_hash: Option<i64>, code: String, message: String, park: bool, next_try_ms: i64 },
+}
+
+/// One line of [`Store::backlog`].
+#[derive(Debug, Clone)]
+pub(crate) struct BacklogRow {
+    pub org: Option<String>,
+    pub table: Table,
+    pub pending: u64,
+    pub parked: u64,
+    pub oldest_ms: Option<i64>,
+}
+
+fn parse_table(s: &str) -> Result<Table, SyncError> {
+    Table::from_str(s).map_err(|_| SyncError::Corrupt { what: "the table", value: s.to_owned() })
+}
+
+async fn upsert_entries(conn: &mut SqliteConnection, entries: &[Entry], now_ms: i64) -> Result<IntakeCounts, SyncError> {
+    let mut counts = IntakeCounts::default();
+    for chunk in entries.chunks(ROWS_PER_STATEMENT) {
+        let mut q = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO fer_sync_record (tbl, id, org, mo, route_tbl, route_id, parents, desired, desired_hash, \
+             sent_hash, pending, pending_since_ms, changed_ms) ",
+        );
+        q.push_values(chunk, |mut row, e| {
+            let route_tbl = e.route.map(|(t, _)| t.as_str());
+            let route_id = e.route.map(|(_, id)| id.to_string());
+            // A child whose parent is already stored is routed at once.
+            row.push_bind(e.table.as_str())
+                .push_bind(e.id.to_string())
+                .push("COALESCE(")
+                .push_bind_unseparated(e.org.clone())
+                .push_unseparated(", (SELECT p.org FROM fer_sync_record p WHERE p.tbl = ")
+                .push_bind_unseparated(route_tbl)
+                .push_unseparated(" AND p.id = ")
+                .push_bind_unseparated(route_id.clone())
+                .push_unseparated("))")
+                .push("COALESCE(")
+                .push_bind_unseparated(e.mo.map(|m| m.to_string()))
+                .push_unseparated(", (SELECT p.mo FROM fer_sync_record p WHERE p.tbl = ")
+                .push_bind_unseparated(route_tbl)
+                .push_unseparated(" AND p.id = ")
+                .push_bind_unseparated(route_id.clone())
+                .push_unseparated("))")
+                .push_bind(route_tbl)
+                .push_bind(route_id)
+                .push_bind(e.parents.clone())
+                .push_bind(e.json.clone())
+                .push_bind(e.hash)
+                .push("NULL, 1")
+                .push_bind(now_ms)
+                .push_bind(now_ms);
+        });
+        q.push(
+            " ON CONFLICT (tbl, id) DO UPDATE SET org = excluded.org, mo = excluded.mo, \
+             route_tbl = excluded.route_tbl, route_id = excluded.route_id, parents = excluded.parents, \
+             desired = excluded.desired, desired_hash = excluded.desired_hash, \
+             pending = (excluded.desired_hash IS NOT fer_sync_record.sent_hash), \
+             pending_since_ms = CASE WHEN excluded.desired_hash IS fer_sync_record.sent_hash THEN NULL \
+                 ELSE COALESCE(fer_sync_record.pending_since_ms, excluded.changed_ms) END, \
+             changed_ms = excluded.changed_ms, attempts = 0, next_try_ms = 0, parked = 0, \
+             last_code = NULL, last_message = NULL \
+             WHERE fer_sync_record.desired_hash IS NOT excluded.desired_hash",
+        );
+        let changed = q.build().execute(&mut *conn).await?.rows_affected();
+        counts.changed += changed;
+        counts.unchanged += chunk.len() as u64 - changed;
+    }
+    Ok(counts)
+}
+
+/// Drops the rows of records that are deleted and known to be absent: nothing is left to do.
+async fn forget_settled(conn: &mut SqliteConnection) -> Result<(), SyncError> {
+    sqlx::query("DELETE FROM fer_sync_record WHERE desired_hash IS NULL AND sent_hash IS NULL AND pending = 0")
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
