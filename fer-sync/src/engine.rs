@@ -10,11 +10,11 @@ use fer_model::{Dataset, Guid, Oid, Record, Table};
 use tokio::sync::Notify;
 use xxhash_rust::xxh3::xxh3_64;
 
+use crate::SyncError;
 use crate::entry::{Entry, parse_parents};
 use crate::plan::plan;
 use crate::status::{Metrics, OrganisationStatus, SyncStatus, TableStatus};
 use crate::store::{IntakeCounts, PendingRow, Scope, Settlement, Store};
-use crate::SyncError;
 
 /// How the engine paces itself. The defaults suit the profile's rule: slots on the Vitrina within
 /// 30 s of a change («Требования к наполнению данными»).
@@ -226,7 +226,11 @@ impl SyncEngine {
         }
         let late = shared.store.late_slots(now_ms() - shared.config.freshness.as_millis() as i64).await?;
         if late > 0 {
-            tracing::warn!(late_slots = late, window_s = shared.config.freshness.as_secs(), "slot changes older than the freshness window");
+            tracing::warn!(
+                late_slots = late,
+                window_s = shared.config.freshness.as_secs(),
+                "slot changes older than the freshness window"
+            );
         }
         Ok(total)
     }
@@ -406,11 +410,23 @@ async fn cycle(shared: &Shared, org: &Organisation, unrouted: bool) -> Result<Cy
         Ok::<(), OrgFailure>(())
     }
     .await;
-    for (row, parent) in &plan.covered {
-        if c.accepted.contains(parent) {
-            c.accept(row, None);
-            c.report.cascaded += 1;
-            c.report.accepted -= 1;
+    // A covered delete is settled once the delete that cascades to it is: directly, or through a
+    // parent that is itself covered (a book under a slot under a deleted subdivision).
+    let mut covered: Vec<&(PendingRow, (Table, String))> = plan.covered.iter().collect();
+    loop {
+        let before = covered.len();
+        covered.retain(|(row, parent)| {
+            if c.accepted.contains(parent) {
+                c.accept(row, None);
+                c.report.cascaded += 1;
+                c.report.accepted -= 1;
+                false
+            } else {
+                true
+            }
+        });
+        if covered.len() == before {
+            break;
         }
     }
     {
@@ -504,7 +520,9 @@ impl Cycle<'_> {
                 .into_iter()
                 .find(|(t, id)| self.not_accepted.contains(&(*t, id.to_string())));
             match waiting_for {
-                Some((t, id)) => self.refuse(row, "parent", format!("waits for {t} {id}, not accepted in this cycle"), false),
+                Some((t, id)) => {
+                    self.refuse(row, "parent", format!("waits for {t} {id}, not accepted in this cycle"), false)
+                }
                 None => sendable.push(row),
             }
         }
@@ -566,7 +584,9 @@ impl Cycle<'_> {
                 ClientError::Blocked { message } => self.refuse(row, "405", message.clone(), true),
                 other => self.refuse(row, "failed", error_chain(other), false),
             },
-            Outcome::Unconfirmed { status } => self.refuse(row, status.to_string(), "neither accepted nor refused", false),
+            Outcome::Unconfirmed { status } => {
+                self.refuse(row, status.to_string(), "neither accepted nor refused", false)
+            }
             #[allow(unreachable_patterns)]
             _ => self.refuse(row, "unknown", "an outcome this release does not know", false),
         }
@@ -614,7 +634,8 @@ mod tests {
         let c = SyncConfig::default().with_retry(Duration::from_millis(100), Duration::from_secs(2));
         for attempt in 1..30 {
             let d = backoff(&c, attempt, b"x");
-            let nominal = Duration::from_millis(100).saturating_mul(1 << (attempt - 1).min(20)).min(Duration::from_secs(2));
+            let nominal =
+                Duration::from_millis(100).saturating_mul(1 << (attempt - 1).min(20)).min(Duration::from_secs(2));
             assert!(d >= nominal.mul_f64(0.8) && d <= nominal.mul_f64(1.2), "{attempt}: {d:?}");
         }
     }

@@ -76,7 +76,11 @@ mod tests {
             id: Guid::from_u128(n).to_string(),
             desired: upsert.then(|| "{}".to_owned()),
             desired_hash: upsert.then_some(7),
-            parents: parents.iter().map(|(t, n)| format!("{}:{}", t.as_str(), Guid::from_u128(*n))).collect::<Vec<_>>().join(","),
+            parents: parents
+                .iter()
+                .map(|(t, n)| format!("{}:{}", t.as_str(), Guid::from_u128(*n)))
+                .collect::<Vec<_>>()
+                .join(","),
             attempts: 0,
             pending_since_ms: 0,
         }
@@ -117,7 +121,10 @@ mod tests {
         ]);
         let covered: Vec<Table> = p.covered.iter().map(|(r, _)| r.table).collect();
         assert_eq!(covered, [Table::Resource, Table::Slot, Table::Book]);
-        assert_eq!(p.early_deletes.iter().map(|r| r.table).collect::<Vec<_>>(), [Table::Slot, Table::UnaccessablePeriod]);
+        assert_eq!(
+            p.early_deletes.iter().map(|r| r.table).collect::<Vec<_>>(),
+            [Table::Slot, Table::UnaccessablePeriod]
+        );
         assert_eq!(p.late_deletes.iter().map(|r| r.table).collect::<Vec<_>>(), [Table::Mo]);
     }
 }

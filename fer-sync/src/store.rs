@@ -158,7 +158,12 @@ impl Store {
 
     /// Records a snapshot of `scope`: the entries as upserts, and every record of the scope that
     /// is not among them as a delete, in one transaction.
-    pub(crate) async fn snapshot(&self, scope: Scope, entries: &[Entry], now_ms: i64) -> Result<IntakeCounts, SyncError> {
+    pub(crate) async fn snapshot(
+        &self,
+        scope: Scope,
+        entries: &[Entry],
+        now_ms: i64,
+    ) -> Result<IntakeCounts, SyncError> {
         self.write(async |conn| {
             let mut counts = upsert_entries(conn, entries, now_ms).await?;
             sqlx::query("CREATE TEMP TABLE IF NOT EXISTS fer_sync_seen (tbl TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (tbl, id)) WITHOUT ROWID")
@@ -227,7 +232,13 @@ impl Store {
 
     /// The pending records of `org` that are due, oldest change first. With `unrouted`, records
     /// whose organisation is not known yet are included (an engine of one organisation).
-    pub(crate) async fn due(&self, org: &str, unrouted: bool, now_ms: i64, limit: usize) -> Result<Vec<PendingRow>, SyncError> {
+    pub(crate) async fn due(
+        &self,
+        org: &str,
+        unrouted: bool,
+        now_ms: i64,
+        limit: usize,
+    ) -> Result<Vec<PendingRow>, SyncError> {
         let rows = sqlx::query(
             "SELECT tbl, id, desired, desired_hash, parents, attempts, pending_since_ms FROM fer_sync_record \
              WHERE pending = 1 AND parked = 0 AND next_try_ms <= ?1 AND (org = ?2 OR (?3 AND org IS NULL)) \
@@ -389,8 +400,20 @@ impl Store {
 /// The outcome of one record in a cycle.
 #[derive(Debug, Clone)]
 pub(crate) enum Settlement {
-    Accepted { table: Table, id: String, sent_hash: Option<i64> },
-    Refused { table: Table, id: String, tried_hash: Option<i64>, code: String, message: String, park: bool, next_try_ms: i64 },
+    Accepted {
+        table: Table,
+        id: String,
+        sent_hash: Option<i64>,
+    },
+    Refused {
+        table: Table,
+        id: String,
+        tried_hash: Option<i64>,
+        code: String,
+        message: String,
+        park: bool,
+        next_try_ms: i64,
+    },
 }
 
 /// One line of [`Store::backlog`].
@@ -407,7 +430,11 @@ fn parse_table(s: &str) -> Result<Table, SyncError> {
     Table::from_str(s).map_err(|_| SyncError::Corrupt { what: "the table", value: s.to_owned() })
 }
 
-async fn upsert_entries(conn: &mut SqliteConnection, entries: &[Entry], now_ms: i64) -> Result<IntakeCounts, SyncError> {
+async fn upsert_entries(
+    conn: &mut SqliteConnection,
+    entries: &[Entry],
+    now_ms: i64,
+) -> Result<IntakeCounts, SyncError> {
     let mut counts = IntakeCounts::default();
     for chunk in entries.chunks(ROWS_PER_STATEMENT) {
         let mut q = QueryBuilder::<Sqlite>::new(

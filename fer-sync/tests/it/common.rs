@@ -1,0 +1,92 @@
+//! A world: an emulator, a store in a temporary folder, an engine for the emulator's organisation.
+
+use std::time::Duration;
+
+use fer_client::{Preflight, RetryPolicy, VitrinaClient};
+use fer_emulator::{Emulator, EmulatorConfig, EmulatorHandle};
+use fer_model::{Dataset, Oid};
+use fer_sample::RegionSpec;
+use fer_sync::{Store, SyncConfig, SyncEngine, SyncStatus};
+
+pub struct World {
+    pub emulator: EmulatorHandle,
+    pub engine: SyncEngine,
+    pub dir: tempfile::TempDir,
+}
+
+/// Quick retries, so that tests of retries and parking stay short.
+pub fn quick() -> SyncConfig {
+    SyncConfig::default()
+        .with_linger(Duration::from_millis(20))
+        .with_tick(Duration::from_millis(200))
+        .with_retry(Duration::from_millis(20), Duration::from_millis(200))
+}
+
+pub fn client(emulator: &EmulatorHandle, username: &Oid, password: &str) -> VitrinaClient {
+    VitrinaClient::builder()
+        .base_url(emulator.base_url())
+        .credentials(username.clone(), password)
+        .request_timeout(Duration::from_secs(10))
+        .retry(RetryPolicy {
+            max_attempts: 3,
+            max_elapsed: Duration::from_secs(5),
+            initial_backoff: Duration::from_millis(10),
+            max_backoff: Duration::from_millis(50),
+        })
+        .preflight(Preflight::PerRecord)
+        .build()
+        .unwrap()
+}
+
+pub async fn world_with(config: EmulatorConfig) -> World {
+    let emulator = Emulator::spawn(config).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("sync.db")).await.unwrap();
+    let client = client(&emulator, emulator.username(), emulator.password());
+    let engine =
+        SyncEngine::builder(store).organisation(emulator.username().clone(), client).config(quick()).build().unwrap();
+    World { emulator, engine, dir }
+}
+
+pub async fn world() -> World {
+    world_with(EmulatorConfig::default()).await
+}
+
+/// A small region of `org`: `mos` subdivisions, two days of a few slots.
+pub fn region(org: &Oid, mos: usize, seed: u64) -> Dataset {
+    let spec = RegionSpec {
+        mos,
+        doctors_per_mo: 2,
+        days: 3,
+        slots_per_day: 4,
+        seed,
+        organisation: Some(org.clone()),
+        first_day: chrono::Local::now().date_naive() + chrono::Duration::days(1),
+        ..RegionSpec::default()
+    };
+    fer_sample::generate(&spec).unwrap()
+}
+
+/// Runs cycles until nothing is due (bounded: 50 cycles, with short pauses for retries).
+pub async fn drain(engine: &SyncEngine) -> SyncStatus {
+    for _ in 0..50 {
+        let report = engine.run_once().await.unwrap();
+        let status = engine.status().await.unwrap();
+        if status.backlog() == 0 {
+            return status;
+        }
+        if report.accepted == 0 {
+            tokio::time::sleep(Duration::from_millis(60)).await;
+        }
+    }
+    engine.status().await.unwrap()
+}
+
+/// The journal's requests of `method` to `path` (without query), from the MIS side.
+pub fn requests(emulator: &EmulatorHandle, method: &str, path: &str) -> usize {
+    emulator
+        .journal()
+        .iter()
+        .filter(|e| e.method == method && e.url.split('?').next().is_some_and(|u| u.ends_with(path)))
+        .count()
+}

@@ -1,0 +1,89 @@
+//! Intake: durable, coalescing, and the snapshot diff.
+
+use fer_model::{SlotStatus, Table};
+use fer_sync::{IntakeCounts, Scope, Store, SyncEngine};
+
+use crate::common::{client, drain, quick, region, requests, world};
+
+#[tokio::test]
+async fn writes_coalesce_per_record_and_a_change_back_needs_no_push() {
+    let w = world().await;
+    let handle = w.engine.handle();
+    let r = region(w.emulator.username(), 1, 1);
+    handle.snapshot(Scope::Region, &r).await.unwrap();
+    assert!(drain(&w.engine).await.backlog() == 0);
+    let posts = requests(&w.emulator, "POST", "/api/slot");
+
+    let mut slot = r.slot[0].clone();
+    let same = handle.upsert(std::slice::from_ref(&slot)).await.unwrap();
+    assert_eq!(same, IntakeCounts { changed: 0, unchanged: 1, deleted: 0 }, "the content the store already has");
+
+    slot.status = SlotStatus::Blocked;
+    handle.upsert(std::slice::from_ref(&slot)).await.unwrap();
+    slot.status = SlotStatus::Canceled;
+    handle.upsert(std::slice::from_ref(&slot)).await.unwrap();
+    let status = handle.status().await.unwrap();
+    assert_eq!(status.table(w.emulator.username().as_str(), Table::Slot).unwrap().pending, 1, "two writes, one change");
+
+    // Back to what the Vitrina holds: nothing left to send.
+    handle.upsert(std::slice::from_ref(&r.slot[0])).await.unwrap();
+    assert_eq!(handle.status().await.unwrap().backlog(), 0);
+    w.engine.run_once().await.unwrap();
+    assert_eq!(requests(&w.emulator, "POST", "/api/slot"), posts, "no request for a change undone");
+}
+
+#[tokio::test]
+async fn what_was_handed_over_survives_a_restart() {
+    let w = world().await;
+    let path = w.dir.path().join("sync.db");
+    let r = region(w.emulator.username(), 1, 2);
+    w.engine.handle().snapshot(Scope::Region, &r).await.unwrap();
+    let before = w.engine.status().await.unwrap().backlog();
+    assert_eq!(before as usize, r.total());
+    drop(w.engine);
+
+    // A new process: the same file, a new engine.
+    let store = Store::open(&path).await.unwrap();
+    let engine = SyncEngine::builder(store)
+        .organisation(w.emulator.username().clone(), client(&w.emulator, w.emulator.username(), w.emulator.password()))
+        .config(quick())
+        .build()
+        .unwrap();
+    assert_eq!(engine.status().await.unwrap().backlog(), before);
+    assert_eq!(drain(&engine).await.backlog(), 0);
+    assert_eq!(w.emulator.count(Table::Slot), r.slot.len());
+}
+
+#[tokio::test]
+async fn a_snapshot_deletes_what_its_scope_no_longer_holds() {
+    let w = world().await;
+    let handle = w.engine.handle();
+    let mut r = region(w.emulator.username(), 2, 3);
+    handle.snapshot(Scope::Region, &r).await.unwrap();
+    drain(&w.engine).await;
+    let slots = w.emulator.count(Table::Slot);
+
+    // The second subdivision's snapshot without one of its free slots.
+    let other = r.mo[1].id;
+    let gone = r.slot.iter().position(|s| s.mo_id == other && s.status == SlotStatus::Available).unwrap();
+    let gone = r.slot.remove(gone);
+    let mut part = fer_model::Dataset::default();
+    part.mo = r.mo.iter().filter(|m| m.id == other).cloned().collect();
+    part.resource = r.resource.iter().filter(|x| x.mo_id == other).cloned().collect();
+    let resources: Vec<_> = part.resource.iter().map(|x| x.id).collect();
+    part.service = r.service.iter().filter(|x| resources.contains(&x.resource_id)).cloned().collect();
+    part.profilecode_resource =
+        r.profilecode_resource.iter().filter(|x| resources.contains(&x.resource_id)).cloned().collect();
+    part.unaccessable_period =
+        r.unaccessable_period.iter().filter(|x| resources.contains(&x.resource_id)).cloned().collect();
+    part.slot = r.slot.iter().filter(|x| x.mo_id == other).cloned().collect();
+    let slot_ids: Vec<_> = part.slot.iter().map(|x| x.id).collect();
+    part.book = r.book.iter().filter(|b| slot_ids.contains(&b.slot_id)).cloned().collect();
+    part.referral = r.referral.iter().filter(|x| x.to_mo_id == other).cloned().collect();
+
+    let counts = handle.snapshot(Scope::Subdivision(other), &part).await.unwrap();
+    assert_eq!((counts.changed, counts.deleted), (0, 1), "{counts:?}");
+    drain(&w.engine).await;
+    assert_eq!(w.emulator.count(Table::Slot), slots - 1);
+    assert!(w.emulator.get::<fer_model::Slot>(&gone.id).is_none());
+}

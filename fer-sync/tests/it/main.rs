@@ -1,0 +1,5 @@
+//! fer-sync against the emulator over loopback, on real SQLite files.
+
+mod common;
+mod intake;
+mod push;
