@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use fer_client::{Error as ClientError, Outcome, UploadReport, VitrinaClient};
 use fer_model::{Dataset, Guid, Oid, Record, Table};
@@ -13,8 +13,9 @@ use xxhash_rust::xxh3::xxh3_64;
 use crate::SyncError;
 use crate::entry::{Entry, parse_parents};
 use crate::plan::plan;
+use crate::reconcile::ReconcileReport;
 use crate::status::{Metrics, OrganisationStatus, SyncStatus, TableStatus};
-use crate::store::{IntakeCounts, PendingRow, Scope, Settlement, Store};
+use crate::store::{IntakeCounts, PendingRow, Scope, Settlement, Store, now_ms};
 
 /// How the engine paces itself. The defaults suit the profile's rule: slots on the Vitrina within
 /// 30 s of a change («Требования к наполнению данными»).
@@ -39,6 +40,11 @@ pub struct SyncConfig {
     pub latency_window: Duration,
     /// The freshness rule for slots: a change waiting longer is reported with `warn!`.
     pub freshness: Duration,
+    /// How often [`run`](SyncEngine::run) reconciles (reads the Vitrina back and repairs drift);
+    /// `None`: only when [`SyncEngine::reconcile`] is called.
+    pub reconcile_every: Option<Duration>,
+    /// Days of slots, from today, that reconciliation reads back.
+    pub reconcile_days: u32,
 }
 
 impl Default for SyncConfig {
@@ -52,6 +58,8 @@ impl Default for SyncConfig {
             ordering_retries: 3,
             latency_window: Duration::from_secs(300),
             freshness: Duration::from_secs(30),
+            reconcile_every: Some(Duration::from_secs(3600)),
+            reconcile_days: 14,
         }
     }
 }
@@ -97,14 +105,11 @@ struct Shared {
     orgs: Vec<Organisation>,
     config: SyncConfig,
     metrics: Mutex<Metrics>,
+    last_reconciliation: Mutex<Option<crate::status::Reconciliation>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-fn now_ms() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 
 /// Builds a [`SyncEngine`]: a store and one client per organisation.
@@ -145,6 +150,7 @@ impl SyncEngineBuilder {
                 orgs,
                 config: self.config,
                 metrics: Mutex::default(),
+                last_reconciliation: Mutex::default(),
             }),
         })
     }
@@ -188,7 +194,12 @@ impl SyncEngine {
     pub async fn run(&self, shutdown: impl Future<Output = ()>) -> Result<(), SyncError> {
         tokio::pin!(shutdown);
         let config = &self.shared.config;
+        let mut last_reconcile = Instant::now();
         loop {
+            if config.reconcile_every.is_some_and(|every| last_reconcile.elapsed() >= every) {
+                self.reconcile().await?;
+                last_reconcile = Instant::now();
+            }
             let report = self.run_once().await?;
             let wait = if report.accepted + report.cascaded >= config.max_records_per_cycle {
                 Duration::ZERO
@@ -232,6 +243,38 @@ impl SyncEngine {
                 "slot changes older than the freshness window"
             );
         }
+        Ok(total)
+    }
+
+    /// Reads the Vitrina back for every organisation and turns what differs from the last-sent
+    /// state into pending work (see the `reconcile` notes in the crate docs). An organisation whose
+    /// read-back fails is counted in the report and left as it is.
+    pub async fn reconcile(&self) -> Result<ReconcileReport, SyncError> {
+        let shared = &self.shared;
+        shared.store.route().await?;
+        let today = chrono::Local::now().date_naive();
+        let to = today + chrono::Duration::days(i64::from(shared.config.reconcile_days));
+        let unrouted = shared.orgs.len() == 1;
+        let mut total = ReconcileReport::default();
+        for org in &shared.orgs {
+            match crate::reconcile::organisation(&shared.store, &org.oid, unrouted, &org.client, today, to).await? {
+                Ok(r) => {
+                    total.read += r.read;
+                    total.missing += r.missing;
+                    total.altered += r.altered;
+                    total.unwanted += r.unwanted;
+                }
+                Err(e) => {
+                    tracing::warn!(organisation = %org.oid, error = %error_chain(&e), "reconciliation could not read the Vitrina");
+                    total.failed_organisations += 1;
+                }
+            }
+        }
+        if total.repaired() > 0 {
+            tracing::warn!(?total, "reconciliation found drift on the Vitrina");
+            shared.wake.notify_one();
+        }
+        *lock(&shared.last_reconciliation) = Some(crate::status::Reconciliation { at_ms: now_ms(), report: total });
         Ok(total)
     }
 
@@ -288,6 +331,16 @@ impl SyncHandle {
         let counts = self.shared.store.snapshot(scope, &entries, now_ms()).await?;
         self.wake(counts);
         Ok(counts)
+    }
+
+    /// Records that the Vitrina already holds `records` because the gateway wrote them there (after
+    /// a booking or a cancel through the webhook: the slot RECORDED and the book 5000, or AVAILABLE
+    /// and 5010), and that the MIS wants them so. Call it from the webhook handler once the MIS has
+    /// booked or cancelled: nothing is sent for them, and reconciliation does not put the slot back
+    /// to the MIS's older state.
+    pub async fn adopt<R: Record>(&self, records: &[R]) -> Result<(), SyncError> {
+        let entries = records.iter().map(Entry::of).collect::<Result<Vec<_>, _>>()?;
+        self.shared.store.adopt(&entries, now_ms()).await
     }
 
     fn wake(&self, counts: IntakeCounts) {
@@ -351,7 +404,8 @@ impl SyncHandle {
         }
         let parked = shared.store.parked(100).await?;
         let late_slots = shared.store.late_slots(now - shared.config.freshness.as_millis() as i64).await?;
-        Ok(SyncStatus { organisations, parked, late_slots })
+        let last_reconciliation = *lock(&shared.last_reconciliation);
+        Ok(SyncStatus { organisations, parked, late_slots, last_reconciliation })
     }
 }
 

@@ -30,6 +30,13 @@
 //!   window), the parked records with their reasons, and the slots past the 30-second window (also
 //!   a `warn!` with the count at every cycle).
 //!
+//! * **Reconciliation** ([`SyncEngine::reconcile`], hourly in [`SyncEngine::run`] by default):
+//!   reads the Vitrina back through the list calls (subdivisions, resources, slots over a rolling
+//!   horizon, their books; the other tables by id), compares with the last-sent state and repairs
+//!   drift: missing → resend, present but not wanted → delete, different → resend. The gateway's
+//!   own writes after a webhook booking or cancel are told to the engine with
+//!   [`SyncHandle::adopt`], so that they are not "repaired" away.
+//!
 //! # Cycle order
 //!
 //! 1. **Early deletes**, children first: slots, books, services, profiles, unavailability periods
@@ -81,10 +88,12 @@ mod engine;
 mod entry;
 mod error;
 mod plan;
+mod reconcile;
 mod status;
 mod store;
 
 pub use engine::{CycleReport, SyncConfig, SyncEngine, SyncEngineBuilder, SyncHandle};
 pub use error::SyncError;
-pub use status::{Latency, OrganisationStatus, ParkedRecord, SyncStatus, TableStatus};
+pub use reconcile::ReconcileReport;
+pub use status::{Latency, OrganisationStatus, ParkedRecord, Reconciliation, SyncStatus, TableStatus};
 pub use store::{IntakeCounts, Scope, Store};

@@ -18,6 +18,17 @@ pub struct SyncStatus {
     pub parked: Vec<ParkedRecord>,
     /// Slots whose change has waited longer than the freshness window (30 s by default).
     pub late_slots: u64,
+    /// The last reconciliation of this engine, if it ran one.
+    pub last_reconciliation: Option<Reconciliation>,
+}
+
+/// When the last reconciliation ran and what it found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Reconciliation {
+    /// When it ended, in milliseconds since the epoch.
+    pub at_ms: i64,
+    /// What it found (and queued).
+    pub report: crate::ReconcileReport,
 }
 
 impl SyncStatus {

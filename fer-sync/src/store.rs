@@ -391,6 +391,85 @@ impl Store {
         row.map(|r| r.try_get("desired")).transpose().map_err(SyncError::from)
     }
 
+    /// Every record of `org` (with `unrouted`, also those not routed yet), for reconciliation.
+    pub(crate) async fn rows_of(&self, org: &str, unrouted: bool) -> Result<Vec<StoredRow>, SyncError> {
+        let rows = sqlx::query(
+            "SELECT tbl, id, desired, desired_hash, sent_hash, route_id FROM fer_sync_record \
+             WHERE org = ?1 OR (?2 AND org IS NULL)",
+        )
+        .bind(org)
+        .bind(unrouted)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let table: String = r.try_get("tbl")?;
+                Ok(StoredRow {
+                    table: parse_table(&table)?,
+                    id: r.try_get("id")?,
+                    desired: r.try_get("desired")?,
+                    desired_hash: r.try_get("desired_hash")?,
+                    sent_hash: r.try_get("sent_hash")?,
+                    route_id: r.try_get("route_id")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Records what reconciliation found on the Vitrina: `vitrina_hash` is now what the Vitrina
+    /// holds (`None`: absent), and the record is pending wherever that differs from what the MIS
+    /// wants. A record the store did not know is a pending delete.
+    pub(crate) async fn repair(&self, repairs: &[Repair]) -> Result<(), SyncError> {
+        if repairs.is_empty() {
+            return Ok(());
+        }
+        let now = now_ms();
+        self.write(async |conn| {
+            for r in repairs {
+                sqlx::query(
+                    "INSERT INTO fer_sync_record (tbl, id, org, desired, desired_hash, sent_hash, pending, pending_since_ms, changed_ms) \
+                     VALUES (?1, ?2, ?3, NULL, NULL, ?4, (?4 IS NOT NULL), ?5, ?5) \
+                     ON CONFLICT (tbl, id) DO UPDATE SET sent_hash = excluded.sent_hash, \
+                     pending = (fer_sync_record.desired_hash IS NOT excluded.sent_hash), \
+                     pending_since_ms = CASE WHEN fer_sync_record.desired_hash IS excluded.sent_hash THEN NULL \
+                         ELSE COALESCE(fer_sync_record.pending_since_ms, excluded.changed_ms) END, \
+                     attempts = 0, next_try_ms = 0",
+                )
+                .bind(r.table.as_str())
+                .bind(&r.id)
+                .bind(&r.org)
+                .bind(r.vitrina_hash)
+                .bind(now)
+                .execute(&mut *conn)
+                .await?;
+            }
+            forget_settled(conn).await?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Records that the Vitrina already holds `entries` (written there by the gateway) and that
+    /// the MIS wants them so: nothing to send, nothing to repair.
+    pub(crate) async fn adopt(&self, entries: &[Entry], now_ms: i64) -> Result<(), SyncError> {
+        self.write(async |conn| {
+            upsert_entries(conn, entries, now_ms).await?;
+            for e in entries {
+                sqlx::query(
+                    "UPDATE fer_sync_record SET sent_hash = desired_hash, pending = 0, pending_since_ms = NULL, \
+                     attempts = 0, next_try_ms = 0, parked = 0, last_code = NULL, last_message = NULL \
+                     WHERE tbl = ?1 AND id = ?2",
+                )
+                .bind(e.table.as_str())
+                .bind(e.id.to_string())
+                .execute(&mut *conn)
+                .await?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
     /// Closes the pool, waiting for the connections to finish.
     pub async fn close(&self) {
         self.pool.close().await;
@@ -414,6 +493,31 @@ pub(crate) enum Settlement {
         park: bool,
         next_try_ms: i64,
     },
+}
+
+/// A stored record, as reconciliation compares it.
+#[derive(Debug, Clone)]
+pub(crate) struct StoredRow {
+    pub table: Table,
+    pub id: String,
+    pub desired: Option<String>,
+    pub desired_hash: Option<i64>,
+    pub sent_hash: Option<i64>,
+    pub route_id: Option<String>,
+}
+
+/// What reconciliation saw of one record.
+#[derive(Debug, Clone)]
+pub(crate) struct Repair {
+    pub table: Table,
+    pub id: String,
+    pub org: String,
+    pub vitrina_hash: Option<i64>,
+}
+
+/// Milliseconds since the epoch.
+pub(crate) fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 
 /// One line of [`Store::backlog`].

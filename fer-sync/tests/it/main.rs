@@ -3,3 +3,4 @@
 mod common;
 mod intake;
 mod push;
+mod reconcile;
