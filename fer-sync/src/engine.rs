@@ -355,6 +355,8 @@ impl SyncHandle {
         let shared = &self.shared;
         let now = now_ms();
         let backlog = shared.store.backlog().await?;
+        let parked = shared.store.parked(100).await?;
+        let late_slots = shared.store.late_slots(now - shared.config.freshness.as_millis() as i64).await?;
         let window = shared.config.latency_window;
         let metrics = lock(&shared.metrics);
         let mut organisations: Vec<OrganisationStatus> = shared
@@ -402,8 +404,6 @@ impl SyncHandle {
         for o in &mut organisations {
             o.tables.sort_by_key(|t| Table::LOAD_ORDER.iter().position(|l| *l == t.table));
         }
-        let parked = shared.store.parked(100).await?;
-        let late_slots = shared.store.late_slots(now - shared.config.freshness.as_millis() as i64).await?;
         let last_reconciliation = *lock(&shared.last_reconciliation);
         Ok(SyncStatus { organisations, parked, late_slots, last_reconciliation })
     }
