@@ -67,19 +67,28 @@ async fn a_snapshot_deletes_what_its_scope_no_longer_holds() {
     let other = r.mo[1].id;
     let gone = r.slot.iter().position(|s| s.mo_id == other && s.status == SlotStatus::Available).unwrap();
     let gone = r.slot.remove(gone);
-    let mut part = fer_model::Dataset::default();
-    part.mo = r.mo.iter().filter(|m| m.id == other).cloned().collect();
-    part.resource = r.resource.iter().filter(|x| x.mo_id == other).cloned().collect();
-    let resources: Vec<_> = part.resource.iter().map(|x| x.id).collect();
-    part.service = r.service.iter().filter(|x| resources.contains(&x.resource_id)).cloned().collect();
-    part.profilecode_resource =
-        r.profilecode_resource.iter().filter(|x| resources.contains(&x.resource_id)).cloned().collect();
-    part.unaccessable_period =
-        r.unaccessable_period.iter().filter(|x| resources.contains(&x.resource_id)).cloned().collect();
-    part.slot = r.slot.iter().filter(|x| x.mo_id == other).cloned().collect();
-    let slot_ids: Vec<_> = part.slot.iter().map(|x| x.id).collect();
-    part.book = r.book.iter().filter(|b| slot_ids.contains(&b.slot_id)).cloned().collect();
-    part.referral = r.referral.iter().filter(|x| x.to_mo_id == other).cloned().collect();
+    let resources: Vec<_> = r.resource.iter().filter(|x| x.mo_id == other).map(|x| x.id).collect();
+    let slot_ids: Vec<_> = r.slot.iter().filter(|x| x.mo_id == other).map(|x| x.id).collect();
+    let part = fer_model::Dataset {
+        mo: r.mo.iter().filter(|m| m.id == other).cloned().collect(),
+        resource: r.resource.iter().filter(|x| x.mo_id == other).cloned().collect(),
+        service: r.service.iter().filter(|x| resources.contains(&x.resource_id)).cloned().collect(),
+        profilecode_resource: r
+            .profilecode_resource
+            .iter()
+            .filter(|x| resources.contains(&x.resource_id))
+            .cloned()
+            .collect(),
+        unaccessable_period: r
+            .unaccessable_period
+            .iter()
+            .filter(|x| resources.contains(&x.resource_id))
+            .cloned()
+            .collect(),
+        slot: r.slot.iter().filter(|x| x.mo_id == other).cloned().collect(),
+        book: r.book.iter().filter(|b| slot_ids.contains(&b.slot_id)).cloned().collect(),
+        referral: r.referral.iter().filter(|x| x.to_mo_id == other).cloned().collect(),
+    };
 
     let counts = handle.snapshot(Scope::Subdivision(other), &part).await.unwrap();
     assert_eq!((counts.changed, counts.deleted), (0, 1), "{counts:?}");

@@ -67,7 +67,7 @@ async fn a_slot_moved_onto_the_time_of_a_deleted_one_is_not_refused() {
     let booked: Vec<Guid> = r.book.iter().map(|b| b.slot_id).collect();
     let old = r.slot.iter().find(|s| !booked.contains(&s.id)).unwrap().clone();
     let new = Slot { id: Guid::from_name(&Guid::from_u128(77), "mis-slot-moved"), ..old.clone() };
-    handle.upsert(&[new.clone()]).await.unwrap();
+    handle.upsert(std::slice::from_ref(&new)).await.unwrap();
     handle.delete(Table::Slot, &[old.id]).await.unwrap();
     let status = drain(&w.engine).await;
     assert!(status.parked.is_empty(), "{:#?}", status.parked);
@@ -85,7 +85,7 @@ async fn a_refused_record_is_parked_with_its_reason_until_the_mis_changes_it() {
     // A second slot at the time of a slot that stays: R-330, whatever the order.
     let taken = r.slot[0].clone();
     let twin = Slot { id: Guid::from_name(&Guid::from_u128(77), "mis-slot-twin"), ..taken.clone() };
-    handle.upsert(&[twin.clone()]).await.unwrap();
+    handle.upsert(std::slice::from_ref(&twin)).await.unwrap();
     let status = drain(&w.engine).await;
     assert_eq!(status.backlog(), 0);
     let parked = &status.parked;
@@ -100,7 +100,7 @@ async fn a_refused_record_is_parked_with_its_reason_until_the_mis_changes_it() {
     // The MIS moves it to a free time: it is tried again and accepted.
     let later = taken.visit_time.naive() + chrono::Duration::hours(13);
     let moved = Slot { visit_time: Timestamp::from_naive(later), ..twin };
-    handle.upsert(&[moved.clone()]).await.unwrap();
+    handle.upsert(std::slice::from_ref(&moved)).await.unwrap();
     let status = drain(&w.engine).await;
     assert!(status.parked.is_empty(), "{:#?}", status.parked);
     assert_eq!(w.emulator.get::<Slot>(&moved.id).unwrap().visit_time, moved.visit_time);
