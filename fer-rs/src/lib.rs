@@ -20,6 +20,7 @@
 //! | `fer::webhook` | fer-webhook: the MIS's booking webhook | `webhook` (default) |
 //! | `fer::webhook::serve` | its hyper server | `server` (default) |
 //! | `fer::webhook::adapters` | its tower and axum adapters | `tower`, `axum` |
+//! | `fer::sync` | fer-sync: keeps a region fresh on the Vitrina (durable outbox on SQLite, ordered push loop, reconciliation) | `sync` |
 //! | `fer::emulator`, `fer::sample` | fer-emulator and fer-sample: a local Vitrina and gateway, and sample regions, for tests | `emulator` |
 //! | `fer::model::portal`, `fer::validate::portal`, `fer::client::portal` | the regional portal methods | `portal` |
 //! | `fer::model::openapi` | OpenAPI 3.1 documents of the Vitrina API and of the webhook | `openapi` |
@@ -123,6 +124,11 @@ pub use fer_client as client;
 #[cfg_attr(docsrs, doc(cfg(feature = "webhook")))]
 #[doc(inline)]
 pub use fer_webhook as webhook;
+
+#[cfg(feature = "sync")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sync")))]
+#[doc(inline)]
+pub use fer_sync as sync;
 
 #[cfg(feature = "emulator")]
 #[cfg_attr(docsrs, doc(cfg(feature = "emulator")))]

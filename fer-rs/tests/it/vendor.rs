@@ -142,3 +142,26 @@ async fn a_vendor_pushes_serves_and_books_through_fer_paths_only() {
     assert_eq!(on_vitrina.status, SlotStatus::Available);
     emulator.shutdown().await;
 }
+
+/// `fer::sync` alone keeps a region on the Vitrina: the vendor hands over changes and reads the
+/// freshness figures.
+#[tokio::test]
+async fn a_vendor_keeps_a_region_fresh_with_fer_sync() {
+    use fer::sync::{Scope, Store, SyncEngine};
+    let emulator = Emulator::spawn(EmulatorConfig::default()).await.unwrap();
+    let client = VitrinaClient::builder()
+        .base_url(emulator.base_url())
+        .credentials(emulator.username().clone(), emulator.password())
+        .build()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("sync.db")).await.unwrap();
+    let engine = SyncEngine::builder(store).organisation(emulator.username().clone(), client).build().unwrap();
+    let spec = RegionSpec { mos: 1, days: 3, organisation: Some(emulator.username().clone()), ..RegionSpec::default() };
+    let region = fer::sample::generate(&spec).unwrap();
+    engine.handle().snapshot(Scope::Region, &region).await.unwrap();
+    engine.run_once().await.unwrap();
+    let status = engine.status().await.unwrap();
+    assert_eq!(status.backlog(), 0);
+    assert_eq!(emulator.count(fer::Table::Slot), region.slot.len());
+}
