@@ -28,28 +28,61 @@ pub enum CliError {
     /// `fer sample` was asked for a region it cannot make valid (e.g. more slots a day than fit).
     #[error("cannot generate this region: {0}")]
     Sample(#[from] fer_sample::SpecError),
+    /// A file that should hold JSON does not.
+    #[error("{}: not JSON: {source}", path.display())]
+    NotJson {
+        /// The file.
+        path: PathBuf,
+        /// Where and why it does not parse.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// Records could not be written as JSON.
+    #[error("{}: cannot write JSON: {source}", path.display())]
+    Encode {
+        /// The file it was for.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: serde_json::Error,
+    },
     /// Something on the command line does not make sense.
     #[error("{0}")]
     Usage(String),
-    /// The Vitrina or the emulator could not be reached or answered with an error.
+    /// The Vitrina or the emulator could not be reached or answered with an error, or the client
+    /// could not be configured from the arguments.
     #[error("{0}")]
-    Remote(String),
+    Client(#[from] fer_client::Error),
+    /// The emulator could not start (`fer emulator`).
+    #[error("{0}")]
+    Emulator(#[from] fer_emulator::EmulatorError),
+    /// The webhook conformance run could not start (`fer conformance`).
+    #[error("{0}")]
+    Conformance(#[from] fer_emulator::conformance::ConformanceError),
+    /// The operating system refused something the command needs (the async runtime, a signal).
+    #[error("{what}: {source}")]
+    System {
+        /// What could not be done.
+        what: &'static str,
+        /// The system error.
+        #[source]
+        source: std::io::Error,
+    },
 }
 
-impl CliError {
-    /// [`CliError::Remote`] with the whole cause chain of `error` (`transport error: client error
-    /// (Connect): tcp connect error: Connection refused`), not only its first line.
-    pub fn remote(error: &(dyn std::error::Error + 'static)) -> Self {
-        let mut text = error.to_string();
-        let mut cause = error.source();
-        while let Some(e) = cause {
-            let line = e.to_string();
-            if !text.contains(&line) {
-                text.push_str(": ");
-                text.push_str(&line);
-            }
-            cause = e.source();
+/// The text of `error` with its whole cause chain (`GET /api/slot: transport error: client error
+/// (Connect): tcp connect error: Connection refused`), each cause once: a cause whose text is
+/// already part of the message is not repeated.
+pub fn chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(e) = cause {
+        let line = e.to_string();
+        if !text.contains(&line) {
+            text.push_str(": ");
+            text.push_str(&line);
         }
-        CliError::Remote(text)
+        cause = e.source();
     }
+    text
 }

@@ -43,7 +43,7 @@ fn main() -> ExitCode {
         Ok(Verdict::Fine) => ExitCode::SUCCESS,
         Ok(Verdict::Wrong) => ExitCode::from(1),
         Err(e) => {
-            eprintln!("fer: {e}");
+            eprintln!("fer: {}", error::chain(&e));
             ExitCode::from(2)
         }
     }
@@ -65,5 +65,5 @@ fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| CliError::Remote(format!("cannot start the async runtime: {e}")))
+        .map_err(|source| CliError::System { what: "cannot start the async runtime", source })
 }

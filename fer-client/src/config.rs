@@ -284,7 +284,8 @@ impl VitrinaClientBuilder {
 /// Parses the base URL and drops a trailing slash so that `/api/...` paths append cleanly.
 fn parse_base_url(raw: &str) -> Result<Url, Error> {
     let trimmed = raw.trim().trim_end_matches('/');
-    let url = Url::parse(trimmed).map_err(|e| Error::Config(format!("base_url {trimmed:?} is not a URL: {e}")))?;
+    let url = Url::parse(trimmed)
+        .map_err(|source| Error::InvalidUrl { context: format!("base_url {trimmed:?} is not a URL"), source })?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(Error::Config(format!("base_url must be http or https, not {:?}", url.scheme())));
     }
@@ -309,7 +310,7 @@ mod tests {
     fn base_url_is_required_and_checked() {
         assert!(matches!(builder().build(), Err(Error::Config(_))));
         assert!(matches!(builder().base_url("ftp://x").build(), Err(Error::Config(_))));
-        assert!(matches!(builder().base_url("not a url").build(), Err(Error::Config(_))));
+        assert!(matches!(builder().base_url("not a url").build(), Err(Error::InvalidUrl { .. })));
         assert!(matches!(builder().base_url("http://u:p@host").build(), Err(Error::Config(_))));
         let c = builder().base_url("http://127.0.0.1:1/prefix/").build().unwrap();
         assert_eq!(c.config().base_url.as_str(), "http://127.0.0.1:1/prefix");

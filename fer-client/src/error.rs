@@ -116,9 +116,27 @@ pub enum Error {
         excerpt: String,
     },
 
-    /// A request body could not be encoded (JSON or gzip).
+    /// A request body could not be encoded as JSON.
     #[error("could not encode the request body: {0}")]
-    Encode(String),
+    Encode(#[source] serde_json::Error),
+
+    /// A request body could not be gzip-compressed.
+    #[error("could not encode the request body: gzip: {0}")]
+    Gzip(#[source] std::io::Error),
+
+    /// The HTTP client could not be built (a configuration the TLS backend refuses, ...).
+    #[error("invalid client configuration: cannot build the HTTP client: {0}")]
+    HttpClient(#[source] reqwest::Error),
+
+    /// A URL could not be made: the base URL given to the builder, or a call's URL on it.
+    #[error("invalid client configuration: {context}: {source}")]
+    InvalidUrl {
+        /// Which URL (`base_url "x" is not a URL`, `cannot build the URL of /api/slot`).
+        context: String,
+        /// Why it does not parse.
+        #[source]
+        source: UrlError,
+    },
 
     /// An error answer of the regional portal API or of a local MIS (each method's «Возможные
     /// ошибки», see [`fer_model::spec::portal`]): 403 with 5007–5010 for the token, 400 with a
@@ -135,6 +153,9 @@ pub enum Error {
         error: fer_model::portal::PortalError,
     },
 }
+
+/// Why a URL does not parse (the `url` crate's `ParseError`, as reqwest's [`Url`](reqwest::Url) gives it).
+pub type UrlError = <reqwest::Url as std::str::FromStr>::Err;
 
 impl Error {
     /// The HTTP status of the answer behind this error, when there was one.

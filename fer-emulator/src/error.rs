@@ -23,7 +23,25 @@ pub enum EmulatorError {
         #[source]
         source: std::io::Error,
     },
-    /// The state file is not a state file of this emulator.
+    /// The state file is not JSON of the emulator's state layout.
+    #[error("state file {} is not readable: {source}", path.display())]
+    StateJson {
+        /// The file.
+        path: PathBuf,
+        /// Where and why it does not parse.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// The store could not be written as JSON to the state file.
+    #[error("state file {}: the store cannot be written as JSON: {source}", path.display())]
+    StateEncode {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// The state file is not a state file of this emulator (another layout version).
     #[error("state file {} is not readable: {reason}", path.display())]
     StateFormat {
         /// The file.
@@ -33,7 +51,7 @@ pub enum EmulatorError {
     },
     /// The HTTP client used to call webhooks could not be built.
     #[error("cannot build the webhook client: {0}")]
-    Client(String),
+    Client(#[source] reqwest::Error),
     /// The server stopped with an error.
     #[error("server error: {0}")]
     Server(String),

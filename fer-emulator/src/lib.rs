@@ -20,6 +20,9 @@
 //!   `POST /sandbox/portal/patient` ([`PortalPatientSetup`] → [`PortalPatientTokens`]).
 //! * **Fault injection** ([`Faults`]): 503 answers, latency, dropped connections, tokens that
 //!   expire early; deterministic from a seed.
+//! * **Webhook conformance** ([`conformance`]): the gateway's calls played straight at a vendor's
+//!   webhook (book, repeats, gzip, refusals, malformed JSON, cancel, repeated cancel), each answer
+//!   graded, for a vendor's own `cargo test` and for `fer conformance`.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), fer_emulator::EmulatorError> {
@@ -75,6 +78,7 @@
 pub mod cli;
 pub mod codes;
 mod config;
+pub mod conformance;
 mod error;
 mod gateway;
 mod handle;

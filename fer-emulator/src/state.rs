@@ -76,7 +76,7 @@ impl Shared {
             .timeout(config.webhook_timeout)
             .redirect(reqwest::redirect::Policy::none())
             .build()
-            .map_err(|e| EmulatorError::Client(e.to_string()))?;
+            .map_err(EmulatorError::Client)?;
         let faults = FaultState { rng: StdRng::seed_from_u64(config.faults.seed), faults: config.faults.clone() };
         Ok(Shared {
             config,

@@ -21,7 +21,7 @@
 //! | `fer::webhook::serve` | its hyper server | `server` (default) |
 //! | `fer::webhook::adapters` | its tower and axum adapters | `tower`, `axum` |
 //! | `fer::sync` | fer-sync: keeps a region fresh on the Vitrina (durable outbox on SQLite, ordered push loop, reconciliation) | `sync` |
-//! | `fer::emulator`, `fer::sample` | fer-emulator and fer-sample: a local Vitrina and gateway, and sample regions, for tests | `emulator` |
+//! | `fer::emulator`, `fer::sample` | fer-emulator and fer-sample: a local Vitrina and gateway, sample regions, and a conformance run of your webhook (`fer::emulator::conformance`), for tests | `emulator` |
 //! | `fer::model::portal`, `fer::validate::portal`, `fer::client::portal` | the regional portal methods | `portal` |
 //! | `fer::model::openapi` | OpenAPI 3.1 documents of the Vitrina API and of the webhook | `openapi` |
 //!

@@ -35,8 +35,10 @@ pub enum WebhookError {
         /// The allowed methods, as in the `Allow` header.
         allowed: &'static str,
     },
-    /// 403: the peer is not on the allow-list (or its address is unknown while a list is set).
-    #[error("source address {} is not on the allow-list", .addr.map_or_else(|| "(unknown)".to_owned(), |a| a.to_string()))]
+    /// 403: the peer is not on the allow-list, or its address is unknown while a list is set. An
+    /// unknown address means the server did not hand it over; the message says how to
+    /// ([`UNKNOWN_PEER_HINT`]).
+    #[error("{}", forbidden_text(.addr))]
     Forbidden {
         /// The peer's address, when known.
         addr: Option<IpAddr>,
@@ -82,6 +84,19 @@ pub enum WebhookError {
         /// What the parser expected.
         reason: String,
     },
+}
+
+/// What a 403 for an unknown peer address says to do: the allow-list can only admit a peer whose
+/// address the server passes on with the request.
+pub const UNKNOWN_PEER_HINT: &str = "the server passed no peer address; serve with `fer_webhook::serve`, \
+     serve the axum router with `into_make_service_with_connect_info::<SocketAddr>()`, or insert a \
+     `fer_webhook::RemoteAddr` into the request's extensions";
+
+fn forbidden_text(addr: &Option<IpAddr>) -> String {
+    match addr {
+        Some(a) => format!("source address {a} is not on the allow-list"),
+        None => format!("source address unknown, so the allow-list refuses the call: {UNKNOWN_PEER_HINT}"),
+    }
 }
 
 impl WebhookError {
@@ -187,9 +202,11 @@ mod tests {
 
     #[test]
     fn forbidden_without_address() {
-        assert_eq!(
-            WebhookError::Forbidden { addr: None }.to_string(),
-            "source address (unknown) is not on the allow-list"
-        );
+        let text = WebhookError::Forbidden { addr: None }.to_string();
+        assert!(text.starts_with("source address unknown"), "{text}");
+        assert!(text.contains("into_make_service_with_connect_info::<SocketAddr>()"), "{text}");
+        assert!(text.contains("RemoteAddr"), "{text}");
+        let known = WebhookError::Forbidden { addr: Some("10.0.0.1".parse().unwrap()) };
+        assert_eq!(known.to_string(), "source address 10.0.0.1 is not on the allow-list");
     }
 }

@@ -124,7 +124,7 @@ mod service;
 pub use age::{age_group, check_age, slot_accepts};
 pub use allow_list::{AllowList, AllowListError, IpNetwork};
 pub use config::WebhookConfig;
-pub use error::{StoreError, WebhookError};
+pub use error::{StoreError, UNKNOWN_PEER_HINT, WebhookError};
 pub use handler::{BookRejection, BookingHandler, CancelRejection, CancelRejectionCode, RequestContext};
 pub use idempotency::{BookingKey, IdempotencyStore, Idempotent, MemoryStore};
 pub use service::{REQUEST_ID_HEADER, RemoteAddr, WebhookService};

@@ -192,6 +192,10 @@ impl<H: BookingHandler + 'static> WebhookService<H> {
     fn admit<B>(&self, request: &Request<B>, ctx: &RequestContext) -> Result<Route, WebhookError> {
         if let Some(list) = &self.inner.config.allow_list {
             let ip = ctx.remote_addr().map(|a| a.ip());
+            if ip.is_none() {
+                // A misconfigured server rather than a stranger: say so where the vendor looks.
+                tracing::warn!("allow-list set but the peer address is unknown: {}", crate::UNKNOWN_PEER_HINT);
+            }
             if !ip.is_some_and(|ip| list.allows(ip)) {
                 return Err(WebhookError::Forbidden { addr: ip });
             }

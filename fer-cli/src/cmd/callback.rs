@@ -10,7 +10,6 @@ use crate::{Verdict, output};
 
 /// Runs `fer callback`.
 pub async fn run(command: &CallbackCommand, format: Format) -> Result<Verdict, CliError> {
-    let remote = |e: fer_client::Error| CliError::remote(&e);
     match command {
         CallbackCommand::Register(set) | CallbackCommand::Update(set) => {
             let client = connect(&set.connection)?;
@@ -33,12 +32,12 @@ pub async fn run(command: &CallbackCommand, format: Format) -> Result<Verdict, C
                     show(format, &json!({"registered": false, "reason": e.to_string()}));
                     Ok(Verdict::Wrong)
                 }
-                Err(e) => Err(remote(e)),
+                Err(e) => Err(e.into()),
             }
         }
         CallbackCommand::Get(target) => {
             let client = connect(&target.connection)?;
-            let found = client.get_callback(depart(&target.depart_oid)?.as_ref()).await.map_err(remote)?;
+            let found = client.get_callback(depart(&target.depart_oid)?.as_ref()).await?;
             match found {
                 Some(c) => {
                     show(format, &json!({"address": c.address, "depart_oid": c.depart_oid}));
@@ -52,13 +51,13 @@ pub async fn run(command: &CallbackCommand, format: Format) -> Result<Verdict, C
         }
         CallbackCommand::Delete(target) => {
             let client = connect(&target.connection)?;
-            let deleted = client.delete_callback(depart(&target.depart_oid)?.as_ref()).await.map_err(remote)?;
+            let deleted = client.delete_callback(depart(&target.depart_oid)?.as_ref()).await?;
             show(format, &json!({"deleted": deleted}));
             Ok(if deleted { Verdict::Fine } else { Verdict::Wrong })
         }
         CallbackCommand::Check(check) => {
             let client = connect(&check.connection)?;
-            let result = client.check_callback(&check.address).await.map_err(remote)?;
+            let result = client.check_callback(&check.address).await?;
             show(format, &json!({"available": result.available, "reason": result.reason}));
             Ok(if result.available { Verdict::Fine } else { Verdict::Wrong })
         }

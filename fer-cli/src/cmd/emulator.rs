@@ -11,10 +11,10 @@ use crate::error::CliError;
 
 /// Runs `fer emulator`: prints the base URL and the credentials in force, then serves.
 pub async fn run(args: &EmulatorArgs) -> Result<Verdict, CliError> {
-    let handle = Emulator::spawn(args.config()).await.map_err(|e| CliError::remote(&e))?;
+    let handle = Emulator::spawn(args.config()).await?;
     // Written without panicking when nobody reads stdout any more (a closed pipe).
     let _ = writeln!(std::io::stdout().lock(), "{}", banner(&handle));
-    tokio::signal::ctrl_c().await.map_err(|e| CliError::Remote(format!("cannot wait for Ctrl-C: {e}")))?;
+    tokio::signal::ctrl_c().await.map_err(|source| CliError::System { what: "cannot wait for Ctrl-C", source })?;
     handle.shutdown().await;
     Ok(Verdict::Fine)
 }

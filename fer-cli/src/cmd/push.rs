@@ -62,11 +62,10 @@ pub async fn run(args: &PushArgs, format: Format) -> Result<Verdict, CliError> {
             ticker.set_message(p.table.as_str());
             ticker.inc(p.settled as u64);
         })
-        .build()
-        .map_err(|e| CliError::Usage(e.to_string()))?;
+        .build()?;
     let report = client.upload_dataset(&dataset).await;
     bar.finish_and_clear();
-    let report = report.map_err(|e| CliError::remote(&e))?;
+    let report = report?;
 
     match format {
         Format::Human => {
@@ -129,7 +128,7 @@ pub fn builder(connection: &Connection) -> Result<VitrinaClientBuilder, CliError
 
 /// A client for `connection` (see [`builder`]).
 pub fn connect(connection: &Connection) -> Result<VitrinaClient, CliError> {
-    builder(connection)?.build().map_err(|e| CliError::Usage(e.to_string()))
+    Ok(builder(connection)?.build()?)
 }
 
 fn report_json(report: &DatasetReport, invalid_files_errors: usize, withheld: &[(Table, Guid)]) -> Value {

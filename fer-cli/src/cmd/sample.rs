@@ -49,6 +49,7 @@ pub fn write_dataset(dir: &Path, d: &Dataset) -> Result<(), CliError> {
 
 fn write<T: Serialize>(dir: &Path, table: Table, records: &[T]) -> Result<(), CliError> {
     let path = dir.join(format!("{}.json", table.as_str()));
-    let text = serde_json::to_string_pretty(&BatchRef::new(records)).map_err(|e| CliError::Usage(e.to_string()))?;
+    let text = serde_json::to_string_pretty(&BatchRef::new(records))
+        .map_err(|source| CliError::Encode { path: path.clone(), source })?;
     std::fs::write(&path, text).map_err(|source| CliError::Io { path, source })
 }

@@ -184,7 +184,7 @@ impl PortalClientBuilder {
     pub fn build(self) -> Result<PortalClient, Error> {
         let raw = self.base_url.ok_or_else(|| Error::Config("the portal's base URL is not set".into()))?;
         let base_url = Url::parse(raw.trim_end_matches('/'))
-            .map_err(|e| Error::Config(format!("invalid portal base URL {raw:?}: {e}")))?;
+            .map_err(|source| Error::InvalidUrl { context: format!("invalid portal base URL {raw:?}"), source })?;
         let token = self.token.ok_or_else(|| Error::Config("the portal token is not set".into()))?;
         if self.retry.max_attempts == 0 {
             return Err(Error::Config("retry.max_attempts must be at least 1".into()));
@@ -194,7 +194,7 @@ impl PortalClientBuilder {
             .timeout(self.request_timeout)
             .user_agent(concat!("fer-client/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
+            .map_err(Error::HttpClient)?;
         let shared = Shared {
             http,
             base_url,
@@ -229,7 +229,7 @@ impl PortalClient {
         if self.shared.validate {
             preflight(request.validate())?;
         }
-        let body = serde_json::to_vec(request).map_err(|e| Error::Encode(e.to_string()))?;
+        let body = serde_json::to_vec(request).map_err(Error::Encode)?;
         self.send(Call::new(Method::POST, ENTRY_PATH, Idempotency::Creates).body(body)).await
     }
 
@@ -246,7 +246,7 @@ impl PortalClient {
     /// «Создание записи на прием в локальную МИС»: `POST /appointments` on the local MIS
     /// this client points at, with its token. Answers the [`Appointment`].
     pub async fn create_appointment(&self, request: &AppointmentRequest) -> Result<Appointment, Error> {
-        let body = serde_json::to_vec(request).map_err(|e| Error::Encode(e.to_string()))?;
+        let body = serde_json::to_vec(request).map_err(Error::Encode)?;
         self.send(Call::new(Method::POST, APPOINTMENTS_PATH, Idempotency::Creates).body(body)).await
     }
 

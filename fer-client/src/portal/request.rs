@@ -116,8 +116,10 @@ impl PortalClient {
 
     fn url(&self, call: &Call) -> Result<Url, Error> {
         let base = self.shared.base_url.as_str().trim_end_matches('/');
-        let mut url = Url::parse(&format!("{base}{}", call.path))
-            .map_err(|e| Error::Config(format!("cannot build the URL of {}: {e}", call.path)))?;
+        let mut url = Url::parse(&format!("{base}{}", call.path)).map_err(|source| Error::InvalidUrl {
+            context: format!("cannot build the URL of {}", call.path),
+            source,
+        })?;
         if !call.query.is_empty() {
             url.query_pairs_mut().extend_pairs(call.query.iter().map(|(k, v)| (*k, v.as_str())));
         }

@@ -59,7 +59,7 @@ impl ApiRequest {
 
     /// Sets a JSON body of `records` records.
     pub(crate) fn json<B: serde::Serialize + ?Sized>(mut self, body: &B, records: usize) -> Result<Self, Error> {
-        self.body = Some(serde_json::to_vec(body).map_err(|e| Error::Encode(e.to_string()))?);
+        self.body = Some(serde_json::to_vec(body).map_err(Error::Encode)?);
         self.records = records;
         Ok(self)
     }
@@ -152,7 +152,7 @@ impl Transport {
             .timeout(config.request_timeout)
             .user_agent(concat!("fer-client/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
+            .map_err(Error::HttpClient)?;
         let tokens = TokenCache::new(config.refresh_margin);
         Ok(Transport { http, config, tokens })
     }
@@ -213,7 +213,7 @@ impl Transport {
         let span = request_span(&Method::POST, AUTH_PATH, 0);
         async {
             let request = AuthRequest::new(self.config.username.clone(), self.config.password.expose_str());
-            let body = Bytes::from(serde_json::to_vec(&request).map_err(|e| Error::Encode(e.to_string()))?);
+            let body = Bytes::from(serde_json::to_vec(&request).map_err(Error::Encode)?);
             let url = self.url(AUTH_PATH, &[])?;
             let (body, url) = (&body, &url);
             let raw = self
@@ -270,7 +270,7 @@ impl Transport {
         // `Url` writes an empty path as `/`: trim it so that `/api/...` appends cleanly.
         let base = self.config.base_url.as_str().trim_end_matches('/');
         let mut url = Url::parse(&format!("{base}{path}"))
-            .map_err(|e| Error::Config(format!("cannot build the URL of {path}: {e}")))?;
+            .map_err(|source| Error::InvalidUrl { context: format!("cannot build the URL of {path}"), source })?;
         if !query.is_empty() {
             url.query_pairs_mut().extend_pairs(query.iter().map(|(k, v)| (*k, v.as_str())));
         }
@@ -351,7 +351,7 @@ impl Transport {
 /// The bytes sent for a JSON body: gzipped when `gzip` (section 5, «Дополнение»), else as is.
 pub(crate) fn encode_body(json: &[u8], gzip: bool) -> Result<Bytes, Error> {
     if gzip {
-        let packed = gzip::compress(json).map_err(|e| Error::Encode(format!("gzip: {e}")))?;
+        let packed = gzip::compress(json).map_err(Error::Gzip)?;
         Ok(Bytes::from(packed))
     } else {
         Ok(Bytes::copy_from_slice(json))

@@ -409,7 +409,7 @@ async fn unavailable_answers_are_retried_and_reported_when_they_persist() {
 
 #[tokio::test]
 async fn a_wrong_base_url_or_a_closed_port_is_a_typed_error() {
-    assert!(matches!(PortalClient::builder().base_url("not a url").token("t").build(), Err(Error::Config(_))));
+    assert!(matches!(PortalClient::builder().base_url("not a url").token("t").build(), Err(Error::InvalidUrl { .. })));
     assert!(matches!(PortalClient::builder().base_url("http://127.0.0.1:1").build(), Err(Error::Config(_))));
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let closed = format!("http://{}", listener.local_addr().unwrap());

@@ -56,8 +56,8 @@ pub(crate) fn load(path: &Path) -> Result<Store, EmulatorError> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Store::default()),
         Err(source) => return Err(EmulatorError::State { path: path.to_owned(), source }),
     };
-    let snapshot: Snapshot = serde_json::from_slice(&bytes)
-        .map_err(|e| EmulatorError::StateFormat { path: path.to_owned(), reason: e.to_string() })?;
+    let snapshot: Snapshot =
+        serde_json::from_slice(&bytes).map_err(|source| EmulatorError::StateJson { path: path.to_owned(), source })?;
     if snapshot.format != FORMAT {
         return Err(EmulatorError::StateFormat {
             path: path.to_owned(),
@@ -77,8 +77,8 @@ pub(crate) fn save(store: &Store, path: &Path) -> Result<(), EmulatorError> {
         tables: &store.tables,
         callbacks: store.callbacks.iter().map(|(key, address)| CallbackEntryRef { key, address }).collect(),
     };
-    let bytes = serde_json::to_vec(&snapshot)
-        .map_err(|e| EmulatorError::StateFormat { path: path.to_owned(), reason: e.to_string() })?;
+    let bytes =
+        serde_json::to_vec(&snapshot).map_err(|source| EmulatorError::StateEncode { path: path.to_owned(), source })?;
     let tmp = temp_path(path);
     let io = |source| EmulatorError::State { path: path.to_owned(), source };
     let mut file = std::fs::File::create(&tmp).map_err(io)?;

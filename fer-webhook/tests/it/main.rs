@@ -3,6 +3,7 @@
 
 mod adapters;
 mod common;
+mod conformance;
 mod emulator;
 mod fuzz_regressions;
 mod gzip_members;
