@@ -88,6 +88,7 @@ mod engine;
 mod entry;
 mod error;
 mod plan;
+pub mod recipes;
 mod reconcile;
 mod status;
 mod store;
