@@ -65,7 +65,13 @@ impl Table {
     pub const fn id_field(self) -> &'static str {
         match self {
             Table::UnaccessablePeriod => "period_id",
-            _ => "id",
+            Table::Mo
+            | Table::Resource
+            | Table::Service
+            | Table::Slot
+            | Table::Book
+            | Table::Referral
+            | Table::ProfilecodeResource => "id",
         }
     }
 
@@ -102,7 +108,9 @@ impl Table {
             Table::Mo => &[Table::Resource, Table::Slot, Table::Book, Table::Service],
             Table::Resource => &[Table::Slot, Table::Book, Table::Service],
             Table::Slot => &[Table::Book],
-            _ => &[],
+            Table::Service | Table::Book | Table::Referral | Table::UnaccessablePeriod | Table::ProfilecodeResource => {
+                &[]
+            }
         }
     }
 }
