@@ -36,7 +36,9 @@ wire_enum! {
 impl Table {
     /// Upload order: MO, resource, then service / profilecode_resource / unaccessable_period,
     /// then slot, then book; referral last, after the MOs and resources it names.
-    pub const LOAD_ORDER: [Table; 8] = [
+    ///
+    /// Its length is that of [`Table::ALL`]: a table missing from it does not compile.
+    pub const LOAD_ORDER: [Table; Table::ALL.len()] = [
         Table::Mo,
         Table::Resource,
         Table::Service,
