@@ -20,10 +20,7 @@ pub struct TableFile {
 
 /// Reads `path` as a file of `table` (or of the table its name gives).
 pub fn read_table_file(path: &Path, table: Option<Table>) -> Result<TableFile, CliError> {
-    let table = match table {
-        Some(t) => t,
-        None => table_of(path)?,
-    };
+    let table = table.map_or_else(|| table_of(path), Ok)?;
     let bytes = std::fs::read(path).map_err(|source| CliError::Io { path: path.to_owned(), source })?;
     let body = if is_ndjson(path) { ndjson_to_batch(&bytes) } else { bytes };
     Ok(TableFile { path: path.to_owned(), table, body })

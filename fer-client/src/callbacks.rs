@@ -5,14 +5,12 @@
 //! update and `DELETE` for a delete, with the registration as a JSON body
 //! `{"address": "…", "depart_oid": "…"}` (see [`fer_model::spec::contradictions`]).
 
+use fer_model::endpoint::{self, Endpoint};
 use fer_model::{Callback, Oid};
-use reqwest::Method;
 
 use crate::client::{VitrinaClient, decode_result, result_value};
 use crate::error::Error;
 use crate::transport::ApiRequest;
-
-const CALLBACK_PATH: &str = "/api/callback";
 
 /// The gateway's answer to [`VitrinaClient::check_callback`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,19 +26,19 @@ impl VitrinaClient {
     /// `GET <address>/booking/book` and registers only on a 200 answer; otherwise this is an error.
     /// Returns the registration as the Vitrina stored it.
     pub async fn register_callback(&self, callback: &Callback) -> Result<Callback, Error> {
-        self.write_callback(Method::POST, callback).await
+        self.write_callback(&endpoint::CALLBACK_REGISTER, callback).await
     }
 
     /// Changes the address of a webhook (`PUT /api/callback`, same body as the registration).
     pub async fn update_callback(&self, callback: &Callback) -> Result<Callback, Error> {
-        self.write_callback(Method::PUT, callback).await
+        self.write_callback(&endpoint::CALLBACK_UPDATE, callback).await
     }
 
     /// The webhook of the MO (`depart_oid` = `None`) or of one subdivision
     /// (`GET /api/callback[?depart_oid=]`); `None` when there is none (404).
     pub async fn get_callback(&self, depart_oid: Option<&Oid>) -> Result<Option<Callback>, Error> {
         let reply =
-            self.transport().execute(with_depart(ApiRequest::new(Method::GET, CALLBACK_PATH), depart_oid)).await?;
+            self.transport().execute(with_depart(ApiRequest::to(&endpoint::CALLBACK_READ, &[]), depart_oid)).await?;
         if reply.not_found()? {
             return Ok(None);
         }
@@ -53,7 +51,7 @@ impl VitrinaClient {
     /// Deletes the webhook of the MO or of one subdivision (`DELETE /api/callback[?depart_oid=]`).
     /// Returns `false` when there was none (404). Afterwards the MIS gets no booking calls.
     pub async fn delete_callback(&self, depart_oid: Option<&Oid>) -> Result<bool, Error> {
-        let request = with_depart(ApiRequest::new(Method::DELETE, CALLBACK_PATH), depart_oid);
+        let request = with_depart(ApiRequest::to(&endpoint::CALLBACK_DELETE, &[]), depart_oid);
         let reply = self.transport().execute(request).await?;
         if reply.not_found()? {
             return Ok(false);
@@ -65,7 +63,7 @@ impl VitrinaClient {
     /// 8.5), without registering it. A negative answer is `Ok` with `available: false`; errors are
     /// failures of the call itself.
     pub async fn check_callback(&self, address: &str) -> Result<CallbackCheck, Error> {
-        let request = ApiRequest::new(Method::GET, format!("{CALLBACK_PATH}/check")).query("address", address);
+        let request = ApiRequest::to(&endpoint::CALLBACK_CHECK, &[]).query("address", address);
         let reply = self.transport().execute(request).await?;
         if !reply.is_success() {
             return match reply.status {
@@ -83,8 +81,8 @@ impl VitrinaClient {
         Ok(CallbackCheck { available: available.unwrap_or(true), reason })
     }
 
-    async fn write_callback(&self, method: Method, callback: &Callback) -> Result<Callback, Error> {
-        let request = ApiRequest::new(method, CALLBACK_PATH).json(callback, 1)?;
+    async fn write_callback(&self, endpoint: &Endpoint, callback: &Callback) -> Result<Callback, Error> {
+        let request = ApiRequest::to(endpoint, &[]).json(callback, 1)?;
         let envelope = self.transport().execute(request).await?.success()?;
         match result_value(envelope.result)? {
             None | Some(serde_json::Value::Null) => Ok(callback.clone()),

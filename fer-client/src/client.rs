@@ -5,9 +5,9 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
+use fer_model::endpoint::{self, Method};
 use fer_model::{Guid, Record};
 use fer_validate::Validate;
-use reqwest::Method;
 use serde::de::DeserializeOwned;
 
 use crate::config::{ClientConfig, VitrinaClientBuilder};
@@ -91,7 +91,7 @@ impl VitrinaClient {
     /// Reads one record by id (`GET /api/<table>?id=`). `None` when the Vitrina does not have it
     /// (404 with the envelope; a 404 without it is [`Error::Decode`], see the list calls).
     pub async fn get<T: Record>(&self, id: &Guid) -> Result<Option<T>, Error> {
-        let request = ApiRequest::new(Method::GET, T::TABLE.path()).query("id", id.to_string());
+        let request = ApiRequest::to(&endpoint::table(T::TABLE, Method::Get), &[]).query("id", id.to_string());
         let reply = self.transport.execute(request).await?;
         if reply.not_found()? {
             return Ok(None);
@@ -112,7 +112,7 @@ impl VitrinaClient {
     /// when there was nothing to delete (404 with the envelope), so that a retried delete is
     /// harmless; a 404 without the envelope is [`Error::Decode`].
     pub async fn delete<T: Record>(&self, id: &Guid) -> Result<bool, Error> {
-        let request = ApiRequest::new(Method::DELETE, T::TABLE.path()).query("id", id.to_string());
+        let request = ApiRequest::to(&endpoint::table(T::TABLE, Method::Delete), &[]).query("id", id.to_string());
         let reply = self.transport.execute(request).await?;
         if reply.not_found()? {
             return Ok(false);

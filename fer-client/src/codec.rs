@@ -6,8 +6,8 @@
 //! of Appendix 2 whose `result` holds the records.
 
 use bytes::Bytes;
+use fer_model::endpoint::{self, Method};
 use fer_model::{BatchRef, Record};
-use reqwest::Method;
 use serde::de::DeserializeOwned;
 
 use crate::client::decode_list;
@@ -25,7 +25,8 @@ use crate::transport::{self, ApiRequest};
 /// assert_eq!(&packed[..2], &[0x1f, 0x8b]);
 /// ```
 pub fn encode_body<T: Record>(records: &[T], gzip: bool) -> Result<Bytes, Error> {
-    let request = ApiRequest::new(Method::POST, T::TABLE.path()).json(&BatchRef::new(records), records.len())?;
+    let request =
+        ApiRequest::to(&endpoint::table(T::TABLE, Method::Post), &[]).json(&BatchRef::new(records), records.len())?;
     transport::encode_body(request.body.as_deref().unwrap_or_default(), gzip)
 }
 

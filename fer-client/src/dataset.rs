@@ -149,20 +149,9 @@ impl VitrinaClient {
         let mut progress = Progress::default();
         let mut tables = Vec::with_capacity(Table::LOAD_ORDER.len());
         for table in Table::LOAD_ORDER {
-            let report = match table {
-                Table::Mo => self.upload_table(&dataset.mo, &mut invalid, &progress).await?,
-                Table::Resource => self.upload_table(&dataset.resource, &mut invalid, &progress).await?,
-                Table::Service => self.upload_table(&dataset.service, &mut invalid, &progress).await?,
-                Table::ProfilecodeResource => {
-                    self.upload_table(&dataset.profilecode_resource, &mut invalid, &progress).await?
-                }
-                Table::UnaccessablePeriod => {
-                    self.upload_table(&dataset.unaccessable_period, &mut invalid, &progress).await?
-                }
-                Table::Slot => self.upload_table(&dataset.slot, &mut invalid, &progress).await?,
-                Table::Referral => self.upload_table(&dataset.referral, &mut invalid, &progress).await?,
-                Table::Book => self.upload_table(&dataset.book, &mut invalid, &progress).await?,
-            };
+            let report = fer_model::with_record_type!(table, R => {
+                self.upload_table(dataset.records::<R>(), &mut invalid, &progress).await?
+            });
             progress.learn(&report);
             tables.push(report);
         }
@@ -240,17 +229,5 @@ fn attribute(dataset: &Dataset, findings: fer_validate::Report) -> Result<Attrib
 }
 
 fn contains(dataset: &Dataset, table: Table, id: Guid) -> bool {
-    fn has<T: Record>(records: &[T], id: Guid) -> bool {
-        records.iter().any(|r| r.id() == id)
-    }
-    match table {
-        Table::Mo => has(&dataset.mo, id),
-        Table::Resource => has(&dataset.resource, id),
-        Table::Service => has(&dataset.service, id),
-        Table::Slot => has(&dataset.slot, id),
-        Table::Book => has(&dataset.book, id),
-        Table::Referral => has(&dataset.referral, id),
-        Table::UnaccessablePeriod => has(&dataset.unaccessable_period, id),
-        Table::ProfilecodeResource => has(&dataset.profilecode_resource, id),
-    }
+    fer_model::with_record_type!(table, R => dataset.records::<R>().iter().any(|r| r.id() == id))
 }

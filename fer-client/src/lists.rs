@@ -2,8 +2,7 @@
 //! resource in a date range, books of a slot.
 
 use chrono::NaiveDate;
-use fer_model::{Book, Guid, Mo, Oid, Resource, Slot};
-use reqwest::Method;
+use fer_model::{Book, Guid, Mo, Oid, Resource, Slot, endpoint};
 use serde::de::DeserializeOwned;
 
 use crate::client::{VitrinaClient, decode_list};
@@ -14,12 +13,12 @@ impl VitrinaClient {
     /// The subdivisions of an MO by its OID: `GET /api/mo/oid/{oid}` (section 5.1; the address row
     /// says `/api/oid/{oid}`, the example `/api/mo/oid/…`, which is what is sent).
     pub async fn mo_by_oid(&self, oid: &Oid) -> Result<Vec<Mo>, Error> {
-        self.list(ApiRequest::new(Method::GET, format!("/api/mo/oid/{oid}"))).await
+        self.list(ApiRequest::to(&endpoint::MO_BY_OID, &[oid.as_str()])).await
     }
 
     /// The resources of a subdivision: `GET /api/mo/{mo_id}/resource` (section 5.2).
     pub async fn resources_by_mo(&self, mo_id: &Guid) -> Result<Vec<Resource>, Error> {
-        self.list(ApiRequest::new(Method::GET, format!("/api/mo/{mo_id}/resource"))).await
+        self.list(ApiRequest::to(&endpoint::RESOURCES_OF_MO, &[&mo_id.to_string()])).await
     }
 
     /// The slots of a resource with a visit time between two dates, both included:
@@ -31,7 +30,7 @@ impl VitrinaClient {
         start: NaiveDate,
         end: NaiveDate,
     ) -> Result<Vec<Slot>, Error> {
-        let request = ApiRequest::new(Method::GET, format!("/api/resourse/{resource_id}/slots"))
+        let request = ApiRequest::to(&endpoint::SLOTS_OF_RESOURCE, &[&resource_id.to_string()])
             .query("startDate", start.format("%Y-%m-%d").to_string())
             .query("endDate", end.format("%Y-%m-%d").to_string());
         self.list(request).await
@@ -39,7 +38,7 @@ impl VitrinaClient {
 
     /// The books of a slot: `GET /api/slot/{slot_id}/books` (section 5.7).
     pub async fn books_by_slot(&self, slot_id: &Guid) -> Result<Vec<Book>, Error> {
-        self.list(ApiRequest::new(Method::GET, format!("/api/slot/{slot_id}/books"))).await
+        self.list(ApiRequest::to(&endpoint::BOOKS_OF_SLOT, &[&slot_id.to_string()])).await
     }
 
     /// A list call: the Vitrina's 404 («Результат … не найден», with the envelope) is an empty

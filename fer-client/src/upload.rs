@@ -12,10 +12,10 @@ use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 
+use fer_model::endpoint::{self, Method};
 use fer_model::{BatchRef, ErrorCode, Guid, Record, RecordError, Table};
 use fer_validate::{Diagnostic, Report, Validate, validate_batch};
 use futures_util::stream::{self, StreamExt};
-use reqwest::Method;
 
 use crate::config::{Preflight, ProgressHook};
 use crate::error::Error;
@@ -420,10 +420,11 @@ async fn send_batch<T: Record>(transport: &Transport, batch: &[&T], abort: &Mute
     if let Some(error) = stop {
         return (ids, Err(error));
     }
-    let result = match ApiRequest::new(Method::POST, T::TABLE.path()).json(&BatchRef::new(batch), batch.len()) {
-        Ok(request) => transport.execute(request).await.map_err(Arc::new),
-        Err(error) => Err(Arc::new(error)),
-    };
+    let result =
+        match ApiRequest::to(&endpoint::table(T::TABLE, Method::Post), &[]).json(&BatchRef::new(batch), batch.len()) {
+            Ok(request) => transport.execute(request).await.map_err(Arc::new),
+            Err(error) => Err(Arc::new(error)),
+        };
     if let Err(error) = &result
         && matches!(**error, Error::Auth { .. })
     {

@@ -36,7 +36,9 @@ wire_enum! {
 impl Table {
     /// Upload order: MO, resource, then service / profilecode_resource / unaccessable_period,
     /// then slot, then book; referral last, after the MOs and resources it names.
-    pub const LOAD_ORDER: [Table; 8] = [
+    ///
+    /// Its length is that of [`Table::ALL`]: a table missing from it does not compile.
+    pub const LOAD_ORDER: [Table; Table::ALL.len()] = [
         Table::Mo,
         Table::Resource,
         Table::Service,
@@ -65,7 +67,13 @@ impl Table {
     pub const fn id_field(self) -> &'static str {
         match self {
             Table::UnaccessablePeriod => "period_id",
-            _ => "id",
+            Table::Mo
+            | Table::Resource
+            | Table::Service
+            | Table::Slot
+            | Table::Book
+            | Table::Referral
+            | Table::ProfilecodeResource => "id",
         }
     }
 
@@ -102,7 +110,9 @@ impl Table {
             Table::Mo => &[Table::Resource, Table::Slot, Table::Book, Table::Service],
             Table::Resource => &[Table::Slot, Table::Book, Table::Service],
             Table::Slot => &[Table::Book],
-            _ => &[],
+            Table::Service | Table::Book | Table::Referral | Table::UnaccessablePeriod | Table::ProfilecodeResource => {
+                &[]
+            }
         }
     }
 }

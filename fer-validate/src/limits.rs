@@ -1,7 +1,7 @@
 //! The `string(N)` limits of Appendix 1, one list per table: the single source for the typed
 //! length rules and for raw records that do not parse.
 
-use fer_model::Table;
+use fer_model::Record;
 
 /// A table's text fields and their maximum length in characters.
 pub(crate) type Limits = &'static [(&'static str, usize)];
@@ -45,16 +45,30 @@ pub(crate) const REFERRAL: Limits = &[
 /// Table 10 – Profilecode_resource.
 pub(crate) const PROFILECODE_RESOURCE: Limits = &[("profile_code", 45)];
 
-/// The limits of `table` (empty for tables without free text).
-pub(crate) const fn of(table: Table) -> Limits {
-    match table {
-        Table::Mo => MO,
-        Table::Resource => RESOURCE,
-        Table::Service => SERVICE,
-        Table::Referral => REFERRAL,
-        Table::ProfilecodeResource => PROFILECODE_RESOURCE,
-        Table::Slot | Table::Book | Table::UnaccessablePeriod => &[],
-    }
+/// The `string(N)` limits of a table's record type: every record type has its list (empty for the
+/// tables without free text), so a table added to the registry does not compile until it has one.
+pub(crate) trait Limited: Record {
+    /// The record's text fields and their maximum length.
+    const LIMITS: Limits;
+}
+
+macro_rules! limited {
+    ($($ty:ident => $limits:expr),+ $(,)?) => {$(
+        impl Limited for fer_model::$ty {
+            const LIMITS: Limits = $limits;
+        }
+    )+};
+}
+
+limited! {
+    Mo => MO,
+    Resource => RESOURCE,
+    Service => SERVICE,
+    Referral => REFERRAL,
+    ProfilecodeResource => PROFILECODE_RESOURCE,
+    Slot => &[],
+    Book => &[],
+    UnaccessablePeriod => &[],
 }
 
 /// The limit of `field` in `limits`; use it in a `const` block so that a missing field fails the
@@ -87,6 +101,8 @@ const fn eq(a: &str, b: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use fer_model::Table;
+
     use super::*;
 
     #[test]
@@ -94,7 +110,7 @@ mod tests {
         for table in Table::LOAD_ORDER {
             let schema = fer_model::schema::by_name(table.as_str()).unwrap();
             let props = schema.get("properties").and_then(|p| p.as_object()).unwrap();
-            for (field, _) in of(table) {
+            for (field, _) in fer_model::with_record_type!(table, R => <R as Limited>::LIMITS) {
                 assert!(props.contains_key(*field), "{table}.{field} is not a field of the schema");
             }
         }

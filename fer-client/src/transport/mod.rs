@@ -15,6 +15,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
+use fer_model::endpoint::{self, Endpoint};
 use fer_model::{AuthRequest, AuthResponse, AuthToken, VitrinaResponse};
 use reqwest::header::{AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE, HeaderMap, HeaderValue};
 use reqwest::{Method, Url};
@@ -29,8 +30,18 @@ use crate::error::{Error, excerpt};
 /// The largest answer read, compressed or not (64 MiB): a list of a whole region's slots fits.
 const MAX_ANSWER_BYTES: usize = 64 * 1024 * 1024;
 
-/// The path of the authorisation service (section 6).
-const AUTH_PATH: &str = "/auth.svc";
+/// The path of the authorisation service (section 6), as [`endpoint::LOGIN`] declares it.
+const AUTH_PATH: &str = endpoint::LOGIN.path;
+
+/// The HTTP method of an endpoint, as reqwest writes it.
+pub(crate) fn method_of(method: endpoint::Method) -> Method {
+    match method {
+        endpoint::Method::Get => Method::GET,
+        endpoint::Method::Post => Method::POST,
+        endpoint::Method::Put => Method::PUT,
+        endpoint::Method::Delete => Method::DELETE,
+    }
+}
 
 /// One call to the Vitrina, before encoding.
 pub(crate) struct ApiRequest {
@@ -39,6 +50,8 @@ pub(crate) struct ApiRequest {
     pub(crate) path: String,
     /// Query parameters, e.g. `("id", "…")`.
     pub(crate) query: Vec<(&'static str, String)>,
+    /// The query parameters the endpoint declares ([`Endpoint::query`]).
+    declared: &'static [&'static str],
     /// The JSON body, uncompressed.
     pub(crate) body: Option<Vec<u8>>,
     /// Records in the body, for the span.
@@ -46,13 +59,22 @@ pub(crate) struct ApiRequest {
 }
 
 impl ApiRequest {
-    /// A request without a body.
-    pub(crate) fn new(method: Method, path: impl Into<String>) -> Self {
-        ApiRequest { method, path: path.into(), query: Vec::new(), body: None, records: 0 }
+    /// A request to `endpoint` without a body, its path parameters filled with `params` in order
+    /// ([`Endpoint::render`]): every Vitrina call is built from [`fer_model::endpoint`].
+    pub(crate) fn to(endpoint: &Endpoint, params: &[&str]) -> Self {
+        ApiRequest {
+            method: method_of(endpoint.method),
+            path: endpoint.render(params),
+            query: Vec::new(),
+            declared: endpoint.query,
+            body: None,
+            records: 0,
+        }
     }
 
-    /// Adds a query parameter.
+    /// Adds a query parameter; it must be one the endpoint declares.
     pub(crate) fn query(mut self, key: &'static str, value: impl Into<String>) -> Self {
+        debug_assert!(self.declared.contains(&key), "{key} is not a declared query parameter of {}", self.path);
         self.query.push((key, value.into()));
         self
     }
@@ -210,15 +232,16 @@ impl Transport {
 
     /// Gets a fresh token from `/auth.svc` (retrying like any call) and checks the answer.
     async fn fetch_token(&self) -> Result<AuthToken, Error> {
-        let span = request_span(&Method::POST, AUTH_PATH, 0);
+        let method = method_of(endpoint::LOGIN.method);
+        let span = request_span(&method, AUTH_PATH, 0);
         async {
             let request = AuthRequest::new(self.config.username.clone(), self.config.password.expose_str());
             let body = Bytes::from(serde_json::to_vec(&request).map_err(Error::Encode)?);
             let url = self.url(AUTH_PATH, &[])?;
-            let (body, url) = (&body, &url);
+            let (body, url, method) = (&body, &url, &method);
             let raw = self
                 .with_retries(move || async move {
-                    Ok(self.send_once(&Method::POST, url, AUTH_PATH, Some(body.clone()), false, None).await)
+                    Ok(self.send_once(method, url, AUTH_PATH, Some(body.clone()), false, None).await)
                 })
                 .await?;
             decode_auth(raw)

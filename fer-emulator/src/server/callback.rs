@@ -17,11 +17,10 @@
 
 use std::sync::Arc;
 
+use axum::Extension;
 use axum::body::Body;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Extension, Router};
 use fer_model::{Callback, Oid};
 use fer_validate::RawKind;
 use http::HeaderMap;
@@ -37,16 +36,9 @@ use crate::state::Shared;
 use crate::store::CallbackKey;
 use crate::{codes, validation};
 
-/// The callback routes.
-pub(crate) fn routes() -> Router<Arc<Shared>> {
-    Router::new()
-        .route("/api/callback", get(get_or_update).post(write::<false>).put(write::<true>).delete(remove))
-        .route("/api/callback/check", get(check))
-}
-
 /// The query form of the parameters.
 #[derive(Debug, Default, Deserialize)]
-struct CallbackQuery {
+pub(crate) struct CallbackQuery {
     address: Option<String>,
     depart_oid: Option<String>,
 }
@@ -130,7 +122,7 @@ fn not_registered(key: &CallbackKey) -> Response {
 }
 
 /// `POST` (register) and `PUT` (update: the registration must exist) share one handler.
-async fn write<const UPDATE: bool>(
+pub(crate) async fn write<const UPDATE: bool>(
     State(shared): State<Arc<Shared>>,
     Extension(Caller(caller)): Extension<Caller>,
     Params(query): Params<CallbackQuery>,
@@ -143,7 +135,7 @@ async fn write<const UPDATE: bool>(
     }
 }
 
-async fn get_or_update(
+pub(crate) async fn get_or_update(
     State(shared): State<Arc<Shared>>,
     Extension(Caller(caller)): Extension<Caller>,
     Params(query): Params<CallbackQuery>,
@@ -162,7 +154,7 @@ async fn get_or_update(
     }
 }
 
-async fn remove(
+pub(crate) async fn remove(
     State(shared): State<Arc<Shared>>,
     Extension(Caller(caller)): Extension<Caller>,
     Params(query): Params<CallbackQuery>,
@@ -180,7 +172,7 @@ async fn remove(
 }
 
 /// `GET /api/callback/check?address=`: `result` is `{"address", "available", "reason"}`.
-async fn check(State(shared): State<Arc<Shared>>, Params(query): Params<CallbackQuery>) -> Response {
+pub(crate) async fn check(State(shared): State<Arc<Shared>>, Params(query): Params<CallbackQuery>) -> Response {
     let Some(address) = query.address.filter(|a| !a.trim().is_empty()) else {
         return ApiError::bad_request("Не указан address").into_response();
     };

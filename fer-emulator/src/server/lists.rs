@@ -1,4 +1,4 @@
-//! The list endpoints of section 5 ([`fer_model::spec::profile`], [`fer_model::spec::quirks`]), each answering the envelope with the
+//! The list endpoints of section 5, routed from [`fer_model::endpoint`] ([`fer_model::spec::profile`], [`fer_model::spec::quirks`]), each answering the envelope with the
 //! records as a JSON array in `result`:
 //!
 //! * `GET /api/mo/oid/{oid}` and `GET /api/oid/{oid}` (the address row and the example disagree:
@@ -12,10 +12,8 @@
 
 use std::sync::Arc;
 
-use axum::Router;
 use axum::extract::State;
 use axum::response::Response;
-use axum::routing::get;
 use chrono::NaiveDate;
 use fer_model::{Guid, Oid, Record};
 use serde::Deserialize;
@@ -25,17 +23,6 @@ use super::envelope::{self, ApiError};
 use super::params::{Params, Segment};
 use crate::state::Shared;
 
-/// The list routes.
-pub(crate) fn routes() -> Router<Arc<Shared>> {
-    Router::new()
-        .route("/api/mo/oid/{oid}", get(mo_by_oid))
-        .route("/api/oid/{oid}", get(mo_by_oid))
-        .route("/api/mo/{mo_id}/resource", get(resources_of_mo))
-        .route("/api/resourse/{resource_id}/slots", get(slots_of_resource))
-        .route("/api/resource/{resource_id}/slots", get(slots_of_resource))
-        .route("/api/slot/{slot_id}/books", get(books_of_slot))
-}
-
 fn list<T: Record>(rows: Vec<&T>) -> Response {
     envelope::result(Value::Array(rows.into_iter().filter_map(|r| serde_json::to_value(r).ok()).collect()))
 }
@@ -44,12 +31,15 @@ fn guid(raw: &str, what: &str) -> Result<Guid, ApiError> {
     raw.parse().map_err(|e| ApiError::bad_request(format!("{what} {raw:?} не является GUID: {e}")))
 }
 
-async fn mo_by_oid(State(shared): State<Arc<Shared>>, Segment(oid): Segment<String>) -> Result<Response, ApiError> {
+pub(crate) async fn mo_by_oid(
+    State(shared): State<Arc<Shared>>,
+    Segment(oid): Segment<String>,
+) -> Result<Response, ApiError> {
     let oid: Oid = oid.parse().map_err(|e| ApiError::bad_request(format!("{oid:?} не является OID: {e}")))?;
     Ok(shared.read(|s| list(s.tables.mo.values().filter(|m| m.parent_id == oid || m.branch_oid == oid).collect())))
 }
 
-async fn resources_of_mo(
+pub(crate) async fn resources_of_mo(
     State(shared): State<Arc<Shared>>,
     Segment(mo_id): Segment<String>,
 ) -> Result<Response, ApiError> {
@@ -59,7 +49,7 @@ async fn resources_of_mo(
 
 /// `startDate` / `endDate` of the slot list.
 #[derive(Debug, Deserialize)]
-struct DateRange {
+pub(crate) struct DateRange {
     #[serde(rename = "startDate")]
     start_date: Option<String>,
     #[serde(rename = "endDate")]
@@ -75,7 +65,7 @@ fn date(raw: Option<&str>, name: &str) -> Result<Option<NaiveDate>, ApiError> {
         .transpose()
 }
 
-async fn slots_of_resource(
+pub(crate) async fn slots_of_resource(
     State(shared): State<Arc<Shared>>,
     Segment(resource_id): Segment<String>,
     Params(range): Params<DateRange>,
@@ -96,7 +86,7 @@ async fn slots_of_resource(
     }))
 }
 
-async fn books_of_slot(
+pub(crate) async fn books_of_slot(
     State(shared): State<Arc<Shared>>,
     Segment(slot_id): Segment<String>,
 ) -> Result<Response, ApiError> {

@@ -1,5 +1,6 @@
-//! The HTTP server: the Vitrina routes (`/auth.svc`, `/api/...`) and the gateway's sandbox routes
-//! (`/sandbox/...`), assembled into one axum router.
+//! The HTTP server: the Vitrina routes (`/auth.svc`, `/api/...`, registered from
+//! [`fer_model::endpoint`] by `routes`) and the gateway's sandbox routes (`/sandbox/...`),
+//! assembled into one axum router.
 //!
 //! Layers of the Vitrina routes, outermost first: the journal, fault injection, then (for `/api/...`)
 //! the token check. Every Vitrina answer, errors included, is the Appendix 2 envelope; unknown
@@ -15,6 +16,7 @@ pub(crate) mod lists;
 pub(crate) mod openapi;
 pub(crate) mod params;
 pub(crate) mod portal;
+pub(crate) mod routes;
 pub(crate) mod sandbox;
 pub(crate) mod tables;
 
@@ -26,7 +28,7 @@ use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::{get, post};
+use axum::routing::get;
 use bytes::Bytes;
 use chrono::Utc;
 use http::header::CONTENT_LENGTH;
@@ -38,14 +40,13 @@ use crate::state::Shared;
 
 /// The whole router of one emulator.
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
-    let api = Router::new()
-        .merge(tables::routes())
-        .merge(lists::routes())
-        .merge(callback::routes())
+    let routes = routes::vitrina();
+    let api = routes
+        .bearer
         .method_not_allowed_fallback(method_not_allowed)
         .route_layer(middleware::from_fn_with_state(shared.clone(), auth::require_token));
-    let vitrina = Router::new()
-        .route("/auth.svc", post(auth::login))
+    let vitrina = routes
+        .open
         .merge(api)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

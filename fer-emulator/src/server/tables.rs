@@ -1,15 +1,14 @@
 //! The eight table endpoints (section 5): `POST /api/<table>` (batch upsert, gzip or plain),
-//! `GET /api/<table>?id=`, `DELETE /api/<table>?id=`. Addresses come from
-//! [`Table::path`](fer_model::Table::path).
+//! `GET /api/<table>?id=`, `DELETE /api/<table>?id=`. They are routed from
+//! [`fer_model::endpoint::table`] (see `routes`).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use axum::Router;
 use axum::body::Body;
 use axum::extract::State;
 use axum::response::Response;
-use axum::routing::post;
+use axum::routing::{MethodFilter, MethodRouter, on};
 use fer_model::{Guid, Table};
 use fer_validate::RuleCode;
 use http::HeaderMap;
@@ -23,20 +22,22 @@ use super::params::Params;
 use crate::state::Shared;
 use crate::store::cascade;
 use crate::store::rules::{Admission, Refusal, RefusalKind, blocked_row, forbidden_row, upsert_batch_as};
-use crate::store::tables::for_table;
 use crate::{codes, validation};
 use axum::Extension;
 
-/// The routes of every table.
-pub(crate) fn routes() -> Router<Arc<Shared>> {
-    Table::LOAD_ORDER.into_iter().fold(Router::new(), |router, table| {
-        router.route(
-            table.path(),
-            post(move |state, caller, headers, body| upsert(state, table, caller, headers, body))
-                .get(move |state, query| get(state, table, query))
-                .delete(move |state, caller, query| delete(state, table, caller, query)),
-        )
-    })
+/// `POST` of a table: the batch upsert (routed from [`fer_model::endpoint::table`]).
+pub(crate) fn upsert_route(method: MethodFilter, table: Table) -> MethodRouter<Arc<Shared>> {
+    on(method, move |state, caller, headers, body| upsert(state, table, caller, headers, body))
+}
+
+/// `GET ?id=` of a table: one record.
+pub(crate) fn get_route(method: MethodFilter, table: Table) -> MethodRouter<Arc<Shared>> {
+    on(method, move |state, query| get(state, table, query))
+}
+
+/// `DELETE ?id=` of a table: a record and its cascade.
+pub(crate) fn delete_route(method: MethodFilter, table: Table) -> MethodRouter<Arc<Shared>> {
+    on(method, move |state, caller, query| delete(state, table, caller, query))
 }
 
 /// The `?id=` of GET and DELETE.
@@ -190,7 +191,7 @@ async fn upsert(
     let caller = caller.map(|Extension(Caller(oid))| oid);
     let admission = Admission { caller: caller.as_ref(), strict };
     let applied = shared
-        .write(|store| for_table!(table, T => upsert_batch_as::<T>(&mut store.tables, records, refusals, &admission)));
+        .write(|store| fer_model::with_record_type!(table, T => upsert_batch_as::<T>(&mut store.tables, records, refusals, &admission)));
     match applied {
         Ok(outcome) => envelope::batch(table, outcome, request_errors),
         Err(e) => envelope::failure(500, codes::INTERNAL, e.to_string()),

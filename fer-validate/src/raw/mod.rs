@@ -15,10 +15,7 @@ mod fields;
 mod json;
 pub(crate) mod value;
 
-use fer_model::{
-    Book, BookingRequest, BookingResponse, Callback, CancelRequest, CancelResponse, Mo, ProfilecodeResource, Record,
-    Referral, Resource, Service, Slot, Table, UnaccessablePeriod,
-};
+use fer_model::{BookingRequest, BookingResponse, Callback, CancelRequest, CancelResponse, Record, Table};
 use serde::de::{self, Deserialize, DeserializeOwned, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 
@@ -26,6 +23,7 @@ use self::json::Json;
 use crate::batch::batch_into_refusing;
 use crate::check::{Checker, RecordId};
 use crate::diagnostic::Subject;
+use crate::limits::Limited;
 use crate::{Diagnostic, Report, RuleCode, Validate};
 
 /// A webhook DTO that can be validated from raw JSON.
@@ -106,16 +104,7 @@ pub fn validate_raw(table: Table, body: &[u8]) -> Report {
         }
         _ => return shape_error(subject, "", "ожидается {\"data\": [ ... ]}", "expected {\"data\": [ ... ]}", out),
     };
-    match table {
-        Table::Mo => records::<Mo>(prefix, &items, &mut out),
-        Table::Resource => records::<Resource>(prefix, &items, &mut out),
-        Table::Service => records::<Service>(prefix, &items, &mut out),
-        Table::Slot => records::<Slot>(prefix, &items, &mut out),
-        Table::Book => records::<Book>(prefix, &items, &mut out),
-        Table::Referral => records::<Referral>(prefix, &items, &mut out),
-        Table::UnaccessablePeriod => records::<UnaccessablePeriod>(prefix, &items, &mut out),
-        Table::ProfilecodeResource => records::<ProfilecodeResource>(prefix, &items, &mut out),
-    }
+    fer_model::with_record_type!(table, R => records::<R>(prefix, &items, &mut out));
     Report { diagnostics: out }
 }
 
@@ -257,7 +246,11 @@ fn shape_error(subject: Subject, pointer: &str, ru: &str, en: &str, mut out: Vec
 }
 
 /// The raw checks of every record, then the typed and batch rules of those that parse.
-fn records<T: Record + Validate + DeserializeOwned>(prefix: &str, items: &[&RawValue], out: &mut Vec<Diagnostic>) {
+fn records<T: Record + Validate + Limited + DeserializeOwned>(
+    prefix: &str,
+    items: &[&RawValue],
+    out: &mut Vec<Diagnostic>,
+) {
     let subject = Subject::Table(T::TABLE);
     let shape = fields::shape(T::TABLE.as_str());
     let mut parsed: Vec<T> = Vec::with_capacity(items.len());
@@ -289,7 +282,7 @@ fn records<T: Record + Validate + DeserializeOwned>(prefix: &str, items: &[&RawV
             Err(e) => {
                 // The typed rules cannot run: the lengths are still checked on the raw text.
                 let mut c = Checker::new(subject, id, &record_prefix, out);
-                for (field, max) in crate::limits::of(T::TABLE) {
+                for (field, max) in T::LIMITS {
                     if let Some(Json::String(s)) = item.get(field) {
                         c.max_len(&format!("/{field}"), s, *max);
                     }
