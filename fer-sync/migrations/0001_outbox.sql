@@ -20,11 +20,12 @@ CREATE TABLE fer_sync_record (
     parked           INTEGER NOT NULL DEFAULT 0,   -- refused: waits for the record to change
     last_code        TEXT,
     last_message     TEXT,
-    PRIMARY KEY (tbl, id)
-) WITHOUT ROWID;
+    -- Rows are hundreds of bytes (the JSON): a rowid table appends them, the key lives in a small
+    -- index (WITHOUT ROWID would move whole rows on every page split of random GUID keys).
+    UNIQUE (tbl, id)
+);
 
 -- What the push loop reads: pending rows per organisation, oldest change first.
 CREATE INDEX fer_sync_record_pending ON fer_sync_record (org, pending_since_ms) WHERE pending = 1;
--- Scope of a subdivision snapshot, and the routing of children through their parents.
+-- The scope of a subdivision snapshot.
 CREATE INDEX fer_sync_record_mo ON fer_sync_record (mo, tbl);
-CREATE INDEX fer_sync_record_route ON fer_sync_record (route_tbl, route_id);

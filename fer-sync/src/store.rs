@@ -86,6 +86,9 @@ impl Store {
             // An intake is durable when it returns, power loss included: every commit is synced.
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(Duration::from_secs(10))
+            // 64 MiB of page cache per connection (negative: KiB), temporary tables in memory.
+            .pragma("cache_size", "-65536")
+            .pragma("temp_store", "MEMORY")
             .foreign_keys(true);
         let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
         migrator().run(&pool).await?;
