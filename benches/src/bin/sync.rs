@@ -6,7 +6,8 @@
 //! 3. a sustained change stream (default 1,000 slot changes per second for 60 s) while the engine
 //!    runs, with change → accepted latency (p50, p99, max) from the engine's status.
 //!
-//! `cargo run --release -p fer-benches --bin sync -- [SLOTS] [CHANGES_PER_SECOND] [SECONDS]`
+//! `cargo run --release -p fer-benches --bin sync -- [SLOTS] [CHANGES_PER_SECOND] [SECONDS]`; a rate of 0
+//! measures the intake only.
 
 use std::time::{Duration, Instant};
 
