@@ -14,7 +14,7 @@
 //! ```
 //! use fer_validate::DatasetExt as _;
 //! let spec = fer_benches::RegionSpec { mos: 2, days: 7, ..Default::default() };
-//! let region = fer_benches::generate_region(&spec);
+//! let region = fer_benches::generate_region(&spec).expect("the spec is in range");
 //! assert!(!region.validate().has_errors());
 //! let body = fer_benches::slot_batch_json(100, 7);
 //! assert!(fer_validate::validate_raw(fer_model::Table::Slot, &body).is_empty());
