@@ -221,7 +221,7 @@ fn generation(base: &[Slot], free: &[Guid], g: u64) -> Vec<Slot> {
     for s in &mut slots {
         if let Some(i) = free.iter().position(|f| *f == s.id) {
             let h = (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ g.wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            s.status = if (h >> 7) % 3 == 0 { SlotStatus::Blocked } else { SlotStatus::Available };
+            s.status = if (h >> 7).is_multiple_of(3) { SlotStatus::Blocked } else { SlotStatus::Available };
         }
     }
     slots
