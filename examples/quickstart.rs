@@ -5,7 +5,9 @@
 //! 3. push it with the client, in load order, and account for every record;
 //! 4. start the MIS's booking webhook and register it (the gateway probes it first);
 //! 5. book a free slot through the gateway, as the EPGU would, and see the Vitrina update;
-//! 6. cancel it, and see the Vitrina free the slot again.
+//! 6. cancel it, and see the Vitrina free the slot again;
+//! 7. keep the region fresh with fer-sync: a few slot changes go through its durable outbox (a
+//!    SQLite file) to the Vitrina, with their change → accepted latency.
 //!
 //! ```text
 //! cargo run --example quickstart
@@ -13,6 +15,8 @@
 
 use fer_validate::DatasetExt as _;
 use std::error::Error;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use fer_client::{OutcomeKind, VitrinaClient};
 use fer_emulator::{Emulator, EmulatorConfig, GatewayAnswer};
@@ -21,6 +25,7 @@ use fer_model::{
     AgeGroup, Book, BookingRequest, BookingResponse, Callback, CancelRequest, Guid, Slot, SlotStatus, Table,
 };
 use fer_sample::RegionSpec;
+use fer_sync::{Store, SyncConfig, SyncEngine};
 use fer_webhook::{Idempotent, WebhookService};
 
 #[tokio::main]
@@ -109,6 +114,64 @@ async fn main() -> Result<(), Box<dyn Error>> {
         format!("cancelled in {} ms; on the Vitrina: {}", cancelled.duration.as_millis(), state(book, on_vitrina),),
     );
 
+    // 7. The standing duty: slot changes on the Vitrina within 30 s. The MIS hands each change to
+    // fer-sync, which commits it to its store before it returns and pushes it in the background.
+    let store_path = std::env::temp_dir().join(format!("fer-quickstart-{}.db", std::process::id()));
+    let store = Store::open(&store_path).await?;
+    let engine = Arc::new(
+        SyncEngine::builder(store.clone())
+            .organisation(emulator.username().clone(), client.clone())
+            .config(SyncConfig::default().with_linger(Duration::from_millis(20)))
+            .build()?,
+    );
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let runner = engine.clone();
+    let push_loop = tokio::spawn(async move {
+        runner
+            .run(async {
+                let _ = stopped.await;
+            })
+            .await
+    });
+    let free: Vec<Slot> =
+        region.slot.iter().filter(|s| s.status == SlotStatus::Available && s.id != slot.id).take(3).cloned().collect();
+    let started = Instant::now();
+    // The front desk blocks three slots, then frees them again.
+    for status in [SlotStatus::Blocked, SlotStatus::Available] {
+        let changed: Vec<Slot> = free.iter().map(|s| Slot { status, ..s.clone() }).collect();
+        engine.handle().upsert(&changed).await?;
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !changed.iter().all(|s| emulator.get::<Slot>(&s.id).is_some_and(|on| on.status == status)) {
+            if Instant::now() > deadline {
+                return Err(
+                    format!("fer-sync did not get the {status} slots through: {:?}", engine.status().await?).into()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+    let seen = started.elapsed();
+    let status = engine.status().await?;
+    let _ = stop.send(());
+    push_loop.await??;
+    store.close().await;
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", store_path.display()));
+    }
+    let latency = status.table(emulator.username().as_str(), Table::Slot).map(|t| t.latency).unwrap_or_default();
+    step(
+        7,
+        format!(
+            "fer-sync: {} slot changes (blocked, then free again) on the Vitrina in {} ms; change → accepted \
+             p50 {} ms, max {} ms; backlog {}",
+            latency.count,
+            seen.as_millis(),
+            latency.p50_ms.unwrap_or_default(),
+            latency.max_ms.unwrap_or_default(),
+            status.backlog(),
+        ),
+    );
+
     println!(
         "\ndone: {} records on the Vitrina ({} slots, {} books), {} exchanges in its journal ({}/sandbox/journal)",
         Table::LOAD_ORDER.iter().map(|t| emulator.count(*t)).sum::<usize>(),
@@ -131,7 +194,7 @@ fn state(book: Option<Book>, slot: Option<Slot>) -> String {
 }
 
 fn step(n: u8, text: String) {
-    println!("[{n}/6] {text}");
+    println!("[{n}/7] {text}");
 }
 
 /// The spec's example booking request (section 7.1) for `slot`, with an adult patient and a SNILS

@@ -28,7 +28,10 @@ Examples:
   fer emulator --listen 127.0.0.1:2100
   FER_PASSWORD=emulator fer push region/ --url http://127.0.0.1:2100 \\
       --username 1.2.643.5.1.13.13.12.2.77.7777 --password-env FER_PASSWORD
-  fer conformance --webhook http://127.0.0.1:8080 --slot <SLOT_ID>";
+  fer conformance --webhook http://127.0.0.1:8080 --slot <SLOT_ID>
+  FER_PASSWORD=emulator fer sync region/ --url http://127.0.0.1:2100 \\
+      --username 1.2.643.5.1.13.13.12.2.77.7777 --password-env FER_PASSWORD --store sync.db
+  fer sync status --store sync.db";
 
 /// Human-readable text or JSON.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -73,6 +76,41 @@ Examples:
       --username 1.2.643.5.1.13.13.12.2.77.7777 --password-env FER_PASSWORD
   fer push region/ --url http://127.0.0.1:2100 --username 1.2.3 --password-env P --dry-run")]
     Push(PushArgs),
+    /// Keep a Vitrina equal to a dataset folder the MIS rewrites, durably (fer-sync), until
+    /// SIGINT or SIGTERM; or print a store's state (`fer sync status`).
+    ///
+    /// The folder holds `<table>.json` files (`{"data": [...]}`, a JSON array, or NDJSON as
+    /// `.ndjson`/`.jsonl`), as `fer sample` writes them. It is the complete content of the region:
+    /// every record it holds is kept on the Vitrina, every record it no longer holds is deleted
+    /// there. The folder is re-read when a file changes (polled every 500 ms); write a new version
+    /// to a temporary name in the same folder and rename it over the old one. A file that does
+    /// not parse (half-written, truncated) or a table file that disappeared is reported and the
+    /// previous content is kept: nothing is deleted for it. To empty a table, write `{"data": []}`.
+    /// Records with validation errors (the checks of `fer validate`) are reported and not handed
+    /// over: the version handed over before, if any, stays.
+    ///
+    /// Changes are committed to the store (a SQLite file) before they are sent, and sent in the
+    /// Vitrina's order with retries; a restart, even after SIGKILL, resumes from the store without
+    /// resending what the Vitrina already holds.
+    ///
+    /// A status line (backlog, oldest unsent change, slot change-to-accepted p99, parked records,
+    /// a failing organisation) goes to stderr every second; with `--format json`, one status
+    /// object per line on stdout instead. Exit 0 after SIGINT or SIGTERM, 2 when the folder, the
+    /// store or the connection settings are unusable.
+    #[command(
+        args_conflicts_with_subcommands = true,
+        subcommand_negates_reqs = true,
+        after_help = "\
+Examples:
+  FER_PASSWORD=secret fer sync region/ --url https://gateway:2100 \\
+      --username 1.2.643.5.1.13.13.12.2.77.7777 --password-env FER_PASSWORD --store sync.db
+  fer --format json sync region/ --url http://127.0.0.1:2100 --username 1.2.3 \\
+      --password-env P --store sync.db          one status object per line on stdout
+  fer sync status --store sync.db               what the store holds, without connecting
+  fer --format json sync status --store sync.db
+  fer sync ./status --url ...                   a folder named `status`"
+    )]
+    Sync(SyncArgs),
     /// Register, read, update, delete or check the booking webhook (section 10).
     #[command(
         subcommand,
@@ -184,6 +222,47 @@ pub struct PushArgs {
     /// Validate and show what would be sent, send nothing.
     #[arg(long)]
     pub dry_run: bool,
+}
+
+/// `fer sync DIR --url URL --username OID --password-env VAR --store PATH`, or a subcommand.
+///
+/// The fields of a run are options only because a subcommand (`fer sync status`) takes their
+/// place; without one, clap requires each of them.
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// `fer sync status`.
+    #[command(subcommand)]
+    pub command: Option<SyncCommand>,
+    /// The dataset folder the MIS rewrites: `<table>.json` files, the complete region.
+    #[arg(value_name = "DIR", required = true)]
+    pub dir: Option<PathBuf>,
+    /// Where to send.
+    #[command(flatten)]
+    pub connection: Option<Connection>,
+    /// The store: a SQLite file (created when missing) that keeps every change until the Vitrina
+    /// accepted it. Keep it across runs; one store per organisation and Vitrina.
+    #[arg(long, value_name = "PATH", required = true)]
+    pub store: Option<PathBuf>,
+}
+
+/// The subcommands of `fer sync`.
+#[derive(Debug, Subcommand)]
+pub enum SyncCommand {
+    /// Print what a store holds (backlog, oldest unsent change, parked records and their reasons)
+    /// without connecting anywhere; with `--format json`, one JSON object.
+    #[command(after_help = "\
+Examples:
+  fer sync status --store sync.db
+  fer --format json sync status --store sync.db")]
+    Status(SyncStatusArgs),
+}
+
+/// `fer sync status`.
+#[derive(Debug, Args)]
+pub struct SyncStatusArgs {
+    /// The store a `fer sync` run keeps (it must exist).
+    #[arg(long, value_name = "PATH")]
+    pub store: PathBuf,
 }
 
 /// `fer callback`.

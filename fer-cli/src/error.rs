@@ -68,6 +68,15 @@ pub enum CliError {
         #[source]
         source: std::io::Error,
     },
+    /// The store of `fer sync` could not be opened, read or written.
+    #[error("{}: {source}", path.display())]
+    Store {
+        /// The store's file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: fer_sync::SyncError,
+    },
 }
 
 /// The text of `error` with its whole cause chain (`GET /api/slot: transport error: client error

@@ -1,5 +1,5 @@
 //! `fer`: the command line of fer-rs. Argument parsing and printing only; the work is done by the
-//! libraries (fer-validate, fer-sample, fer-client, fer-emulator).
+//! libraries (fer-validate, fer-sample, fer-client, fer-sync, fer-emulator).
 #![forbid(unsafe_code)]
 
 /// `println!` that does not panic when stdout is closed (`fer validate dir/ | head`): the rest of
@@ -55,6 +55,7 @@ fn run(cli: &Cli) -> Result<Verdict, CliError> {
         Command::Schema(command) => cmd::schema::run(command),
         Command::Sample(args) => cmd::sample::run(args),
         Command::Push(args) => runtime()?.block_on(cmd::push::run(args, cli.format)),
+        Command::Sync(args) => runtime()?.block_on(cmd::sync::run(args, cli.format)),
         Command::Callback(command) => runtime()?.block_on(cmd::callback::run(command, cli.format)),
         Command::Emulator(args) => runtime()?.block_on(cmd::emulator::run(args)),
         Command::Conformance(args) => runtime()?.block_on(cmd::conformance::run(args, cli.format)),

@@ -473,6 +473,44 @@ impl Store {
         .await
     }
 
+    /// What the store alone tells, without an engine and without connecting anywhere (for a
+    /// status command run beside, or instead of, the engine): per organisation and table the
+    /// backlog, the parked records and the age of the oldest unsent change; the parked records
+    /// (the first 100) with their reasons; the slots waiting longer than the default freshness
+    /// window of 30 seconds. The figures a running engine keeps in memory are absent: latencies
+    /// are empty, `failing` and `last_reconciliation` are `None`, `consecutive_failures` is 0 (see
+    /// [`SyncHandle::status`](crate::SyncHandle::status) for those). Records not yet routed to an
+    /// organisation are under `organisation: None`.
+    pub async fn status(&self) -> Result<crate::SyncStatus, SyncError> {
+        let now = now_ms();
+        let mut organisations: Vec<crate::OrganisationStatus> = Vec::new();
+        for row in self.backlog().await? {
+            let at = organisations.iter().position(|o| o.organisation == row.org).unwrap_or_else(|| {
+                organisations.push(crate::OrganisationStatus {
+                    organisation: row.org.clone(),
+                    failing: None,
+                    consecutive_failures: 0,
+                    tables: Vec::new(),
+                });
+                organisations.len() - 1
+            });
+            organisations[at].tables.push(crate::TableStatus {
+                table: row.table,
+                pending: row.pending,
+                parked: row.parked,
+                oldest_unsent_ms: row.oldest_ms.map(|ms| (now - ms).max(0) as u64),
+                latency: crate::Latency::default(),
+            });
+        }
+        for o in &mut organisations {
+            o.tables.sort_by_key(|t| Table::LOAD_ORDER.iter().position(|l| *l == t.table));
+        }
+        let parked = self.parked(100).await?;
+        let window = crate::SyncConfig::default().freshness.as_millis() as i64;
+        let late_slots = self.late_slots(now - window).await?;
+        Ok(crate::SyncStatus { organisations, parked, late_slots, last_reconciliation: None })
+    }
+
     /// Closes the pool, waiting for the connections to finish.
     pub async fn close(&self) {
         self.pool.close().await;

@@ -6,4 +6,5 @@ pub mod emulator;
 pub mod push;
 pub mod sample;
 pub mod schema;
+pub mod sync;
 pub mod validate;

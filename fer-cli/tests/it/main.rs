@@ -4,3 +4,4 @@
 mod network;
 mod offline;
 mod openapi;
+mod sync;
