@@ -3,7 +3,8 @@
 //! Run one with `cargo run --example <name>`:
 //!
 //! * `quickstart`: the whole integration in one process, offline: emulator, sample region, push,
-//!   webhook, registration, booking and cancel through the gateway.
+//!   webhook, registration, booking and cancel through the gateway, then slot changes kept fresh
+//!   through fer-sync with their change-to-accepted latency.
 //! * `push_schedule`: push a generated schedule to a Vitrina or an in-process emulator.
 //! * `webhook_server`: serve [`DemoMis`] as the booking webhook, `--listen ADDR`.
 #![forbid(unsafe_code)]
