@@ -118,7 +118,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         for _ in 0..per_tick {
             // Every change is a real one: the first pass over the region blocks, the next reopens.
             let s = &slots[(at * 7919) % slots.len()];
-            let status = if (at / slots.len()) % 2 == 0 { SlotStatus::Blocked } else { SlotStatus::Available };
+            let status = if (at / slots.len()).is_multiple_of(2) { SlotStatus::Blocked } else { SlotStatus::Available };
             changed.push(Slot { status, ..s.clone() });
             at += 1;
         }

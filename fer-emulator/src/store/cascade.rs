@@ -5,7 +5,8 @@
 
 use fer_model::{Guid, Record, Table};
 
-use super::tables::{Stored, Tables, for_table};
+use super::tables::{Stored, Tables};
+use fer_model::with_record_type;
 
 /// Deletes a row and, recursively, every row the Vitrina deletes with it. Returns every deleted
 /// row as (table, id), the requested one first; empty when the row was not there.
@@ -29,7 +30,7 @@ fn delete_into(tables: &mut Tables, table: Table, id: Guid, deleted: &mut Vec<(T
 
 /// The rows of `child` that name the row `parent_id` of `parent` as a parent.
 fn children(tables: &Tables, child: Table, parent: Table, parent_id: Guid) -> Vec<Guid> {
-    for_table!(child, T => T::rows(tables)
+    with_record_type!(child, T => T::rows(tables)
         .values()
         .filter(|row| row.parents().iter().any(|p| p.table == parent && p.id == parent_id))
         .map(Record::id)

@@ -42,8 +42,9 @@ use fer_model::{
 };
 use serde_json::Value;
 
-use super::tables::{UniqueKey, for_table};
+use super::tables::UniqueKey;
 use super::{Stored, Tables};
+use fer_model::with_record_type;
 
 /// Why one record was refused; decides the HTTP status of the answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -334,12 +335,12 @@ pub(crate) fn forbidden<T: VitrinaRules>(tables: &Tables, caller: Option<&Oid>, 
 
 /// The 403 rule for the stored row `id` of `table`, before it is deleted.
 pub(crate) fn forbidden_row(tables: &Tables, caller: &Oid, table: fer_model::Table, id: &Guid) -> Result<(), Refusal> {
-    for_table!(table, T => T::rows(tables).get(id).map_or(Ok(()), |row| forbidden(tables, Some(caller), row)))
+    with_record_type!(table, T => T::rows(tables).get(id).map_or(Ok(()), |row| forbidden(tables, Some(caller), row)))
 }
 
 /// The 405 rule for the stored row `id` of `table`, before it is deleted.
 pub(crate) fn blocked_row(tables: &Tables, table: fer_model::Table, id: &Guid) -> Result<(), Refusal> {
-    for_table!(table, T => T::rows(tables).get(id).map_or(Ok(()), |row| blocked(tables, row)))
+    with_record_type!(table, T => T::rows(tables).get(id).map_or(Ok(()), |row| blocked(tables, row)))
 }
 
 /// Decides whether one parsed record may enter the tables.

@@ -14,14 +14,14 @@ use fer_model::{Slot, Table};
 use fer_validate::RuleCode;
 
 use super::rules::{Refusal, VitrinaRules};
-use super::tables::for_table;
 use super::{Stored, Tables};
+use fer_model::with_record_type;
 
 /// The strict profile's rules for one record about to be stored.
 pub(crate) fn check<T: VitrinaRules>(tables: &Tables, record: &T) -> Result<(), Refusal> {
     if T::TABLE != Table::Referral {
         for parent in record.parents() {
-            let present = for_table!(parent.table, P => P::rows(tables).contains_key(&parent.id));
+            let present = with_record_type!(parent.table, P => P::rows(tables).contains_key(&parent.id));
             if !present {
                 return Err(Refusal::format(
                     RuleCode::Unresolved.as_str(),

@@ -6,7 +6,10 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use fer_model::{Book, Guid, Mo, ProfilecodeResource, Record, Referral, Resource, Service, Slot, UnaccessablePeriod};
+use fer_model::{
+    Book, Guid, Mo, ProfilecodeResource, Record, Referral, Resource, Service, Slot, UnaccessablePeriod,
+    with_record_type,
+};
 use fer_validate::{DuplicateKey, duplicate_key};
 use serde::{Deserialize, Serialize};
 
@@ -101,52 +104,10 @@ stored! {
     ProfilecodeResource => profilecode_resource,
 }
 
-/// Runs `$body` with the type alias `$ty` set to the record type of the runtime table `$table`: the
-/// one place where a [`Table`](fer_model::Table) value becomes a type.
-macro_rules! for_table {
-    ($table:expr, $ty:ident => $body:expr) => {
-        match $table {
-            fer_model::Table::Mo => {
-                type $ty = fer_model::Mo;
-                $body
-            }
-            fer_model::Table::Resource => {
-                type $ty = fer_model::Resource;
-                $body
-            }
-            fer_model::Table::Service => {
-                type $ty = fer_model::Service;
-                $body
-            }
-            fer_model::Table::Slot => {
-                type $ty = fer_model::Slot;
-                $body
-            }
-            fer_model::Table::Book => {
-                type $ty = fer_model::Book;
-                $body
-            }
-            fer_model::Table::Referral => {
-                type $ty = fer_model::Referral;
-                $body
-            }
-            fer_model::Table::UnaccessablePeriod => {
-                type $ty = fer_model::UnaccessablePeriod;
-                $body
-            }
-            fer_model::Table::ProfilecodeResource => {
-                type $ty = fer_model::ProfilecodeResource;
-                $body
-            }
-        }
-    };
-}
-pub(crate) use for_table;
-
 impl Tables {
     /// The number of rows of a table.
     pub fn count(&self, table: fer_model::Table) -> usize {
-        for_table!(table, T => T::rows(self).len())
+        with_record_type!(table, T => T::rows(self).len())
     }
 
     /// The id of the stored row that holds a unique key, if any.
@@ -196,7 +157,7 @@ impl Tables {
         if table == fer_model::Table::Slot {
             self.gateway_books.remove(id);
         }
-        let key = for_table!(table, T => match T::rows_mut(self).remove(id) {
+        let key = with_record_type!(table, T => match T::rows_mut(self).remove(id) {
             Some(row) => duplicate_key(&row),
             None => return false,
         });
@@ -208,7 +169,7 @@ impl Tables {
     pub fn reindex(&mut self) {
         let mut unique = HashMap::new();
         for table in fer_model::Table::LOAD_ORDER {
-            for_table!(table, T => unique.extend(
+            with_record_type!(table, T => unique.extend(
                 T::rows(self).values().filter_map(|r| Some((duplicate_key(r)?, r.id())))
             ));
         }
@@ -226,7 +187,7 @@ impl Tables {
 
     /// One row as canonical JSON.
     pub fn get_json(&self, table: fer_model::Table, id: &Guid) -> Option<serde_json::Value> {
-        for_table!(table, T => T::rows(self).get(id).and_then(|r| serde_json::to_value(r).ok()))
+        with_record_type!(table, T => T::rows(self).get(id).and_then(|r| serde_json::to_value(r).ok()))
     }
 }
 
@@ -241,7 +202,7 @@ mod tests {
         let tables = Tables::default();
         for table in Table::LOAD_ORDER {
             assert_eq!(tables.count(table), 0);
-            for_table!(table, T => assert_eq!(T::TABLE, table));
+            with_record_type!(table, T => assert_eq!(T::TABLE, table));
         }
     }
 }
