@@ -6,6 +6,7 @@
 //! writes hundreds of rows per statement.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
@@ -580,32 +581,20 @@ async fn upsert_entries(
     entries: &[Entry],
     now_ms: i64,
 ) -> Result<IntakeCounts, SyncError> {
+    let routes = route_entries(conn, entries).await?;
     let mut counts = IntakeCounts::default();
-    for chunk in entries.chunks(ROWS_PER_STATEMENT) {
+    for (chunk, routed) in entries.chunks(ROWS_PER_STATEMENT).zip(routes.chunks(ROWS_PER_STATEMENT)) {
         let mut q = QueryBuilder::<Sqlite>::new(
             "INSERT INTO fer_sync_record (tbl, id, org, mo, route_tbl, route_id, parents, desired, desired_hash, \
              sent_hash, pending, pending_since_ms, changed_ms) ",
         );
-        q.push_values(chunk, |mut row, e| {
+        q.push_values(chunk.iter().zip(routed), |mut row, (e, (org, mo))| {
             let route_tbl = e.route.map(|(t, _)| t.as_str());
             let route_id = e.route.map(|(_, id)| id.to_string());
-            // A child whose parent is already stored is routed at once.
             row.push_bind(e.table.as_str())
                 .push_bind(e.id.to_string())
-                .push("COALESCE(")
-                .push_bind_unseparated(e.org.clone())
-                .push_unseparated(", (SELECT p.org FROM fer_sync_record p WHERE p.tbl = ")
-                .push_bind_unseparated(route_tbl)
-                .push_unseparated(" AND p.id = ")
-                .push_bind_unseparated(route_id.clone())
-                .push_unseparated("))")
-                .push("COALESCE(")
-                .push_bind_unseparated(e.mo.map(|m| m.to_string()))
-                .push_unseparated(", (SELECT p.mo FROM fer_sync_record p WHERE p.tbl = ")
-                .push_bind_unseparated(route_tbl)
-                .push_unseparated(" AND p.id = ")
-                .push_bind_unseparated(route_id.clone())
-                .push_unseparated("))")
+                .push_bind(org.clone())
+                .push_bind(mo.clone())
                 .push_bind(route_tbl)
                 .push_bind(route_id)
                 .push_bind(e.parents.clone())
@@ -631,6 +620,44 @@ async fn upsert_entries(
         counts.unchanged += chunk.len() as u64 - changed;
     }
     Ok(counts)
+}
+
+/// The organisation and subdivision of each entry: its own, else its route parent's, from the
+/// entries before it in the same intake (parents come first in load order) or from the store (one
+/// look-up per distinct parent). `None` when the parent is not known yet: `Store::route` fills it in
+/// later.
+async fn route_entries(
+    conn: &mut SqliteConnection,
+    entries: &[Entry],
+) -> Result<Vec<(Option<String>, Option<String>)>, SyncError> {
+    let mut known: HashMap<(Table, Guid), (Option<String>, Option<String>)> = HashMap::new();
+    let mut out = Vec::with_capacity(entries.len());
+    for e in entries {
+        let (mut org, mut mo) = (e.org.clone(), e.mo.map(|m| m.to_string()));
+        if let Some(parent) = e.route.filter(|_| org.is_none() || mo.is_none()) {
+            let found = match known.get(&parent) {
+                Some(found) => found.clone(),
+                None => {
+                    let row = sqlx::query("SELECT org, mo FROM fer_sync_record WHERE tbl = ?1 AND id = ?2")
+                        .bind(parent.0.as_str())
+                        .bind(parent.1.to_string())
+                        .fetch_optional(&mut *conn)
+                        .await?;
+                    let found = match row {
+                        Some(r) => (r.try_get("org")?, r.try_get("mo")?),
+                        None => (None, None),
+                    };
+                    known.insert(parent, found.clone());
+                    found
+                }
+            };
+            org = org.or(found.0);
+            mo = mo.or(found.1);
+        }
+        known.insert((e.table, e.id), (org.clone(), mo.clone()));
+        out.push((org, mo));
+    }
+    Ok(out)
 }
 
 /// Drops the rows of records that are deleted and known to be absent: nothing is left to do.
