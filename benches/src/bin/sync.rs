@@ -71,6 +71,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         count as f64 / intake.as_secs_f64(),
         size as f64 / 1e6
     );
+    if rate == 0 {
+        // Intake only: a change rate of 0 skips the push and the stream.
+        return Ok(());
+    }
 
     let started = Instant::now();
     loop {
