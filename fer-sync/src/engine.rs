@@ -442,6 +442,13 @@ async fn cycle(shared: &Shared, org: &Organisation, unrouted: bool) -> Result<Cy
         return Ok(CycleReport::default());
     }
     let plan = plan(rows);
+    let on_the_wire: Vec<&PendingRow> = plan
+        .early_deletes
+        .iter()
+        .chain(plan.upserts.iter().flat_map(|(_, rows)| rows))
+        .chain(&plan.late_deletes)
+        .collect();
+    shared.store.mark_in_flight(&on_the_wire).await?;
     let mut c = Cycle {
         shared,
         org,

@@ -279,6 +279,28 @@ impl Store {
         Ok(next)
     }
 
+    /// Marks the records about to be sent as "maybe on the Vitrina in either form" (the sent hash
+    /// unknown) before anything goes on the wire. A crash between the Vitrina's acceptance and the
+    /// acknowledgement then leaves them pending, so they are sent again (at least once), even if
+    /// the MIS meanwhile changed a record back to the form sent before the one in flight.
+    pub(crate) async fn mark_in_flight(&self, rows: &[&PendingRow]) -> Result<(), SyncError> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        self.write(async |conn| {
+            for row in rows {
+                sqlx::query("UPDATE fer_sync_record SET sent_hash = ?1, pending = 1 WHERE tbl = ?2 AND id = ?3")
+                    .bind(UNKNOWN_PRESENCE)
+                    .bind(row.table.as_str())
+                    .bind(&row.id)
+                    .execute(&mut *conn)
+                    .await?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
     /// Applies the outcomes of one cycle in one transaction.
     pub(crate) async fn settle(&self, outcomes: &[Settlement]) -> Result<(), SyncError> {
         if outcomes.is_empty() {
