@@ -55,6 +55,18 @@ pub mod fixture {
         workspace_root().join("fixtures/spec").join(doc.folder()).join(name)
     }
 
+    /// The path of `rel` below `fixtures/spec/`, e.g. `004/booking_request.json` or a document's
+    /// folder `001`.
+    pub fn spec_path(rel: &str) -> PathBuf {
+        workspace_root().join("fixtures/spec").join(rel)
+    }
+
+    /// The folder of a fuzz target's saved inputs, `fixtures/fuzz/<target>` (replayed by every
+    /// crate's `fuzz_regressions` tests).
+    pub fn fuzz_corpus(target: &str) -> PathBuf {
+        workspace_root().join("fixtures/fuzz").join(target)
+    }
+
     /// A fixture's bytes; panics with the path when it is missing (a test set-up error).
     pub fn bytes(doc: Doc, name: &str) -> Vec<u8> {
         let path = path(doc, name);

@@ -12,7 +12,7 @@ fn stdout(o: &Output) -> String {
 }
 
 fn fixture(rel: &str) -> String {
-    format!("{}/../fixtures/spec/{rel}", env!("CARGO_MANIFEST_DIR"))
+    fer_testkit::fixture::spec_path(rel).to_string_lossy().into_owned()
 }
 
 #[test]

@@ -154,8 +154,7 @@ async fn appointment(env: &Env, token: &str, body: &Value) -> (u16, Value) {
 
 fn entry_body(day: NaiveDate, time: &str) -> Value {
     // The spec's example (seed 000), with our LPU, doctor and day.
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/spec/000/entry_request.json"))
-        .unwrap();
+    let text = fer_testkit::fixture::text(fer_testkit::Doc::PortalEntry, "entry_request.json");
     let mut body: Value = serde_json::from_str(&text).unwrap();
     body["lpu_code"] = json!(MCOD);
     body["doctor_id"] = json!(format!("{LPU}{DOCTOR}"));
@@ -400,9 +399,7 @@ async fn appointments_of_the_local_mis() {
     let env = start().await;
     let tokens = adult(&env).await;
     let mis = token(&tokens, "mis");
-    let text =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/spec/002/appointment_request.json"))
-            .unwrap();
+    let text = fer_testkit::fixture::text(fer_testkit::Doc::PortalAppointment, "appointment_request.json");
     let mut body: Value = serde_json::from_str(&text).unwrap();
     body["slot"] = json!(SLOT_0900);
     let answer = appointment(&env, mis, &body).await;

@@ -1,7 +1,7 @@
 //! Every JSON example of the Vitrina integration profile (`fixtures/spec/004/`) parses into the typed model, and re-emitting
 //! it gives the same document field by field, up to the quirks `fer_model::spec::quirks` lists (and only those).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use fer_model::*;
 use serde::Serialize;
@@ -9,7 +9,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 fn fixture_path(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/spec/004").join(name)
+    fer_testkit::fixture::path(fer_testkit::Doc::Vitrina, name)
 }
 
 fn load(name: &str) -> Value {

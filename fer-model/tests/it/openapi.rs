@@ -6,7 +6,7 @@ use fer_model::openapi::{self, VITRINA_STATUSES};
 use serde_json::{Value, json};
 
 fn fixture(rel: &str) -> Value {
-    let path = format!("{}/../fixtures/spec/{rel}", env!("CARGO_MANIFEST_DIR"));
+    let path = fer_testkit::fixture::spec_path(rel);
     serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
 }
 

@@ -20,7 +20,8 @@ fn repo() -> PathBuf {
 }
 
 fn fixture_text(name: &str) -> String {
-    std::fs::read_to_string(repo().join("fixtures/spec").join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+    let path = fer_testkit::fixture::spec_path(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
 fn load(name: &str) -> Value {
@@ -151,7 +152,7 @@ fn every_portal_fixture_is_covered() {
         "003/ticket_lists_response.json",
     ];
     for seed in ["000", "001", "002", "003"] {
-        for entry in std::fs::read_dir(repo().join("fixtures/spec").join(seed)).unwrap() {
+        for entry in std::fs::read_dir(fer_testkit::fixture::spec_path(seed)).unwrap() {
             let name = format!("{seed}/{}", entry.unwrap().file_name().into_string().unwrap());
             if name.ends_with(".json") {
                 assert!(covered.contains(&name.as_str()), "fixture {name} has no round-trip test");

@@ -295,12 +295,10 @@ proptest! {
 
 #[test]
 fn debug_never_shows_secrets_or_patient_data() {
-    let json =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/spec/004/booking_request.json"))
-            .unwrap()
-            .replace("\"***\"", "\"Секретова\"")
-            .replace("\"phone\": null", "\"phone\": \"+79990001122\"")
-            .replace("\"email\": null", "\"email\": \"patient@example.org\"");
+    let json = fer_testkit::fixture::text(fer_testkit::Doc::Vitrina, "booking_request.json")
+        .replace("\"***\"", "\"Секретова\"")
+        .replace("\"phone\": null", "\"phone\": \"+79990001122\"")
+        .replace("\"email\": null", "\"email\": \"patient@example.org\"");
     let req: BookingRequest = serde_json::from_str(&json).unwrap();
     let debug = format!("{req:?} {:?}", req.patient_data_rrp);
     for secret in ["Секретова", "11147535028", "11080835497", "1999-10-10", "+79990001122", "patient@example.org"]
@@ -308,11 +306,8 @@ fn debug_never_shows_secrets_or_patient_data() {
         assert!(!debug.contains(secret), "Debug shows {secret}: {debug}");
     }
 
-    let auth: AuthResponse = serde_json::from_str(
-        &std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/spec/004/auth_response.json"))
-            .unwrap(),
-    )
-    .unwrap();
+    let auth: AuthResponse =
+        serde_json::from_str(&fer_testkit::fixture::text(fer_testkit::Doc::Vitrina, "auth_response.json")).unwrap();
     assert!(!format!("{auth:?}").contains("eyJ"), "Debug shows the token");
     let login = AuthRequest::new("1.2.643.5.1.13.13.12.2.86.8902".parse().unwrap(), "E837EE78350021618250663B60EF58**");
     assert!(!format!("{login:?}").contains("E837"), "Debug shows the password");

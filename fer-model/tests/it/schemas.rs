@@ -10,8 +10,7 @@ fn repo() -> PathBuf {
 }
 
 fn fixture(name: &str) -> Value {
-    let text = std::fs::read_to_string(repo().join("fixtures/spec/004").join(name)).unwrap();
-    serde_json::from_str(&text).unwrap()
+    fer_testkit::fixture::json(fer_testkit::Doc::Vitrina, name)
 }
 
 fn validator(name: &str) -> jsonschema::Validator {

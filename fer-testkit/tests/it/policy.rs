@@ -107,3 +107,30 @@ fn every_library_denies_missing_docs() {
         }
     }
 }
+
+/// Every crate's tests read the spec's fixtures through `fer_testkit::fixture`: no test spells the
+/// path of the fixtures folder itself.
+#[test]
+fn tests_load_fixtures_through_the_shared_loader() {
+    let root = fer_testkit::workspace_root();
+    let mut offenders = Vec::new();
+    let mut stack: Vec<std::path::PathBuf> = std::fs::read_dir(&root)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path().join("tests")))
+        .filter(|p| p.is_dir() && !p.starts_with(root.join("fer-testkit")))
+        .collect();
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                if text.contains("../fixtures/") || text.contains("\"fixtures/spec") {
+                    offenders.push(path.strip_prefix(&root).unwrap().display().to_string());
+                }
+            }
+        }
+    }
+    assert!(offenders.is_empty(), "read fixtures with fer_testkit::fixture: {offenders:?}");
+}

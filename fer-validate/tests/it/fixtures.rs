@@ -5,7 +5,7 @@ use fer_model::Table;
 use fer_validate::{RawKind, Report, RuleCode, Severity, validate_raw, validate_raw_dto};
 
 fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(format!("{}/../fixtures/spec/004/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+    fer_testkit::fixture::bytes(fer_testkit::Doc::Vitrina, name)
 }
 
 fn found(report: &Report, severity: Severity) -> Vec<(&'static str, &str)> {

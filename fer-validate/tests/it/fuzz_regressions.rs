@@ -7,9 +7,9 @@ mod validate;
 
 #[test]
 fn validate_raw_inputs_do_not_panic() {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/fuzz/validate_raw");
+    let dir = fer_testkit::fixture::fuzz_corpus("validate_raw");
     let mut count = 0;
-    for entry in std::fs::read_dir(dir).unwrap() {
+    for entry in std::fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();
         let data = std::fs::read(&path).unwrap();
         if let Err(panic) = std::panic::catch_unwind(|| validate::run(&data)) {
@@ -17,5 +17,5 @@ fn validate_raw_inputs_do_not_panic() {
         }
         count += 1;
     }
-    assert!(count > 0, "no saved inputs in {dir}");
+    assert!(count > 0, "no saved inputs in {}", dir.display());
 }

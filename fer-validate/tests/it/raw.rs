@@ -318,10 +318,9 @@ fn typed_and_batch_rules_map_back_to_body_indices() {
 
 #[test]
 fn dto_rules() {
-    let mut req: Value = serde_json::from_slice(
-        &std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/spec/004/booking_request.json")).unwrap(),
-    )
-    .unwrap();
+    let mut req: Value =
+        serde_json::from_slice(&fer_testkit::fixture::bytes(fer_testkit::Doc::Vitrina, "booking_request.json"))
+            .unwrap();
     req["patient_data_rrp"]["snils"] = Value::Null;
     let ok = serde_json::to_vec(&req).unwrap();
     assert!(validate_raw_dto(RawKind::BookingRequest, &ok).is_empty());

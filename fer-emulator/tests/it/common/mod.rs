@@ -24,8 +24,7 @@ pub const BRANCH_OID: &str = "1.2.643.5.1.13.13.12.2.77.7777.0.163227";
 
 /// The text of a spec fixture.
 pub fn fixture(name: &str) -> String {
-    let path = format!("{}/../fixtures/spec/004/{name}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    fer_testkit::fixture::text(fer_testkit::Doc::Vitrina, name)
 }
 
 /// A running emulator and a client that talks to it.

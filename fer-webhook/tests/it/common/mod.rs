@@ -20,7 +20,7 @@ use flate2::write::GzEncoder;
 pub const FIXTURE_SLOT: &str = "b10902d0-e331-11ed-8d9e-60123c4747d1";
 
 pub fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(format!("{}/../fixtures/spec/004/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+    fer_testkit::fixture::bytes(fer_testkit::Doc::Vitrina, name)
 }
 
 pub fn fixture_text(name: &str) -> String {
