@@ -82,7 +82,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
         .iter()
         .find(|s| s.status == SlotStatus::Available && matches!(s.tag_age, AgeGroup::All | AgeGroup::Adult))
         .ok_or("the sample has no free adult slot")?;
-    let request = booking_request(slot.id)?;
+    let request = BookingRequest::example().with_slot(slot.id).with_patient(Guid::new_v4());
     let booked = emulator.book(&request).await?;
     let GatewayAnswer::Book(BookingResponse::Confirmed(confirmation)) = &booked.answer else {
         return Err(format!("the MIS did not book: {:?}", booked.answer).into());
@@ -195,27 +195,4 @@ fn state(book: Option<Book>, slot: Option<Slot>) -> String {
 
 fn step(n: u8, text: String) {
     println!("[{n}/7] {text}");
-}
-
-/// The spec's example booking request (section 7.1) for `slot`, with an adult patient and a SNILS
-/// whose check number holds.
-fn booking_request(slot: Guid) -> Result<BookingRequest, serde_json::Error> {
-    let patient = Guid::new_v4();
-    serde_json::from_value(serde_json::json!({
-        "slot_id": slot,
-        "patient_id": patient,
-        "booking_type": "APPOINTMENT",
-        "preliminary_reservation": false,
-        "patient_data_rrp": {
-            "id": patient,
-            "united_guids": [],
-            "firstname": "Мария",
-            "lastname": "Проверкина",
-            "middlename": "Ивановна",
-            "snils": "11223344595",
-            "oms_number": "7700000000000001",
-            "birthdate": "1985-04-12T00:00:00",
-            "gender": "2"
-        }
-    }))
 }

@@ -78,20 +78,3 @@ pub enum CliError {
         source: fer_sync::SyncError,
     },
 }
-
-/// The text of `error` with its whole cause chain (`GET /api/slot: transport error: client error
-/// (Connect): tcp connect error: Connection refused`), each cause once: a cause whose text is
-/// already part of the message is not repeated.
-pub fn chain(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut cause = error.source();
-    while let Some(e) = cause {
-        let line = e.to_string();
-        if !text.contains(&line) {
-            text.push_str(": ");
-            text.push_str(&line);
-        }
-        cause = e.source();
-    }
-    text
-}

@@ -43,7 +43,7 @@ fn main() -> ExitCode {
         Ok(Verdict::Fine) => ExitCode::SUCCESS,
         Ok(Verdict::Wrong) => ExitCode::from(1),
         Err(e) => {
-            eprintln!("fer: {}", error::chain(&e));
+            eprintln!("fer: {}", fer_client::error_chain(&e));
             ExitCode::from(2)
         }
     }

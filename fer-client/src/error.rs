@@ -203,6 +203,23 @@ fn retry_after_text(retry_after: &Option<Duration>) -> impl fmt::Display {
     }
 }
 
+/// The text of `error` with its whole cause chain (`GET /api/slot: transport error: client error
+/// (Connect): tcp connect error: Connection refused`), each cause once: a cause whose text is
+/// already part of the message is not repeated.
+pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(e) = cause {
+        let line = e.to_string();
+        if !text.contains(&line) {
+            text.push_str(": ");
+            text.push_str(&line);
+        }
+        cause = e.source();
+    }
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -63,7 +63,7 @@ pub use config::{
     UploadProgress, VitrinaClientBuilder,
 };
 pub use dataset::DatasetReport;
-pub use error::{Error, UrlError};
+pub use error::{Error, UrlError, error_chain};
 pub use handles::TableHandle;
 pub use transport::retry::RetryPolicy;
 pub use upload::{Outcome, OutcomeKind, SkipReason, UploadReport};

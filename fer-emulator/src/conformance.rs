@@ -58,32 +58,9 @@ const ANSWER_LIMITS: fer_http::Limits = fer_http::Limits { compressed: 1 << 20, 
 /// that any slot open to adults can take it; `patient` is its `patient_id` and
 /// `patient_data_rrp.id`.
 pub fn example_request(slot: Guid, patient: Guid) -> Value {
-    json!({
-        "slot_id": slot.to_string(),
-        "patient_id": patient.to_string(),
-        "booking_type": "APPOINTMENT",
-        "case_number": null,
-        "preliminary_reservation": false,
-        "referral_id": null,
-        "cards_id": null,
-        "email": null,
-        "mobile_phone": null,
-        "service_id": null,
-        "dictionary_nsi_code": null,
-        "patient_data_rrp": {
-            "id": patient.to_string(),
-            "united_guids": [],
-            "firstname": "Мария",
-            "lastname": "Проверкина",
-            "middlename": "Ивановна",
-            "snils": "11223344595",
-            "oms_number": "7700000000000001",
-            "birthdate": "1985-04-12T00:00:00",
-            "gender": "2",
-            "phone": null,
-            "email": null
-        }
-    })
+    let request = fer_model::BookingRequest::example().with_slot(slot).with_patient(patient);
+    // A typed request always serializes: every field is text, a number or a GUID.
+    serde_json::to_value(&request).expect("a BookingRequest serializes")
 }
 
 /// One of the checks of a run, in the order they run.

@@ -5,7 +5,7 @@ use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use fer_client::{Error as ClientError, Outcome, UploadReport, VitrinaClient};
+use fer_client::{Error as ClientError, Outcome, UploadReport, VitrinaClient, error_chain};
 use fer_model::{Dataset, Guid, Oid, Record, Table};
 use tokio::sync::Notify;
 use xxhash_rust::xxh3::xxh3_64;
@@ -669,21 +669,6 @@ impl Cycle<'_> {
         }
         Ok(())
     }
-}
-
-/// An error with its whole cause chain, for status and logs.
-fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = e.to_string();
-    let mut cause = e.source();
-    while let Some(c) = cause {
-        let line = c.to_string();
-        if !text.contains(&line) {
-            text.push_str(": ");
-            text.push_str(&line);
-        }
-        cause = c.source();
-    }
-    text
 }
 
 #[cfg(test)]

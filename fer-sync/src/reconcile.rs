@@ -75,7 +75,7 @@ pub(crate) async fn organisation(
         let mos = client.mo_by_oid(&oid).await?;
         let mut mo_ids: HashSet<Guid> = mos.iter().map(|m| m.id).collect();
         mo_ids.extend(rows.iter().filter(|r| r.table == Table::Mo).filter_map(|r| r.id.parse::<Guid>().ok()));
-        remember(&mut seen, &mos).map_err(Boxed)?;
+        remember(&mut seen, &mos)?;
         let mut resources = Vec::new();
         for mo in &mo_ids {
             resources.extend(client.resources_by_mo(mo).await?);
@@ -83,15 +83,15 @@ pub(crate) async fn organisation(
         let mut resource_ids: HashSet<Guid> = resources.iter().map(|r| r.id).collect();
         resource_ids
             .extend(rows.iter().filter(|r| r.table == Table::Resource).filter_map(|r| r.id.parse::<Guid>().ok()));
-        remember(&mut seen, &resources).map_err(Boxed)?;
+        remember(&mut seen, &resources)?;
         let mut slots = Vec::new();
         for resource in &resource_ids {
             slots.extend(client.slots_by_resource(resource, from, to).await?);
         }
-        remember(&mut seen, &slots).map_err(Boxed)?;
+        remember(&mut seen, &slots)?;
         for slot in &slots {
             let books = client.books_by_slot(&slot.id).await?;
-            remember(&mut seen, &books).map_err(Boxed)?;
+            remember(&mut seen, &books)?;
         }
         // The other tables have no list call: each stored record is read by id.
         for row in rows.iter().filter(|r| !matches!(r.table, Table::Mo | Table::Resource | Table::Slot | Table::Book)) {
@@ -99,7 +99,7 @@ pub(crate) async fn organisation(
             let found =
                 fer_model::with_record_type!(row.table, R => client.get::<R>(&id).await?.map(|r| Entry::of(&r)));
             if let Some(entry) = found {
-                let entry = entry.map_err(Boxed)?;
+                let entry = entry?;
                 seen.insert((entry.table, entry.id.to_string()), entry.hash);
             }
         }
@@ -168,11 +168,8 @@ impl From<fer_client::Error> for ReadError {
     }
 }
 
-/// Marks a store-side error inside the read-back.
-struct Boxed(SyncError);
-
-impl From<Boxed> for ReadError {
-    fn from(b: Boxed) -> Self {
-        ReadError::Sync(b.0)
+impl From<SyncError> for ReadError {
+    fn from(e: SyncError) -> Self {
+        ReadError::Sync(e)
     }
 }

@@ -256,9 +256,8 @@ impl Store {
         .await?;
         rows.iter()
             .map(|r| {
-                let table: String = r.try_get("tbl")?;
                 Ok(PendingRow {
-                    table: parse_table(&table)?,
+                    table: table_of(r)?,
                     id: r.try_get("id")?,
                     desired: r.try_get("desired")?,
                     desired_hash: r.try_get("desired_hash")?,
@@ -359,10 +358,9 @@ impl Store {
         .await?;
         rows.iter()
             .map(|r| {
-                let table: String = r.try_get("tbl")?;
                 Ok(BacklogRow {
                     org: r.try_get("org")?,
-                    table: parse_table(&table)?,
+                    table: table_of(r)?,
                     pending: r.try_get::<i64, _>("pending")?.max(0) as u64,
                     parked: r.try_get::<i64, _>("parked")?.max(0) as u64,
                     oldest_ms: r.try_get("oldest")?,
@@ -382,9 +380,8 @@ impl Store {
         .await?;
         rows.iter()
             .map(|r| {
-                let table: String = r.try_get("tbl")?;
                 Ok(crate::ParkedRecord {
-                    table: parse_table(&table)?,
+                    table: table_of(r)?,
                     id: r.try_get("id")?,
                     organisation: r.try_get("org")?,
                     attempts: u32::try_from(r.try_get::<i64, _>("attempts")?).unwrap_or(u32::MAX),
@@ -429,9 +426,8 @@ impl Store {
         .await?;
         rows.iter()
             .map(|r| {
-                let table: String = r.try_get("tbl")?;
                 Ok(StoredRow {
-                    table: parse_table(&table)?,
+                    table: table_of(r)?,
                     id: r.try_get("id")?,
                     desired: r.try_get("desired")?,
                     desired_hash: r.try_get("desired_hash")?,
@@ -592,6 +588,11 @@ pub(crate) struct BacklogRow {
     pub pending: u64,
     pub parked: u64,
     pub oldest_ms: Option<i64>,
+}
+
+/// The `tbl` column of a row.
+fn table_of(row: &sqlx::sqlite::SqliteRow) -> Result<Table, SyncError> {
+    parse_table(&row.try_get::<String, _>("tbl")?)
 }
 
 fn parse_table(s: &str) -> Result<Table, SyncError> {
