@@ -25,6 +25,9 @@ pub const METHOD_NOT_ALLOWED: &str = "METHOD_NOT_ALLOWED";
 pub const PAYLOAD_TOO_LARGE: &str = "PAYLOAD_TOO_LARGE";
 /// A `Content-Encoding` other than gzip or identity (415).
 pub const UNSUPPORTED_ENCODING: &str = "UNSUPPORTED_ENCODING";
+/// A `Content-Type` that is not JSON in UTF-8 (415): the profile has senders write
+/// `application/json` («Дополнение», table 2); a missing `Content-Type` is accepted.
+pub const UNSUPPORTED_MEDIA_TYPE: &str = "UNSUPPORTED_MEDIA_TYPE";
 /// The webhook at the registered address did not answer the probe with 200 (400).
 pub const CALLBACK_UNREACHABLE: &str = "CALLBACK_UNREACHABLE";
 /// Fault injection: «Выполняются технические работы» (503).

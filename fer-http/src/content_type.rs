@@ -5,6 +5,14 @@
 //! accepted (the body decides), as are parameters, any case, and the `+json` structured suffix;
 //! a charset other than UTF-8 (JSON is UTF-8, RFC 8259 §8.1) and a type that is not JSON are
 //! refused. Answers are written with [`JSON_UTF8`].
+//!
+//! How each part of fer-rs uses the check, decided by what a refusal would cost:
+//!
+//! | Receiver | On a `Content-Type` that is not JSON in UTF-8 |
+//! |---|---|
+//! | the webhook (a booking from the gateway) | reads the body as JSON anyway and logs a warning: a booking is never lost over a header |
+//! | the emulator (standing for the Vitrina) | answers 415 `UNSUPPORTED_MEDIA_TYPE`, so a vendor finds the mistake before the real contour does |
+//! | the client (an answer of the Vitrina or the portal) | decodes the body anyway; when it is not the envelope, the error names the `Content-Type` (a proxy's HTML page says so) |
 
 use http::{HeaderMap, header};
 

@@ -236,6 +236,11 @@ impl<H: BookingHandler + 'static> WebhookService<H> {
         let work = async {
             let (parts, body) = request.into_parts();
             let config = &self.inner.config;
+            if let Err(e) = fer_http::content_type::check_json(&parts.headers) {
+                // The gateway is to send `application/json`; a booking is never refused over a
+                // header: the body decides, and the operator hears of it.
+                tracing::warn!(route = call.name(), error = %e, "body not announced as JSON; read as JSON anyway");
+            }
             let json = body::read(&parts.headers, body, config.body_limit, config.decompressed_limit).await?;
             match call {
                 Call::Book => self.book(&json, ctx.clone()).await.map(Answer::Book),

@@ -15,8 +15,8 @@ use tracing::Instrument;
 use super::PortalClient;
 use crate::Error;
 use crate::error::excerpt;
-use crate::transport::gzip;
 use crate::transport::retry::retry_after;
+use crate::transport::{announced_as, gzip};
 
 /// The largest answer read (16 MiB): a patient's ticket lists are kilobytes.
 const MAX_ANSWER_BYTES: usize = 16 * 1024 * 1024;
@@ -203,7 +203,7 @@ fn decode<T: DeserializeOwned>(answer: Answer) -> Result<T, Error> {
     if (200..300).contains(&status) {
         return serde_json::from_slice(&answer.body).map_err(|e| Error::Decode {
             status,
-            reason: format!("not the expected model: {e}"),
+            reason: format!("not the expected model: {e}{}", announced_as(&answer.headers)),
             excerpt: excerpt(&answer.body),
         });
     }
@@ -213,7 +213,8 @@ fn decode<T: DeserializeOwned>(answer: Answer) -> Result<T, Error> {
             Err(Error::Maintenance { retry_after: retry_after(&answer.headers), message: excerpt(&answer.body) })
         }
         Err(e) => {
-            Err(Error::Decode { status, reason: format!("not a portal error: {e}"), excerpt: excerpt(&answer.body) })
+            let reason = format!("not a portal error: {e}{}", announced_as(&answer.headers));
+            Err(Error::Decode { status, reason, excerpt: excerpt(&answer.body) })
         }
     }
 }

@@ -420,6 +420,16 @@ fn withheld_or(path: &str, body: &[u8]) -> String {
     if path == AUTH_PATH { "<withheld: answer of /auth.svc>".to_owned() } else { excerpt(body) }
 }
 
+/// What an undecodable answer was announced as, when that explains it: a proxy's HTML page or a
+/// text answer says so in its `Content-Type`. An answer is never refused over its `Content-Type`
+/// alone (the body decides), so this only names it in the error.
+pub(crate) fn announced_as(headers: &HeaderMap) -> String {
+    match fer_http::content_type::check_json(headers) {
+        Ok(()) => String::new(),
+        Err(e) => format!(" ({e})"),
+    }
+}
+
 /// Decodes the envelope of an answer. An empty body gets an envelope made from the status alone.
 fn decode_reply(raw: RawAnswer) -> Result<Reply, Error> {
     let retry_after = retry_after(&raw.headers);
@@ -434,7 +444,7 @@ fn decode_reply(raw: RawAnswer) -> Result<Reply, Error> {
         Err(_) if raw.status == 503 => Err(Error::Maintenance { retry_after, message: excerpt(&raw.body) }),
         Err(e) => Err(Error::Decode {
             status: raw.status,
-            reason: format!("not the envelope: {e}"),
+            reason: format!("not the envelope: {e}{}", announced_as(&raw.headers)),
             excerpt: excerpt(&raw.body),
         }),
     }
@@ -454,7 +464,7 @@ fn decode_auth(raw: RawAnswer) -> Result<AuthToken, Error> {
         Err(e) if (200..300).contains(&raw.status) => {
             return Err(Error::Decode {
                 status: raw.status,
-                reason: format!("not an auth answer: {e}"),
+                reason: format!("not an auth answer: {e}{}", announced_as(&raw.headers)),
                 excerpt: withheld_or(AUTH_PATH, &raw.body),
             });
         }
@@ -505,6 +515,16 @@ mod tests {
             Err(Error::Decode { status: 200, excerpt, .. }) => assert_eq!(excerpt, "not json"),
             other => panic!("{other:?}"),
         }
+        // The Content-Type is named when it explains the failure, and never refuses a good answer.
+        let mut html = raw(502, "<html>Bad Gateway</html>");
+        html.headers.insert(CONTENT_TYPE, HeaderValue::from_static("text/html"));
+        match decode_reply(html) {
+            Err(Error::Decode { status: 502, reason, .. }) => assert!(reason.contains("\"text/html\""), "{reason}"),
+            other => panic!("{other:?}"),
+        }
+        let mut text = raw(200, "{\"isSuccess\":true,\"statusCode\":200}");
+        text.headers.insert(CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+        assert!(decode_reply(text).unwrap().is_success());
         let empty = decode_reply(raw(200, "")).unwrap();
         assert!(empty.is_success() && empty.envelope.sended_guids.is_empty());
     }

@@ -36,6 +36,9 @@ pub(crate) enum BodyError {
     /// A content encoding other than gzip or identity.
     #[error("Content-Encoding {0:?} не поддерживается: используйте gzip или отправляйте без сжатия")]
     UnsupportedEncoding(String),
+    /// A `Content-Type` that is not JSON in UTF-8 ([`fer_http::content_type::check_json`]).
+    #[error("{0}: отправляйте Content-Type: application/json (the profile's Content-Type)")]
+    UnsupportedMediaType(#[source] fer_http::content_type::ContentTypeError),
     /// `Content-Encoding: gzip` on a body that is not gzip.
     #[error("тело запроса с Content-Encoding: gzip не является корректным gzip: {0}")]
     BadGzip(String),
@@ -50,6 +53,7 @@ impl BodyError {
         let (status, code) = match self {
             BodyError::TooLarge { .. } | BodyError::DecompressedTooLarge { .. } => (413, codes::PAYLOAD_TOO_LARGE),
             BodyError::UnsupportedEncoding(_) => (415, codes::UNSUPPORTED_ENCODING),
+            BodyError::UnsupportedMediaType(_) => (415, codes::UNSUPPORTED_MEDIA_TYPE),
             BodyError::BadGzip(_) | BodyError::Read(_) => (400, codes::FORMAT),
         };
         envelope::failure(status, code, self.to_string())
@@ -59,7 +63,13 @@ impl BodyError {
 /// Reads a body within `limits.body` bytes and gunzips it (every member) within
 /// `limits.decompressed` bytes when `Content-Encoding` says gzip, inflating while the body arrives
 /// ([`fer_http::read_body`]). Never holds more than the limits in memory.
+///
+/// The emulator stands for the Vitrina, whose profile has senders write `Content-Type:
+/// application/json`: a body announced as something else (or in a charset other than UTF-8) is
+/// refused with 415 before it is read, so that a vendor finds the mistake here rather than on the
+/// real contour. A missing `Content-Type` is accepted (the body decides).
 pub(crate) async fn read(headers: &HeaderMap, body: Body, limits: Limits) -> Result<Bytes, BodyError> {
+    fer_http::content_type::check_json(headers).map_err(BodyError::UnsupportedMediaType)?;
     let limits = fer_http::Limits { compressed: limits.body, decompressed: limits.decompressed };
     fer_http::read_body(headers, body, limits).await.map_err(BodyError::from)
 }

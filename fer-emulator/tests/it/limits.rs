@@ -63,6 +63,35 @@ async fn unsupported_or_wrong_content_encoding() {
     assert_eq!(status, 200, "{answer}");
 }
 
+/// The emulator is exactly as strict as the profile's `Content-Type: application/json`: a body
+/// announced as another type or charset gets 415 on every route that reads one; the profile's
+/// spelling with parameters, any case and no header at all are accepted.
+#[tokio::test]
+async fn a_body_announced_as_not_json_gets_415() {
+    let env = Env::start().await;
+    let send = |path: &str, content_type: Option<&'static str>| {
+        let mut request = env.http.post(env.url(path)).bearer_auth(&env.token).body(b"{\"data\": []}".to_vec());
+        if let Some(value) = content_type {
+            request = request.header("content-type", value);
+        }
+        crate::common::send(request)
+    };
+    for path in ["/api/slot", "/auth.svc"] {
+        for refused in ["text/plain", "application/x-www-form-urlencoded", "application/json; charset=windows-1251"] {
+            let (status, answer) = send(path, Some(refused)).await;
+            assert_eq!(status, 415, "{path} {refused}: {answer}");
+            assert_envelope(415, &answer, "UNSUPPORTED_MEDIA_TYPE");
+            assert!(answer["error"]["errorMessage"].as_str().unwrap().contains("application/json"), "{answer}");
+        }
+    }
+    for accepted in
+        [None, Some("application/json"), Some("Application/JSON; charset=\"utf-8\""), Some("application/vnd.fer+json")]
+    {
+        let (status, answer) = send("/api/slot", accepted).await;
+        assert_eq!(status, 200, "{accepted:?}: {answer}");
+    }
+}
+
 #[tokio::test]
 async fn a_huge_body_gets_413() {
     let env = Env::with(small_limits()).await;

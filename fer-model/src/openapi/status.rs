@@ -68,8 +68,10 @@ pub const VITRINA_STATUSES: [HttpStatus; 12] = [
     },
     HttpStatus {
         code: 415,
-        text_ru: "Неподдерживаемый Content-Encoding: допустимы gzip и identity",
-        text_en: "Unsupported Content-Encoding: gzip and identity are accepted (fer-rs limit).",
+        text_ru: "Неподдерживаемый Content-Encoding (допустимы gzip и identity) или Content-Type, \
+                  отличный от application/json в UTF-8",
+        text_en: "Unsupported Content-Encoding (gzip and identity are accepted) or a Content-Type other than \
+                  application/json in UTF-8 (fer-rs limit).",
     },
     HttpStatus {
         code: 422,

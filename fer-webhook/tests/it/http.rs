@@ -21,6 +21,20 @@ async fn probe_answers_200_on_get_and_head() {
     assert_eq!(head.status(), 200);
 }
 
+/// A booking announced with another `Content-Type` (or a charset the body does not use) is still
+/// read as JSON and booked: the profile has the gateway send `application/json`, and a booking lost
+/// over a header would be the worst outcome. The webhook logs a warning instead.
+#[tokio::test]
+async fn a_booking_with_a_wrong_content_type_is_still_booked() {
+    for content_type in ["text/plain", "application/json; charset=windows-1251", "application/xml"] {
+        let server = normal().await;
+        let request = server.request(Method::POST, "/booking/book").header("content-type", content_type);
+        let (status, body) = send(request.body(fixture("booking_request.json"))).await;
+        assert_eq!(status, 200, "{content_type}: {body}");
+        assert_eq!(body["status"]["status_code"], 0, "{content_type}: {body}");
+    }
+}
+
 #[tokio::test]
 async fn book_spec_example_then_cancel() {
     let server = normal().await;

@@ -140,7 +140,9 @@ async fn read_body(shared: &Shared, headers: &HeaderMap, body: Body) -> Result<B
     body::read(headers, body, limits).await.map_err(|e| {
         let status = match e {
             BodyError::TooLarge { .. } | BodyError::DecompressedTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            BodyError::UnsupportedEncoding(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            BodyError::UnsupportedEncoding(_) | BodyError::UnsupportedMediaType(_) => {
+                StatusCode::UNSUPPORTED_MEDIA_TYPE
+            }
             BodyError::BadGzip(_) | BodyError::Read(_) => StatusCode::BAD_REQUEST,
         };
         Refusal { status, error: PortalError::with_message(PortalErrorCode::Unclassified, e.to_string()) }
