@@ -3,7 +3,8 @@
 
 use std::any::Any;
 
-use fer_model::{Guid, Mo, Record, Table};
+use chrono::NaiveDate;
+use fer_model::{Guid, Mo, Record, Slot, Table, UnaccessablePeriod};
 use xxhash_rust::xxh3::xxh3_64;
 
 use crate::SyncError;
@@ -23,6 +24,10 @@ pub(crate) struct Entry {
     pub route: Option<(Table, Guid)>,
     /// Every parent, `tbl:id,tbl:id`.
     pub parents: String,
+    /// The resource and day of a schedule record (a slot by its `visit_time`, an unavailability
+    /// period by its `beg_date`), for [`Scope::Schedule`](crate::Scope::Schedule) snapshots; a
+    /// book takes its slot's through its route.
+    pub schedule: Option<(Guid, NaiveDate)>,
 }
 
 /// The content hash of a record's JSON: XXH3-64, a frozen algorithm, so that a store written by
@@ -52,7 +57,13 @@ impl Entry {
             None => parents.iter().find(|p| p.table == Table::Mo).or_else(|| parents.first()).map(|p| (p.table, p.id)),
         };
         let parents = parents.iter().map(|p| format!("{}:{}", p.table.as_str(), p.id)).collect::<Vec<_>>().join(",");
-        Ok(Entry { table, id, hash: content_hash(json.as_bytes()), json, org, mo, route, parents })
+        let any = record as &dyn Any;
+        let schedule = match (any.downcast_ref::<Slot>(), any.downcast_ref::<UnaccessablePeriod>()) {
+            (Some(slot), _) => Some((slot.resource_id, slot.visit_time.naive().date())),
+            (_, Some(period)) => Some((period.resource_id, period.beg_date.naive().date())),
+            _ => None,
+        };
+        Ok(Entry { table, id, hash: content_hash(json.as_bytes()), json, org, mo, route, parents, schedule })
     }
 }
 

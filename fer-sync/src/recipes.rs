@@ -95,7 +95,11 @@
 //! Tables: `slot` (and the books of booked slots). An MIS that rebuilds its schedule hands over the
 //! whole subdivision as a [`Scope::Subdivision`](crate::Scope::Subdivision) snapshot: slots whose
 //! content is unchanged cost a hash comparison, new ones are sent, and the ones the new schedule
-//! lacks are deleted.
+//! lacks are deleted. An MIS that regenerates one doctor's fortnight hands over a
+//! [`Scope::Schedule`](crate::Scope::Schedule) snapshot instead (the resource, the first and the
+//! last day): only that resource's slots on those days (with their books) and its unavailability
+//! periods beginning on them are diffed, so its other days and the rest of the subdivision stay as
+//! they are.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]

@@ -24,14 +24,14 @@ const ROWS_PER_STATEMENT: usize = 500;
 
 /// The migrations, embedded: a store is brought up to date when it is opened.
 fn migrator() -> Migrator {
+    let migration = |version, name, sql| {
+        Migration::new(version, Cow::Borrowed(name), MigrationType::Simple, Cow::Borrowed(sql), false)
+    };
     Migrator {
-        migrations: Cow::Owned(vec![Migration::new(
-            1,
-            Cow::Borrowed("outbox"),
-            MigrationType::Simple,
-            Cow::Borrowed(include_str!("../migrations/0001_outbox.sql")),
-            false,
-        )]),
+        migrations: Cow::Owned(vec![
+            migration(1, "outbox", include_str!("../migrations/0001_outbox.sql")),
+            migration(2, "schedule scope", include_str!("../migrations/0002_schedule_scope.sql")),
+        ]),
         ..Migrator::DEFAULT
     }
 }
@@ -75,6 +75,19 @@ pub enum Scope {
     Region,
     /// The records of one subdivision (`mo.id`): the subdivision itself and everything under it.
     Subdivision(Guid),
+    /// The schedule of one resource over a range of days (both included): its slots whose
+    /// `visit_time` falls on one of the days, the books of those slots, and its unavailability
+    /// periods that begin on one of them. What an MIS hands over when it regenerates a doctor's
+    /// fortnight: the resource itself, its services and the slots outside the range are not
+    /// touched.
+    Schedule {
+        /// The resource (`resource.id`).
+        resource: Guid,
+        /// The first day.
+        from: chrono::NaiveDate,
+        /// The last day.
+        to: chrono::NaiveDate,
+    },
 }
 
 impl Store {
@@ -199,6 +212,14 @@ impl Store {
                     q.push(" AND mo = ");
                     q.push_bind(mo.to_string());
                 }
+                Scope::Schedule { resource, from, to } => {
+                    q.push(" AND resource = ");
+                    q.push_bind(resource.to_string());
+                    q.push(" AND day BETWEEN ");
+                    q.push_bind(day(from));
+                    q.push(" AND ");
+                    q.push_bind(day(to));
+                }
             }
             counts.deleted = q.build().execute(&mut *conn).await?.rows_affected();
             sqlx::query("DELETE FROM temp.fer_sync_seen").execute(&mut *conn).await?;
@@ -217,7 +238,9 @@ impl Store {
                 let routed = sqlx::query(
                     "UPDATE fer_sync_record SET \
                      org = COALESCE(org, (SELECT p.org FROM fer_sync_record p WHERE p.tbl = fer_sync_record.route_tbl AND p.id = fer_sync_record.route_id)), \
-                     mo = COALESCE(mo, (SELECT p.mo FROM fer_sync_record p WHERE p.tbl = fer_sync_record.route_tbl AND p.id = fer_sync_record.route_id)) \
+                     mo = COALESCE(mo, (SELECT p.mo FROM fer_sync_record p WHERE p.tbl = fer_sync_record.route_tbl AND p.id = fer_sync_record.route_id)), \
+                     resource = COALESCE(resource, (SELECT p.resource FROM fer_sync_record p WHERE p.tbl = fer_sync_record.route_tbl AND p.id = fer_sync_record.route_id)), \
+                     day = COALESCE(day, (SELECT p.day FROM fer_sync_record p WHERE p.tbl = fer_sync_record.route_tbl AND p.id = fer_sync_record.route_id)) \
                      WHERE (org IS NULL OR mo IS NULL) AND route_tbl IS NOT NULL \
                      AND EXISTS (SELECT 1 FROM fer_sync_record p WHERE p.tbl = fer_sync_record.route_tbl AND p.id = fer_sync_record.route_id \
                          AND ((fer_sync_record.org IS NULL AND p.org IS NOT NULL) OR (fer_sync_record.mo IS NULL AND p.mo IS NOT NULL)))",
@@ -608,16 +631,18 @@ async fn upsert_entries(
     let mut counts = IntakeCounts::default();
     for (chunk, routed) in entries.chunks(ROWS_PER_STATEMENT).zip(routes.chunks(ROWS_PER_STATEMENT)) {
         let mut q = QueryBuilder::<Sqlite>::new(
-            "INSERT INTO fer_sync_record (tbl, id, org, mo, route_tbl, route_id, parents, desired, desired_hash, \
-             sent_hash, pending, pending_since_ms, changed_ms) ",
+            "INSERT INTO fer_sync_record (tbl, id, org, mo, resource, day, route_tbl, route_id, parents, desired, \
+             desired_hash, sent_hash, pending, pending_since_ms, changed_ms) ",
         );
-        q.push_values(chunk.iter().zip(routed), |mut row, (e, (org, mo))| {
+        q.push_values(chunk.iter().zip(routed), |mut row, (e, routing)| {
             let route_tbl = e.route.map(|(t, _)| t.as_str());
             let route_id = e.route.map(|(_, id)| id.to_string());
             row.push_bind(e.table.as_str())
                 .push_bind(e.id.to_string())
-                .push_bind(org.clone())
-                .push_bind(mo.clone())
+                .push_bind(routing.org.clone())
+                .push_bind(routing.mo.clone())
+                .push_bind(routing.resource.clone())
+                .push_bind(routing.day.clone())
                 .push_bind(route_tbl)
                 .push_bind(route_id)
                 .push_bind(e.parents.clone())
@@ -629,6 +654,7 @@ async fn upsert_entries(
         });
         q.push(
             " ON CONFLICT (tbl, id) DO UPDATE SET org = excluded.org, mo = excluded.mo, \
+             resource = excluded.resource, day = excluded.day, \
              route_tbl = excluded.route_tbl, route_id = excluded.route_id, parents = excluded.parents, \
              desired = excluded.desired, desired_hash = excluded.desired_hash, \
              pending = (excluded.desired_hash IS NOT fer_sync_record.sent_hash), \
@@ -645,40 +671,81 @@ async fn upsert_entries(
     Ok(counts)
 }
 
-/// The organisation and subdivision of each entry: its own, else its route parent's, from the
-/// entries before it in the same intake (parents come first in load order) or from the store (one
-/// look-up per distinct parent). `None` when the parent is not known yet: `Store::route` fills it in
-/// later.
-async fn route_entries(
-    conn: &mut SqliteConnection,
-    entries: &[Entry],
-) -> Result<Vec<(Option<String>, Option<String>)>, SyncError> {
-    let mut known: HashMap<(Table, Guid), (Option<String>, Option<String>)> = HashMap::new();
+/// Where a record belongs: its organisation and subdivision (for routing and subdivision
+/// scopes) and its resource and day (for schedule scopes).
+#[derive(Debug, Clone, Default)]
+struct Routing {
+    org: Option<String>,
+    mo: Option<String>,
+    resource: Option<String>,
+    day: Option<String>,
+}
+
+impl Routing {
+    fn of(e: &Entry) -> Routing {
+        Routing {
+            org: e.org.clone(),
+            mo: e.mo.map(|m| m.to_string()),
+            resource: e.schedule.map(|(r, _)| r.to_string()),
+            day: e.schedule.map(|(_, d)| day(d)),
+        }
+    }
+
+    fn complete(&self) -> bool {
+        self.org.is_some() && self.mo.is_some()
+    }
+
+    /// What `self` lacks, taken from its parent's.
+    fn inherit(self, parent: &Routing) -> Routing {
+        Routing {
+            org: self.org.or_else(|| parent.org.clone()),
+            mo: self.mo.or_else(|| parent.mo.clone()),
+            resource: self.resource.or_else(|| parent.resource.clone()),
+            day: self.day.or_else(|| parent.day.clone()),
+        }
+    }
+}
+
+/// A day as the store keeps it: `YYYY-MM-DD`, ordered as text.
+fn day(d: chrono::NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+/// Where each entry belongs: its own, else its route parent's, from the entries before it in the
+/// same intake (parents come first in load order) or from the store (one look-up per distinct
+/// parent). Parts left `None` when the parent is not known yet: `Store::route` fills them in later.
+async fn route_entries(conn: &mut SqliteConnection, entries: &[Entry]) -> Result<Vec<Routing>, SyncError> {
+    let mut known: HashMap<(Table, Guid), Routing> = HashMap::new();
     let mut out = Vec::with_capacity(entries.len());
     for e in entries {
-        let (mut org, mut mo) = (e.org.clone(), e.mo.map(|m| m.to_string()));
-        if let Some(parent) = e.route.filter(|_| org.is_none() || mo.is_none()) {
+        let mut routing = Routing::of(e);
+        if let Some(parent) = e.route.filter(|_| !routing.complete()) {
             let found = match known.get(&parent) {
                 Some(found) => found.clone(),
                 None => {
-                    let row = sqlx::query("SELECT org, mo FROM fer_sync_record WHERE tbl = ?1 AND id = ?2")
-                        .bind(parent.0.as_str())
-                        .bind(parent.1.to_string())
-                        .fetch_optional(&mut *conn)
-                        .await?;
+                    let row =
+                        sqlx::query("SELECT org, mo, resource, day FROM fer_sync_record WHERE tbl = ?1 AND id = ?2")
+                            .bind(parent.0.as_str())
+                            .bind(parent.1.to_string())
+                            .fetch_optional(&mut *conn)
+                            .await?;
                     let found = match row {
-                        Some(r) => (r.try_get("org")?, r.try_get("mo")?),
-                        None => (None, None),
+                        Some(r) => Routing {
+                            org: r.try_get("org")?,
+                            mo: r.try_get("mo")?,
+                            resource: r.try_get("resource")?,
+                            day: r.try_get("day")?,
+                        },
+                        None => Routing::default(),
                     };
                     known.insert(parent, found.clone());
                     found
                 }
             };
-            org = org.or(found.0);
-            mo = mo.or(found.1);
+            routing = routing.inherit(&found);
         }
-        known.insert((e.table, e.id), (org.clone(), mo.clone()));
-        out.push((org, mo));
+        known.insert((e.table, e.id), routing.clone());
+        out.push(routing);
     }
     Ok(out)
 }

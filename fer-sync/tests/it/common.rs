@@ -54,10 +54,15 @@ pub async fn world() -> World {
 
 /// A small region of `org`: `mos` subdivisions, two days of a few slots.
 pub fn region(org: &Oid, mos: usize, seed: u64) -> Dataset {
+    region_over(org, mos, 3, seed)
+}
+
+/// [`region`] over `days` calendar days (the generator leaves weekends free).
+pub fn region_over(org: &Oid, mos: usize, days: u32, seed: u64) -> Dataset {
     let spec = RegionSpec {
         mos,
         doctors_per_mo: 2,
-        days: 3,
+        days,
         slots_per_day: 4,
         seed,
         organisation: Some(org.clone()),

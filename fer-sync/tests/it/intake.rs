@@ -3,7 +3,7 @@
 use fer_model::{SlotStatus, Table};
 use fer_sync::{IntakeCounts, Scope, Store, SyncEngine};
 
-use crate::common::{client, drain, quick, region, requests, world};
+use crate::common::{client, drain, quick, region, region_over, requests, world};
 
 #[tokio::test]
 async fn writes_coalesce_per_record_and_a_change_back_needs_no_push() {
@@ -95,4 +95,52 @@ async fn a_snapshot_deletes_what_its_scope_no_longer_holds() {
     drain(&w.engine).await;
     assert_eq!(w.emulator.count(Table::Slot), slots - 1);
     assert!(w.emulator.get::<fer_model::Slot>(&gone.id).is_none());
+}
+
+/// A resource's fortnight regenerated: a [`Scope::Schedule`] snapshot deletes the slots (and books)
+/// of that resource on those days that it lacks, and leaves its other days, the other resources and
+/// the rest of the region alone.
+#[tokio::test]
+async fn a_schedule_snapshot_touches_one_resource_over_its_days_only() {
+    let w = world().await;
+    let handle = w.engine.handle();
+    let r = region_over(w.emulator.username(), 1, 8, 4);
+    handle.snapshot(Scope::Region, &r).await.unwrap();
+    drain(&w.engine).await;
+    let (slots, books) = (w.emulator.count(Table::Slot), w.emulator.count(Table::Book));
+
+    // The first resource that has slots (some sample resources carry none).
+    let resource = r.slot[0].resource_id;
+    let mut days: Vec<_> =
+        r.slot.iter().filter(|s| s.resource_id == resource).map(|s| s.visit_time.naive().date()).collect();
+    days.sort();
+    days.dedup();
+    assert!(days.len() >= 3, "the sample has several days: {days:?}");
+    let (from, to) = (days[1], days[days.len() - 1]);
+    let in_scope =
+        |s: &fer_model::Slot| s.resource_id == resource && (from..=to).contains(&s.visit_time.naive().date());
+    let mut part = fer_model::Dataset {
+        slot: r.slot.iter().filter(|s| in_scope(s)).cloned().collect(),
+        unaccessable_period: r.unaccessable_period.iter().filter(|p| p.resource_id == resource).cloned().collect(),
+        ..Default::default()
+    };
+    part.book = r.book.iter().filter(|b| part.slot.iter().any(|s| s.id == b.slot_id)).cloned().collect();
+    // The regenerated schedule lacks one free slot and one booking of the range.
+    let free = part.slot.iter().position(|s| s.status == SlotStatus::Available).unwrap();
+    let gone_slot = part.slot.remove(free);
+    let gone_book = (!part.book.is_empty()).then(|| part.book.remove(0));
+    let outside = r.slot.iter().find(|s| s.resource_id == resource && !in_scope(s)).unwrap();
+
+    let counts = handle.snapshot(Scope::Schedule { resource, from, to }, &part).await.unwrap();
+    let expected = 1 + u64::from(gone_book.is_some());
+    assert_eq!((counts.changed, counts.deleted), (0, expected), "{counts:?}");
+    drain(&w.engine).await;
+    assert!(w.emulator.get::<fer_model::Slot>(&gone_slot.id).is_none());
+    assert!(w.emulator.get::<fer_model::Slot>(&outside.id).is_some(), "a day outside the range is untouched");
+    assert_eq!(w.emulator.count(Table::Slot), slots - 1);
+    if let Some(book) = gone_book {
+        assert!(w.emulator.get::<fer_model::Book>(&book.id).is_none());
+        assert_eq!(w.emulator.count(Table::Book), books - 1);
+    }
+    assert_eq!(w.emulator.count(Table::Resource), r.resource.len(), "the resource itself is not in the scope");
 }
