@@ -124,6 +124,30 @@ impl EmulatorHandle {
         serde_json::from_value(json).ok()
     }
 
+    /// When a row became visible as it is now and how often it was written since the start (see
+    /// [`Visibility`](crate::Visibility)): change → visible latency is `changed_at` minus the time
+    /// the MIS made the change. `None` for a row no one wrote since the emulator started.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use fer_model::{Guid, Table};
+    /// let emulator = fer_emulator::Emulator::spawn(Default::default()).await?;
+    /// let id = Guid::new_v4();
+    /// assert!(emulator.visibility(Table::Slot, &id).is_none());
+    /// assert_eq!(emulator.repeated_writes(), 0);
+    /// # Ok(()) }
+    /// ```
+    pub fn visibility(&self, table: Table, id: &Guid) -> Option<crate::Visibility> {
+        self.shared.read(|s| s.tables.visibility(table, id))
+    }
+
+    /// Accepted writes since the start that changed nothing (the row already held that content):
+    /// the records a peer sent twice.
+    pub fn repeated_writes(&self) -> u64 {
+        self.shared.read(|s| s.tables.repeated_writes())
+    }
+
     /// Every exchange so far, oldest first (at most [`JOURNAL_CAPACITY`](crate::JOURNAL_CAPACITY)).
     pub fn journal(&self) -> Vec<JournalEntry> {
         self.shared.journal.entries()

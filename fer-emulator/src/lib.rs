@@ -94,6 +94,7 @@ pub use gateway::{GatewayAnswer, GatewayError, GatewayOutcome, StoreChange};
 pub use handle::{Emulator, EmulatorHandle};
 pub use journal::{Direction, JOURNAL_CAPACITY, JournalEntry};
 pub use store::portal::{DEFAULT_SCHEDULE_DAYS, LpuHost, PortalLpuSetup, PortalPatientSetup, PortalPatientTokens};
+pub use store::tables::Visibility;
 
 #[doc = include_str!("../README.md")]
 #[cfg(doctest)]

@@ -390,10 +390,7 @@ impl SyncHandle {
             });
             let org = &mut organisations[at];
             let table = table_status(&mut org.tables, row.table);
-            table.pending += row.pending;
-            table.parked += row.parked;
-            let age = row.oldest_ms.map(|ms| (now - ms).max(0) as u64);
-            table.oldest_unsent_ms = table.oldest_unsent_ms.max(age);
+            table.add(row, now);
         }
         for (org, table) in metrics.keys() {
             if let Some(o) = organisations.iter_mut().find(|o| o.organisation.as_deref() == Some(org.as_str())) {
@@ -411,7 +408,7 @@ impl SyncHandle {
 
 fn table_status(tables: &mut Vec<TableStatus>, table: Table) -> &mut TableStatus {
     let at = tables.iter().position(|t| t.table == table).unwrap_or_else(|| {
-        tables.push(TableStatus { table, pending: 0, parked: 0, oldest_unsent_ms: None, latency: Default::default() });
+        tables.push(TableStatus::empty(table));
         tables.len() - 1
     });
     &mut tables[at]

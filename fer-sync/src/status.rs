@@ -37,6 +37,12 @@ impl SyncStatus {
         self.organisations.iter().flat_map(|o| &o.tables).map(|t| t.pending).sum()
     }
 
+    /// Records sent without an answer (see [`TableStatus::in_doubt`]), over every organisation and
+    /// table.
+    pub fn in_doubt(&self) -> u64 {
+        self.organisations.iter().flat_map(|o| &o.tables).map(|t| t.in_doubt).sum()
+    }
+
     /// The status of one table of one organisation.
     pub fn table(&self, organisation: &str, table: Table) -> Option<&TableStatus> {
         self.organisations
@@ -69,10 +75,30 @@ pub struct TableStatus {
     pub pending: u64,
     /// Records refused and waiting for a change.
     pub parked: u64,
+    /// Pending records that went on the wire without an answer coming back (the engine stopped,
+    /// or crashed, while they were in flight): whether the Vitrina took them is unknown, so they
+    /// are sent again. At most this many records reach the Vitrina twice.
+    pub in_doubt: u64,
     /// How long the oldest unsent change has waited, in milliseconds.
     pub oldest_unsent_ms: Option<u64>,
     /// Change → accepted latency over the recent window.
     pub latency: Latency,
+}
+
+impl TableStatus {
+    /// A table with nothing to report.
+    pub(crate) fn empty(table: Table) -> TableStatus {
+        TableStatus { table, pending: 0, parked: 0, in_doubt: 0, oldest_unsent_ms: None, latency: Latency::default() }
+    }
+
+    /// Adds a line of the store's backlog (`now`: milliseconds since the epoch).
+    pub(crate) fn add(&mut self, row: &crate::store::BacklogRow, now: i64) {
+        self.pending += row.pending;
+        self.parked += row.parked;
+        self.in_doubt += row.in_doubt;
+        let age = row.oldest_ms.map(|ms| (now - ms).max(0) as u64);
+        self.oldest_unsent_ms = self.oldest_unsent_ms.max(age);
+    }
 }
 
 /// Change → accepted latency: from the intake of a change to the Vitrina's acceptance of it.

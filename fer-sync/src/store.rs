@@ -374,6 +374,7 @@ impl Store {
     pub(crate) async fn backlog(&self) -> Result<Vec<BacklogRow>, SyncError> {
         let rows = sqlx::query(
             "SELECT org, tbl, SUM(parked = 0) AS pending, SUM(parked) AS parked, \
+             SUM(sent_hash IS NOT NULL AND sent_hash = 0) AS in_doubt, \
              MIN(CASE WHEN parked = 0 THEN pending_since_ms END) AS oldest \
              FROM fer_sync_record WHERE pending = 1 GROUP BY org, tbl",
         )
@@ -386,6 +387,7 @@ impl Store {
                     table: table_of(r)?,
                     pending: r.try_get::<i64, _>("pending")?.max(0) as u64,
                     parked: r.try_get::<i64, _>("parked")?.max(0) as u64,
+                    in_doubt: r.try_get::<i64, _>("in_doubt")?.max(0) as u64,
                     oldest_ms: r.try_get("oldest")?,
                 })
             })
@@ -536,13 +538,9 @@ impl Store {
                 });
                 organisations.len() - 1
             });
-            organisations[at].tables.push(crate::TableStatus {
-                table: row.table,
-                pending: row.pending,
-                parked: row.parked,
-                oldest_unsent_ms: row.oldest_ms.map(|ms| (now - ms).max(0) as u64),
-                latency: crate::Latency::default(),
-            });
+            let mut table = crate::TableStatus::empty(row.table);
+            table.add(&row, now);
+            organisations[at].tables.push(table);
         }
         for o in &mut organisations {
             o.tables.sort_by_key(|t| Table::LOAD_ORDER.iter().position(|l| *l == t.table));
@@ -610,6 +608,7 @@ pub(crate) struct BacklogRow {
     pub table: Table,
     pub pending: u64,
     pub parked: u64,
+    pub in_doubt: u64,
     pub oldest_ms: Option<i64>,
 }
 

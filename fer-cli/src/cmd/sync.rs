@@ -417,6 +417,7 @@ async fn status_loop(
                         time: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
                         backlog: status.backlog(),
                         parked_total: parked_total(&status),
+                        in_doubt_total: status.in_doubt(),
                         folder: &folder,
                         status: &status,
                     }),
@@ -439,6 +440,8 @@ struct RunStatus<'a> {
     backlog: u64,
     /// Records refused and waiting for a change (all of them; `parked` lists the first 100).
     parked_total: u64,
+    /// Records sent without an answer, to be sent again.
+    in_doubt_total: u64,
     /// The folder source.
     folder: &'a FolderState,
     #[serde(flatten)]
@@ -451,6 +454,7 @@ struct StoreStatus<'a> {
     store: &'a Path,
     backlog: u64,
     parked_total: u64,
+    in_doubt_total: u64,
     #[serde(flatten)]
     status: &'a SyncStatus,
 }
@@ -559,13 +563,15 @@ async fn status(args: &SyncStatusArgs, format: Format) -> Result<Verdict, CliErr
             store: &args.store,
             backlog: status.backlog(),
             parked_total: parked_total(&status),
+            in_doubt_total: status.in_doubt(),
             status: &status,
         }),
         Format::Human => {
             say!(
-                "store {}: backlog {}, parked {}, {} slot(s) past 30 s",
+                "store {}: backlog {} ({} in doubt), parked {}, {} slot(s) past 30 s",
                 args.store.display(),
                 status.backlog(),
+                status.in_doubt(),
                 parked_total(&status),
                 status.late_slots
             );
@@ -573,9 +579,10 @@ async fn status(args: &SyncStatusArgs, format: Format) -> Result<Verdict, CliErr
                 say!("organisation {}:", o.organisation.as_deref().unwrap_or("(not routed yet)"));
                 for t in &o.tables {
                     say!(
-                        "  {:<20} {} pending, {} parked, oldest unsent {}",
+                        "  {:<20} {} pending ({} in doubt), {} parked, oldest unsent {}",
                         t.table.as_str(),
                         t.pending,
+                        t.in_doubt,
                         t.parked,
                         millis(t.oldest_unsent_ms)
                     );

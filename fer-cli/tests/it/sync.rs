@@ -190,7 +190,7 @@ async fn sync_follows_a_folder_keeps_it_through_a_half_written_file_and_stops_on
     let o = fer().args(["sync", "status", "--store"]).arg(&store).output().unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
     let human = String::from_utf8_lossy(&o.stdout);
-    assert!(human.starts_with(&format!("store {}: backlog 0, parked 0", store.display())), "{human}");
+    assert!(human.starts_with(&format!("store {}: backlog 0 (0 in doubt), parked 0", store.display())), "{human}");
     let json = status_json(&store);
     assert_eq!(json["backlog"], 0, "{json}");
     assert_eq!(json["parked_total"], 0, "{json}");
@@ -243,6 +243,8 @@ async fn sync_killed_with_sigkill_at_random_points_loses_nothing() {
     let started = Instant::now();
     let mut kills = 0;
     let mut seen = Vec::new();
+    // Records on the wire without an answer at each kill: the most the restarts may send twice.
+    let mut in_doubt = 0;
     while kills < 50 {
         let mut child = spawn_sync(&emulator, &region, &store, Stdio::null(), Stdio::null());
         tokio::time::sleep(Duration::from_millis(50 + random.below(700))).await;
@@ -254,6 +256,7 @@ async fn sync_killed_with_sigkill_at_random_points_loses_nothing() {
         child.kill().unwrap();
         child.wait().unwrap();
         kills += 1;
+        in_doubt += status_json(&store)["in_doubt_total"].as_u64().unwrap();
         // How far the Vitrina had come towards the generation written last (not asserted: it
         // shows that kills land in the middle of the work).
         let want = generation(&base, &free, g);
@@ -284,8 +287,12 @@ async fn sync_killed_with_sigkill_at_random_points_loses_nothing() {
     assert_eq!(status["backlog"], 0, "{status}");
     assert_eq!(status["parked_total"], 0, "{status}");
     matches_folder(&emulator, &region).unwrap();
+    // A record reaches the Vitrina twice only when it was in flight at a kill.
+    let repeated = emulator.repeated_writes();
+    assert!(repeated <= in_doubt, "{repeated} records sent twice, {in_doubt} were in flight at the kills");
     eprintln!(
-        "{kills} kills in {:?}, {g} generations; of {} slots, as the MIS last wrote them at each kill: {seen:?}",
+        "{kills} kills in {:?}, {g} generations, {repeated} records sent twice of {in_doubt} in flight; \
+         of {} slots, as the MIS last wrote them at each kill: {seen:?}",
         started.elapsed(),
         base.len()
     );

@@ -5,6 +5,7 @@
 //! ([`super::rules`]) read it and decide; nothing here depends on them.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::time::SystemTime;
 
 use fer_model::{
     Book, Guid, Mo, ProfilecodeResource, Record, Referral, Resource, Service, Slot, UnaccessablePeriod,
@@ -54,6 +55,29 @@ pub(crate) struct Tables {
     /// The owner of every unique key of the stored rows.
     #[serde(skip)]
     unique: HashMap<UniqueKey, Guid>,
+    /// When each row written since the start became what it is, and how often it was written
+    /// (kept in memory only: a restart starts the account afresh).
+    #[serde(skip)]
+    seen: HashMap<(fer_model::Table, Guid), Visibility>,
+    /// Writes that changed nothing (the row was already stored with that content).
+    #[serde(skip)]
+    repeated_writes: u64,
+}
+
+/// When a row became visible on the emulator as it is now, and how often the MIS wrote it: what a
+/// test or a benchmark reads to measure change → visible (not only change → answer) and to count
+/// records sent twice. See [`EmulatorHandle::visibility`](crate::EmulatorHandle::visibility).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Visibility {
+    /// When the row took its present content (its first write, a write that changed it, or its
+    /// delete); a write of the same content again does not move it.
+    pub changed_at: SystemTime,
+    /// True while the row is stored; false once it was deleted (itself or by a cascade).
+    pub present: bool,
+    /// Accepted writes of this row since the emulator started, repeats of the same content
+    /// included.
+    pub writes: u64,
 }
 
 /// A table as a JSON array of its records (the id is inside each record).
@@ -73,7 +97,7 @@ mod rows {
 }
 
 /// A record type together with the table of [`Tables`] that holds it.
-pub(crate) trait Stored: Record {
+pub(crate) trait Stored: Record + PartialEq {
     /// The rows of this table.
     fn rows(tables: &Tables) -> &BTreeMap<Guid, Self>;
     /// The rows of this table, to change them.
@@ -119,12 +143,39 @@ impl Tables {
     pub fn put<T: Stored>(&mut self, record: T) {
         let id = record.id();
         let key = duplicate_key(&record);
-        if let Some(old) = T::rows_mut(self).insert(id, record) {
+        let rows = T::rows_mut(self);
+        let unchanged = rows.get(&id).is_some_and(|old| *old == record);
+        if let Some(old) = rows.insert(id, record) {
             self.forget_key(duplicate_key(&old), id);
         }
         if let Some(key) = key {
             self.unique.insert(key, id);
         }
+        self.note_write(T::TABLE, id, unchanged);
+    }
+
+    /// Accounts for a write of a row: a repeat when it changed nothing, else a new visibility time.
+    fn note_write(&mut self, table: fer_model::Table, id: Guid, unchanged: bool) {
+        let now = SystemTime::now();
+        let seen = self.seen.entry((table, id)).or_insert(Visibility { changed_at: now, present: true, writes: 0 });
+        seen.writes += 1;
+        if unchanged {
+            self.repeated_writes += 1;
+        } else {
+            seen.changed_at = now;
+            seen.present = true;
+        }
+    }
+
+    /// When a row became what it is and how often it was written; `None` for a row not written
+    /// since the start (loaded from the state file, or never there).
+    pub fn visibility(&self, table: fer_model::Table, id: &Guid) -> Option<Visibility> {
+        self.seen.get(&(table, *id)).copied()
+    }
+
+    /// Writes since the start that changed nothing: the records some peer sent twice.
+    pub fn repeated_writes(&self) -> u64 {
+        self.repeated_writes
     }
 
     /// The `book_ext_id` the gateway booked a slot under through the EPGU, while that booking lasts.
@@ -162,6 +213,10 @@ impl Tables {
             None => return false,
         });
         self.forget_key(key, *id);
+        let now = SystemTime::now();
+        let seen = self.seen.entry((table, *id)).or_insert(Visibility { changed_at: now, present: false, writes: 0 });
+        seen.changed_at = now;
+        seen.present = false;
         true
     }
 
@@ -196,6 +251,28 @@ mod tests {
     use fer_model::Table;
 
     use super::*;
+
+    #[test]
+    fn a_write_of_the_same_content_is_a_repeat_and_keeps_its_time() {
+        let mut tables = Tables::default();
+        let id: Guid = "00000000-0000-4000-8000-000000000001".parse().unwrap();
+        let pr = ProfilecodeResource {
+            id,
+            resource_id: id,
+            profile_code: "34".into(),
+            create_ts: "2026-12-01T09:00:00".parse().unwrap(),
+        };
+        tables.put(pr.clone());
+        let first = tables.visibility(Table::ProfilecodeResource, &id).unwrap();
+        assert_eq!((first.present, first.writes, tables.repeated_writes()), (true, 1, 0));
+        tables.put(pr.clone());
+        let again = tables.visibility(Table::ProfilecodeResource, &id).unwrap();
+        assert_eq!((again.changed_at, again.writes, tables.repeated_writes()), (first.changed_at, 2, 1));
+        assert!(tables.remove(Table::ProfilecodeResource, &id));
+        let gone = tables.visibility(Table::ProfilecodeResource, &id).unwrap();
+        assert!(!gone.present && gone.changed_at >= first.changed_at);
+        assert!(tables.visibility(Table::Slot, &id).is_none());
+    }
 
     #[test]
     fn every_table_has_its_rows() {
