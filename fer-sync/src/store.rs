@@ -31,6 +31,7 @@ fn migrator() -> Migrator {
         migrations: Cow::Owned(vec![
             migration(1, "outbox", include_str!("../migrations/0001_outbox.sql")),
             migration(2, "schedule scope", include_str!("../migrations/0002_schedule_scope.sql")),
+            migration(3, "indexes for the cycle", include_str!("../migrations/0003_indexes_for_the_cycle.sql")),
         ]),
         ..Migrator::DEFAULT
     }
@@ -755,4 +756,25 @@ async fn forget_settled(conn: &mut SqliteConnection) -> Result<(), SyncError> {
         .execute(&mut *conn)
         .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every file of `migrations/` is embedded, in the order of its number: a migration added to
+    /// the folder but not to [`super::migrator`] would never run.
+    #[test]
+    fn every_migration_file_is_embedded_in_order() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+        let mut files: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .filter(|n| n.ends_with(".sql"))
+            .collect();
+        files.sort();
+        let embedded = super::migrator();
+        assert_eq!(embedded.migrations.len(), files.len(), "{files:?}");
+        for (m, file) in embedded.migrations.iter().zip(&files) {
+            assert!(file.starts_with(&format!("{:04}_", m.version)), "{file} is not migration {}", m.version);
+        }
+    }
 }
