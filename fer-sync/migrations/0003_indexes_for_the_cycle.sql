@@ -5,5 +5,3 @@ CREATE INDEX fer_sync_record_unrouted ON fer_sync_record (route_tbl, route_id)
     WHERE (org IS NULL OR mo IS NULL) AND route_tbl IS NOT NULL;
 CREATE INDEX fer_sync_record_settled ON fer_sync_record (tbl)
     WHERE desired_hash IS NULL AND sent_hash IS NULL AND pending = 0;
--- The slots waiting past the freshness window, counted after every cycle.
-CREATE INDEX fer_sync_record_waiting ON fer_sync_record (tbl, pending_since_ms) WHERE pending = 1 AND parked = 0;

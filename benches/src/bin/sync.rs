@@ -84,6 +84,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     if rate == 0 {
         // Intake only: a change rate of 0 skips the push and the stream.
+        emulator_runtime.shutdown_background();
         return Ok(());
     }
 
