@@ -13,6 +13,17 @@ pub const DEFAULT_USERNAME: &str = "1.2.643.5.1.13.13.12.2.77.7777";
 /// The password the emulator accepts at `POST /auth.svc` unless told otherwise.
 pub const DEFAULT_PASSWORD: &str = "emulator";
 
+/// The default [`EmulatorConfig::body_limit`] and [`EmulatorConfig::decompressed_limit`]: 32 MiB,
+/// some 60 times a batch of 500 slots (the batch size of fer-client).
+pub const DEFAULT_BODY_LIMIT: usize = 32 * 1024 * 1024;
+
+/// The default [`EmulatorConfig::sandbox_body_limit`]: 1 MiB.
+pub const DEFAULT_SANDBOX_BODY_LIMIT: usize = 1024 * 1024;
+
+/// The default [`EmulatorConfig::webhook_answer_limit`]: 1 MiB (a booking answer is a few hundred
+/// bytes).
+pub const DEFAULT_WEBHOOK_ANSWER_LIMIT: usize = 1024 * 1024;
+
 /// Everything an [`Emulator`](crate::Emulator) needs to start.
 ///
 /// `Debug` never prints the password.
@@ -42,11 +53,22 @@ pub struct EmulatorConfig {
     pub faults: Faults,
     /// How long the gateway side waits for a webhook answer: [`GATEWAY_DEADLINE`] (10 s, section 7).
     pub webhook_timeout: Duration,
-    /// The largest request body accepted as sent on the wire, in bytes; larger bodies get 413.
+    /// The largest request body of a Vitrina or portal route accepted as sent on the wire, in
+    /// bytes ([`DEFAULT_BODY_LIMIT`]); larger bodies get 413, refused by `Content-Length` before
+    /// they are read, or as soon as the bytes received pass the limit.
     pub body_limit: usize,
-    /// The largest request body accepted after gunzipping, in bytes; a gzip bomb gets 413 without
-    /// ever holding more than this in memory.
+    /// The largest request body accepted after gunzipping, in bytes ([`DEFAULT_BODY_LIMIT`]: what a
+    /// body may really need, no more). gzip is inflated as it arrives and a gzip bomb gets 413 as
+    /// soon as its output passes this, without ever holding more than this in memory.
     pub decompressed_limit: usize,
+    /// The largest body of the emulator's own control routes (`/sandbox/...`, `/sandbox/portal/...`),
+    /// as sent and once gunzipped ([`DEFAULT_SANDBOX_BODY_LIMIT`]): their bodies are a booking, a
+    /// cancel or a setting. Larger bodies get 413 without being read further.
+    pub sandbox_body_limit: usize,
+    /// The largest webhook answer the gateway side reads, as sent and once gunzipped
+    /// ([`DEFAULT_WEBHOOK_ANSWER_LIMIT`]): a larger answer is a
+    /// [`GatewayError::AnswerTooLarge`](crate::GatewayError::AnswerTooLarge), read no further.
+    pub webhook_answer_limit: usize,
     /// Other organisations that may authenticate, as `(MO OID, password)`: each token writes only
     /// its own organisation's rows (403 otherwise). Empty by default. `Debug` prints the OIDs only.
     pub other_accounts: Vec<(Oid, String)>,
@@ -70,8 +92,10 @@ impl Default for EmulatorConfig {
             state_file: None,
             faults: Faults::default(),
             webhook_timeout: GATEWAY_DEADLINE,
-            body_limit: 32 * 1024 * 1024,
-            decompressed_limit: 256 * 1024 * 1024,
+            body_limit: DEFAULT_BODY_LIMIT,
+            decompressed_limit: DEFAULT_BODY_LIMIT,
+            sandbox_body_limit: DEFAULT_SANDBOX_BODY_LIMIT,
+            webhook_answer_limit: DEFAULT_WEBHOOK_ANSWER_LIMIT,
             other_accounts: Vec::new(),
             strict: false,
         }
@@ -95,6 +119,8 @@ impl fmt::Debug for EmulatorConfig {
             .field("webhook_timeout", &self.webhook_timeout)
             .field("body_limit", &self.body_limit)
             .field("decompressed_limit", &self.decompressed_limit)
+            .field("sandbox_body_limit", &self.sandbox_body_limit)
+            .field("webhook_answer_limit", &self.webhook_answer_limit)
             .field("other_accounts", &self.other_accounts.iter().map(|(oid, _)| oid).collect::<Vec<_>>())
             .field("strict", &self.strict)
             .finish()
@@ -157,7 +183,8 @@ mod tests {
         assert_eq!(c.password, DEFAULT_PASSWORD);
         assert_eq!(c.token_lifetime, Duration::from_secs(3600));
         assert_eq!(c.body_limit, 32 << 20);
-        assert_eq!(c.decompressed_limit, 256 << 20);
+        assert_eq!(c.decompressed_limit, 32 << 20);
+        assert_eq!((c.sandbox_body_limit, c.webhook_answer_limit), (1 << 20, 1 << 20));
         assert!(c.faults.is_off());
         assert!(!c.strict && c.other_accounts.is_empty());
         let other = EmulatorConfig {

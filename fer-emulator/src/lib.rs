@@ -56,9 +56,11 @@
 //!   subdivision row itself is always accepted, so that a test can block and unblock it.
 //! * **Auth**: `Authorization: Bearer <token>` on every `/api/...` call; missing, unknown and expired
 //!   tokens get 401 with the envelope. Tokens are not kept across restarts.
-//! * **Limits**: a body over `body_limit` gets 413, a gzip body that inflates over
-//!   `decompressed_limit` (a gzip bomb) 413 without being inflated further, a `Content-Encoding`
-//!   other than gzip or identity 415, a body marked gzip that is not gzip 400.
+//! * **Limits**: every route that reads a body reads it under a limit of [`EmulatorConfig`]: a body
+//!   over `body_limit` (`sandbox_body_limit` on `/sandbox/...`) gets 413, a gzip body that inflates
+//!   over `decompressed_limit` (a gzip bomb) 413 without being inflated further, a
+//!   `Content-Encoding` other than gzip or identity 415, a body marked gzip that is not gzip 400.
+//!   The gateway reads a webhook's answer under `webhook_answer_limit`.
 //! * **Codes** where the spec names none are in [`codes`].
 //! * **Callbacks**: see the `/api/callback` table in the README; registration probes
 //!   `GET <address>/booking/book` and needs 200. A webhook belongs to the MO the token was issued
@@ -88,7 +90,10 @@ mod state;
 mod store;
 mod validation;
 
-pub use config::{DEFAULT_PASSWORD, DEFAULT_USERNAME, EmulatorConfig, Faults};
+pub use config::{
+    DEFAULT_BODY_LIMIT, DEFAULT_PASSWORD, DEFAULT_SANDBOX_BODY_LIMIT, DEFAULT_USERNAME, DEFAULT_WEBHOOK_ANSWER_LIMIT,
+    EmulatorConfig, Faults,
+};
 pub use error::EmulatorError;
 pub use gateway::{GatewayAnswer, GatewayError, GatewayOutcome, StoreChange};
 pub use handle::{Emulator, EmulatorHandle};

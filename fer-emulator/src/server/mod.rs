@@ -57,8 +57,10 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/openapi.json", get(openapi::document))
         .merge(portal::routes(shared.clone()))
         .merge(vitrina)
-        // Bodies are read with the configured limits by `body::read`, which answers 413 itself.
-        .layer(DefaultBodyLimit::disable())
+        // Every body is read under a configured limit by `body::read` (Vitrina and portal routes)
+        // or `sandbox::SandboxBody` (the sandbox), which answer 413 themselves; axum's own limit
+        // applies to no route today and stays a net for an extractor added later.
+        .layer(DefaultBodyLimit::max(shared.config.sandbox_body_limit))
         .with_state(shared)
 }
 

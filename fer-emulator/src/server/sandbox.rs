@@ -12,16 +12,20 @@
 //!   (`{"unavailable_ratio", "latency_ms", "drop_ratio", "token_lifetime_secs", "seed"}`, every key
 //!   optional, missing ones off), so that tests in any language can drive it.
 //!
+//! Every body is read under
+//! [`sandbox_body_limit`](crate::EmulatorConfig::sandbox_body_limit) (1 MiB by default): a larger
+//! one gets 413 `{"error": {"kind": "payload_too_large", ...}}` without being read further.
+//!
 //! These are the emulator's own control routes, not Vitrina routes: they need no token and answer
 //! plain JSON, not the Appendix 2 envelope. A completed exchange answers 200 with
 //! `{"webhook", "answer", "applied", "duration_ms"}` (also when the MIS refused: `answer` says
 //! why); a failed one answers `{"error": {"kind", "message"}}` with 404 (slot, book, subdivision or
-//! webhook not found), 504 (the webhook's 10 seconds ran out), 502 (transport error, HTTP error or
-//! invalid answer) or 500.
+//! webhook not found), 504 (the webhook's 10 seconds ran out), 502 (transport error, HTTP error,
+//! an answer over the limit or an invalid answer) or 500.
 
 use std::sync::Arc;
 
-use axum::extract::State;
+use axum::extract::{FromRequest, Request, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -48,8 +52,34 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
         .route("/sandbox/unblock", post(unblock))
 }
 
-fn error(status: StatusCode, kind: &str, message: String) -> Response {
+/// The sandbox's error answer, `{"error": {"kind", "message"}}`.
+pub(crate) fn error(status: StatusCode, kind: &str, message: String) -> Response {
     (status, Json(json!({"error": {"kind": kind, "message": message}}))).into_response()
+}
+
+/// The body of a sandbox route, read under
+/// [`EmulatorConfig::sandbox_body_limit`](crate::EmulatorConfig::sandbox_body_limit) as sent and
+/// once gunzipped: 413 (`payload_too_large`) as soon as it is passed, by `Content-Length` before
+/// anything is read; 415 for an unknown `Content-Encoding`; 400 for a body that cannot be read.
+pub(crate) struct SandboxBody(pub Bytes);
+
+impl FromRequest<Arc<Shared>> for SandboxBody {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, shared: &Arc<Shared>) -> Result<Self, Response> {
+        let limit = shared.config.sandbox_body_limit;
+        let (parts, body) = request.into_parts();
+        let limits = fer_http::Limits { compressed: limit, decompressed: limit };
+        fer_http::read_body(&parts.headers, body, limits).await.map(SandboxBody).map_err(|e| {
+            let status = e.status();
+            let kind = match status {
+                StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+                StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_encoding",
+                _ => "bad_request",
+            };
+            error(status, kind, e.to_string())
+        })
+    }
 }
 
 fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, Box<Response>> {
@@ -68,6 +98,7 @@ fn answer(result: Result<GatewayOutcome, GatewayError>) -> Response {
                 GatewayError::Timeout { .. } => StatusCode::GATEWAY_TIMEOUT,
                 GatewayError::Transport { .. }
                 | GatewayError::HttpStatus { .. }
+                | GatewayError::AnswerTooLarge { .. }
                 | GatewayError::InvalidAnswer { .. } => StatusCode::BAD_GATEWAY,
                 GatewayError::State(_) => StatusCode::INTERNAL_SERVER_ERROR,
             };
@@ -76,14 +107,14 @@ fn answer(result: Result<GatewayOutcome, GatewayError>) -> Response {
     }
 }
 
-async fn book(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+async fn book(State(shared): State<Arc<Shared>>, SandboxBody(body): SandboxBody) -> Response {
     match parse(&body) {
         Ok(request) => answer(gateway::book(&shared, &request).await),
         Err(response) => *response,
     }
 }
 
-async fn cancel(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+async fn cancel(State(shared): State<Arc<Shared>>, SandboxBody(body): SandboxBody) -> Response {
     match parse(&body) {
         Ok(request) => answer(gateway::cancel(&shared, &request).await),
         Err(response) => *response,
@@ -139,7 +170,7 @@ async fn faults(State(shared): State<Arc<Shared>>) -> Response {
     Json(FaultsWire::from(shared.faults())).into_response()
 }
 
-async fn set_faults(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+async fn set_faults(State(shared): State<Arc<Shared>>, SandboxBody(body): SandboxBody) -> Response {
     let wire: FaultsWire = match parse(&body) {
         Ok(wire) => wire,
         Err(response) => return *response,
@@ -160,11 +191,11 @@ struct BlockWire {
     id: fer_model::Guid,
 }
 
-async fn block(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+async fn block(State(shared): State<Arc<Shared>>, SandboxBody(body): SandboxBody) -> Response {
     set_blocked(&shared, &body, true)
 }
 
-async fn unblock(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+async fn unblock(State(shared): State<Arc<Shared>>, SandboxBody(body): SandboxBody) -> Response {
     set_blocked(&shared, &body, false)
 }
 
