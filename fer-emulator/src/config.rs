@@ -24,6 +24,49 @@ pub const DEFAULT_SANDBOX_BODY_LIMIT: usize = 1024 * 1024;
 /// bytes).
 pub const DEFAULT_WEBHOOK_ANSWER_LIMIT: usize = 1024 * 1024;
 
+/// How many entries the journal keeps at most ([`JournalLimits::max_entries`]); older ones are
+/// dropped first.
+pub const JOURNAL_CAPACITY: usize = 10_000;
+
+/// The bounds of the journal (`GET /sandbox/journal`,
+/// [`EmulatorHandle::journal`](crate::EmulatorHandle::journal)): what one entry keeps, what all of
+/// them may weigh, and how much one read returns. An entry's weight is the length of its JSON as
+/// served.
+///
+/// ```
+/// let limits = fer_emulator::JournalLimits::default();
+/// assert_eq!((limits.url_bytes, limits.body_bytes), (1024, 4096));
+/// assert_eq!((limits.max_bytes, limits.page_entries), (16 << 20, 500));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JournalLimits {
+    /// Entries kept at most ([`JOURNAL_CAPACITY`]); the oldest goes first.
+    pub max_entries: usize,
+    /// Bytes kept at most over all entries (16 MiB); the oldest entries go first until the rest
+    /// fits.
+    pub max_bytes: usize,
+    /// Bytes of an entry's URL kept (1 KiB); a longer URL is cut on a character boundary and the
+    /// entry marked `truncated`. The error text of an entry is cut the same way.
+    pub url_bytes: usize,
+    /// Bytes of each body kept, as redacted JSON text (4 KiB); a longer body is kept as a string
+    /// holding the start of that text, and the entry marked `truncated`.
+    pub body_bytes: usize,
+    /// Entries one read of `GET /sandbox/journal` returns at most, and by default (500).
+    pub page_entries: usize,
+}
+
+impl Default for JournalLimits {
+    fn default() -> Self {
+        JournalLimits {
+            max_entries: JOURNAL_CAPACITY,
+            max_bytes: 16 * 1024 * 1024,
+            url_bytes: 1024,
+            body_bytes: 4096,
+            page_entries: 500,
+        }
+    }
+}
+
 /// Everything an [`Emulator`](crate::Emulator) needs to start.
 ///
 /// `Debug` never prints the password.
@@ -69,6 +112,8 @@ pub struct EmulatorConfig {
     /// ([`DEFAULT_WEBHOOK_ANSWER_LIMIT`]): a larger answer is a
     /// [`GatewayError::AnswerTooLarge`](crate::GatewayError::AnswerTooLarge), read no further.
     pub webhook_answer_limit: usize,
+    /// The bounds of the journal.
+    pub journal: JournalLimits,
     /// Other organisations that may authenticate, as `(MO OID, password)`: each token writes only
     /// its own organisation's rows (403 otherwise). Empty by default. `Debug` prints the OIDs only.
     pub other_accounts: Vec<(Oid, String)>,
@@ -96,6 +141,7 @@ impl Default for EmulatorConfig {
             decompressed_limit: DEFAULT_BODY_LIMIT,
             sandbox_body_limit: DEFAULT_SANDBOX_BODY_LIMIT,
             webhook_answer_limit: DEFAULT_WEBHOOK_ANSWER_LIMIT,
+            journal: JournalLimits::default(),
             other_accounts: Vec::new(),
             strict: false,
         }
@@ -121,6 +167,7 @@ impl fmt::Debug for EmulatorConfig {
             .field("decompressed_limit", &self.decompressed_limit)
             .field("sandbox_body_limit", &self.sandbox_body_limit)
             .field("webhook_answer_limit", &self.webhook_answer_limit)
+            .field("journal", &self.journal)
             .field("other_accounts", &self.other_accounts.iter().map(|(oid, _)| oid).collect::<Vec<_>>())
             .field("strict", &self.strict)
             .finish()

@@ -124,7 +124,9 @@ impl EmulatorHandle {
         serde_json::from_value(json).ok()
     }
 
-    /// Every exchange so far, oldest first (at most [`JOURNAL_CAPACITY`](crate::JOURNAL_CAPACITY)).
+    /// Every exchange kept, oldest first: at most
+    /// [`JournalLimits::max_entries`](crate::JournalLimits::max_entries) entries weighing at most
+    /// [`JournalLimits::max_bytes`](crate::JournalLimits::max_bytes), each cut to its limits.
     pub fn journal(&self) -> Vec<JournalEntry> {
         self.shared.journal.entries()
     }

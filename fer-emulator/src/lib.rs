@@ -92,12 +92,12 @@ mod validation;
 
 pub use config::{
     DEFAULT_BODY_LIMIT, DEFAULT_PASSWORD, DEFAULT_SANDBOX_BODY_LIMIT, DEFAULT_USERNAME, DEFAULT_WEBHOOK_ANSWER_LIMIT,
-    EmulatorConfig, Faults,
+    EmulatorConfig, Faults, JOURNAL_CAPACITY, JournalLimits,
 };
 pub use error::EmulatorError;
 pub use gateway::{GatewayAnswer, GatewayError, GatewayOutcome, StoreChange};
 pub use handle::{Emulator, EmulatorHandle};
-pub use journal::{Direction, JOURNAL_CAPACITY, JournalEntry};
+pub use journal::{Direction, JournalEntry};
 pub use store::portal::{DEFAULT_SCHEDULE_DAYS, LpuHost, PortalLpuSetup, PortalPatientSetup, PortalPatientTokens};
 
 #[doc = include_str!("../README.md")]

@@ -78,12 +78,13 @@ impl Shared {
             .build()
             .map_err(EmulatorError::Client)?;
         let faults = FaultState { rng: StdRng::seed_from_u64(config.faults.seed), faults: config.faults.clone() };
+        let journal = Journal::new(config.journal.clone());
         Ok(Shared {
             config,
             store: Mutex::new(store),
             tokens: Mutex::new(HashMap::new()),
             faults: Mutex::new(faults),
-            journal: Journal::default(),
+            journal,
             http,
             portal: Mutex::default(),
         })

@@ -3,7 +3,12 @@
 //!
 //! * `POST /sandbox/book` with a booking request (the body of `/booking/book`);
 //! * `POST /sandbox/cancel` with a cancel request (the body of `/booking/cancel`);
-//! * `GET /sandbox/journal`: every exchange so far, oldest first;
+//! * `GET /sandbox/journal[?offset=N&limit=M]`: the exchanges kept, oldest first, one page at a
+//!   time: at most `limit` entries (and at most
+//!   [`JournalLimits::page_entries`](crate::JournalLimits::page_entries), 500, the default) from the
+//!   `offset`-th kept one (0, the default). The header `X-Journal-Total` says how many are kept;
+//!   read on with `offset` + the page's length until a page is empty. The journal itself is bounded
+//!   ([`JournalLimits`](crate::JournalLimits)): the oldest entries go first;
 //! * `POST /sandbox/block` and `POST /sandbox/unblock` with `{"id": <mo.id>}`: block a subdivision
 //!   as the Vitrina's support does (section «Коды ошибок», 405: «подразделение будет переведено в
 //!   статус enabled = NONE»), so that every later write or delete of its rows gets 405, and lift
@@ -25,7 +30,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{FromRequest, Request, State};
+use axum::extract::{FromRequest, Query, Request, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -121,8 +126,31 @@ async fn cancel(State(shared): State<Arc<Shared>>, SandboxBody(body): SandboxBod
     }
 }
 
-async fn journal(State(shared): State<Arc<Shared>>) -> Response {
-    Json(shared.journal.entries()).into_response()
+/// The query of `GET /sandbox/journal`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct PageQuery {
+    offset: usize,
+    limit: Option<usize>,
+}
+
+/// The header of `GET /sandbox/journal` that says how many entries are kept in all.
+const JOURNAL_TOTAL: &str = "x-journal-total";
+
+async fn journal(
+    State(shared): State<Arc<Shared>>,
+    query: Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let Query(query) = match query {
+        Ok(query) => query,
+        Err(e) => return error(StatusCode::BAD_REQUEST, "bad_request", e.body_text()),
+    };
+    let (page, total) = shared.journal.page_json(query.offset, query.limit);
+    let headers = [
+        (http::header::CONTENT_TYPE, "application/json".to_owned()),
+        (http::HeaderName::from_static(JOURNAL_TOTAL), total.to_string()),
+    ];
+    (headers, page).into_response()
 }
 
 /// The wire form of [`Faults`] on `/sandbox/faults`: durations in milliseconds and seconds.

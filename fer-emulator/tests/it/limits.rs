@@ -227,3 +227,45 @@ async fn a_gzip_body_is_refused_at_the_default_limit_once_inflated() {
     assert_envelope(413, &answer, "PAYLOAD_TOO_LARGE");
     assert!(answer["error"]["errorMessage"].as_str().unwrap().contains(&limit.to_string()), "{answer}");
 }
+
+/// Issue #22: 12,000 unauthenticated requests took the journal from 9 MB to 626 MB and one read
+/// returned 604 MB. Each entry is now cut (URL, bodies), the whole journal stays under its byte
+/// budget (oldest first out), and a read returns one page.
+#[tokio::test]
+async fn the_journal_stays_under_its_budget_and_is_read_a_page_at_a_time() {
+    let limits = fer_emulator::JournalLimits { max_bytes: 256 * 1024, page_entries: 50, ..Default::default() };
+    let env = Env::with(EmulatorConfig { journal: limits.clone(), ..EmulatorConfig::default() }).await;
+    let query = "x".repeat(16 * 1024);
+    let anonymous = reqwest::Client::new();
+    for i in 0..600 {
+        let (status, _) = crate::common::send(anonymous.get(env.url(&format!("/api/slot?id={i}&q={query}")))).await;
+        assert_eq!(status, 401);
+    }
+    let kept = env.emu.journal();
+    let weight: usize = kept.iter().map(|e| serde_json::to_vec(e).unwrap().len()).sum();
+    assert!(weight <= limits.max_bytes, "{weight} bytes kept");
+    assert!(kept.len() < 600 && kept.last().unwrap().url.contains("id=599"), "the newest are kept");
+    for e in kept.iter().filter(|e| e.url.starts_with("/api/slot?id=")) {
+        assert!(e.truncated && e.url.len() <= limits.url_bytes, "{}", e.url.len());
+    }
+    // Over HTTP: pages of at most page_entries, the total in X-Journal-Total, read to the end.
+    let mut seqs = Vec::new();
+    let mut offset = 0;
+    loop {
+        let answer =
+            env.http.get(env.url(&format!("/sandbox/journal?offset={offset}&limit=1000"))).send().await.unwrap();
+        assert_eq!(answer.status(), 200);
+        let total: usize = answer.headers()["x-journal-total"].to_str().unwrap().parse().unwrap();
+        assert!(total >= kept.len() && total <= limits.max_entries, "{total}");
+        let page: Vec<fer_emulator::JournalEntry> = serde_json::from_slice(&answer.bytes().await.unwrap()).unwrap();
+        assert!(page.len() <= limits.page_entries, "{}", page.len());
+        if page.is_empty() {
+            break;
+        }
+        offset += page.len();
+        seqs.extend(page.iter().map(|e| e.seq));
+    }
+    assert!(seqs.windows(2).all(|w| w[0] < w[1]) && seqs.len() >= kept.len(), "{} read", seqs.len());
+    let (status, _) = crate::common::send(env.http.get(env.url("/sandbox/journal?offset=x"))).await;
+    assert_eq!(status, 400);
+}
