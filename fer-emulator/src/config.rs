@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use fer_model::{GATEWAY_DEADLINE, Oid};
 
+use crate::EmulatorError;
+
 /// The MO OID the emulator accepts at `POST /auth.svc` unless told otherwise.
 pub const DEFAULT_USERNAME: &str = "1.2.643.5.1.13.13.12.2.77.7777";
 
@@ -67,6 +69,14 @@ impl Default for JournalLimits {
     }
 }
 
+/// The longest token lifetime the emulator accepts ([`EmulatorConfig::token_lifetime`],
+/// [`Faults::token_lifetime_override`], `token_lifetime_secs` of `PUT /sandbox/faults`): 366 days.
+/// A longer one is refused at start ([`EmulatorError::Config`]) or with 400 at the sandbox.
+pub const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(366 * 24 * 3600);
+
+/// The header that carries [`EmulatorConfig::sandbox_key`] on `/sandbox/...` requests.
+pub const SANDBOX_KEY_HEADER: &str = "x-sandbox-key";
+
 /// Everything an [`Emulator`](crate::Emulator) needs to start.
 ///
 /// `Debug` never prints the password.
@@ -87,7 +97,8 @@ pub struct EmulatorConfig {
     pub username: Oid,
     /// The password accepted by `POST /auth.svc`.
     pub password: String,
-    /// How long an issued token stays valid (`ValidTo` of the auth answer).
+    /// How long an issued token stays valid (`ValidTo` of the auth answer); at most
+    /// [`MAX_TOKEN_LIFETIME`].
     pub token_lifetime: Duration,
     /// Where to keep the store between runs; `None` keeps it in memory only. The file is rewritten
     /// atomically (temporary file in the same folder, then rename) after every change.
@@ -114,6 +125,13 @@ pub struct EmulatorConfig {
     pub webhook_answer_limit: usize,
     /// The bounds of the journal.
     pub journal: JournalLimits,
+    /// The key of the emulator's control routes (`/sandbox/...`, `/sandbox/portal/...`). When set,
+    /// each of their requests needs it in the [`SANDBOX_KEY_HEADER`] header, or a valid Vitrina
+    /// token (`Authorization: Bearer`, from `POST /auth.svc`); others get 401. Required when
+    /// [`listen`](EmulatorConfig::listen) is not a loopback address (the emulator refuses to start
+    /// without it: on a shared host anyone could otherwise change its faults and its data); `None`
+    /// (the default) on loopback leaves the sandbox open. `Debug` never prints it.
+    pub sandbox_key: Option<String>,
     /// Other organisations that may authenticate, as `(MO OID, password)`: each token writes only
     /// its own organisation's rows (403 otherwise). Empty by default. `Debug` prints the OIDs only.
     pub other_accounts: Vec<(Oid, String)>,
@@ -142,8 +160,52 @@ impl Default for EmulatorConfig {
             sandbox_body_limit: DEFAULT_SANDBOX_BODY_LIMIT,
             webhook_answer_limit: DEFAULT_WEBHOOK_ANSWER_LIMIT,
             journal: JournalLimits::default(),
+            sandbox_key: None,
             other_accounts: Vec::new(),
             strict: false,
+        }
+    }
+}
+
+impl EmulatorConfig {
+    /// Checks the settings that could not work, before anything starts: a token lifetime over
+    /// [`MAX_TOKEN_LIFETIME`] (in [`token_lifetime`](EmulatorConfig::token_lifetime) or the fault
+    /// injection), a fault share outside 0 – 1, a blank [`sandbox_key`](EmulatorConfig::sandbox_key),
+    /// and no sandbox key on an address beyond loopback.
+    ///
+    /// ```
+    /// use fer_emulator::EmulatorConfig;
+    /// assert!(EmulatorConfig::default().validate().is_ok());
+    /// let open = EmulatorConfig { listen: "0.0.0.0:2100".parse().unwrap(), ..EmulatorConfig::default() };
+    /// assert!(open.validate().unwrap_err().to_string().contains("sandbox_key"));
+    /// let keyed = EmulatorConfig { sandbox_key: Some("k3y".into()), ..open };
+    /// assert!(keyed.validate().is_ok());
+    /// ```
+    pub fn validate(&self) -> Result<(), EmulatorError> {
+        let config = |reason: String| Err(EmulatorError::Config(reason));
+        for (name, lifetime) in [
+            ("token_lifetime", Some(self.token_lifetime)),
+            ("faults.token_lifetime_override", self.faults.token_lifetime_override),
+        ] {
+            if let Some(lifetime) = lifetime
+                && lifetime > MAX_TOKEN_LIFETIME
+            {
+                return config(format!(
+                    "{name} is {} s, more than the {} s (366 days) a token may live",
+                    lifetime.as_secs(),
+                    MAX_TOKEN_LIFETIME.as_secs()
+                ));
+            }
+        }
+        self.faults.check().map_err(EmulatorError::Config)?;
+        match &self.sandbox_key {
+            Some(key) if key.trim().is_empty() => config("sandbox_key is blank".to_owned()),
+            None if !self.listen.ip().is_loopback() => config(format!(
+                "listening on {} (beyond loopback) needs a sandbox_key (--sandbox-key): the /sandbox/ \
+                 routes change the emulator's data and faults",
+                self.listen
+            )),
+            _ => Ok(()),
         }
     }
 }
@@ -168,6 +230,7 @@ impl fmt::Debug for EmulatorConfig {
             .field("sandbox_body_limit", &self.sandbox_body_limit)
             .field("webhook_answer_limit", &self.webhook_answer_limit)
             .field("journal", &self.journal)
+            .field("sandbox_key", &self.sandbox_key.as_ref().map(|_| "<redacted>"))
             .field("other_accounts", &self.other_accounts.iter().map(|(oid, _)| oid).collect::<Vec<_>>())
             .field("strict", &self.strict)
             .finish()
@@ -179,16 +242,18 @@ impl fmt::Debug for EmulatorConfig {
 /// [`EmulatorHandle::set_faults`](crate::EmulatorHandle::set_faults).
 ///
 /// The draws come from a random generator seeded with [`Faults::seed`], so a test that sends the
-/// same requests sees the same faults every run. The gateway side (`/sandbox/...`) is never
-/// faulted, except by `drop_ratio`, which acts on connections before their route is known.
+/// same requests sees the same faults every run. The gateway side and the controls
+/// (`/sandbox/...`, where the faults are changed and lifted) are never faulted, so that no setting
+/// locks the operator out.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Faults {
     /// Share of Vitrina answers replaced by 503 «Выполняются технические работы» (0.0 – 1.0).
     pub unavailable_ratio: f64,
     /// Delay added before every Vitrina answer.
     pub latency: Duration,
-    /// Share of new connections closed without an answer (0.0 – 1.0): the client sees a transport
-    /// error.
+    /// Share of Vitrina (and portal) requests whose connection is closed without an answer
+    /// (0.0 – 1.0): the request is not processed and the client sees a transport error. Journaled
+    /// with no status. A `/sandbox/...` request is never dropped.
     pub drop_ratio: f64,
     /// When set, tokens issued from now on expire after this instead of the configured lifetime
     /// (and `ValidTo` says so), to test refresh.
@@ -210,6 +275,26 @@ impl Default for Faults {
 }
 
 impl Faults {
+    /// Why these faults cannot be used (a share outside 0 – 1, a token lifetime over
+    /// [`MAX_TOKEN_LIFETIME`]), as a sentence.
+    pub fn check(&self) -> Result<(), String> {
+        for (name, ratio) in [("unavailable_ratio", self.unavailable_ratio), ("drop_ratio", self.drop_ratio)] {
+            if !(0.0..=1.0).contains(&ratio) {
+                return Err(format!("{name} must be between 0 and 1, not {ratio}"));
+            }
+        }
+        if let Some(lifetime) = self.token_lifetime_override
+            && lifetime > MAX_TOKEN_LIFETIME
+        {
+            return Err(format!(
+                "token_lifetime_secs must be at most {} (366 days), not {}",
+                MAX_TOKEN_LIFETIME.as_secs(),
+                lifetime.as_secs()
+            ));
+        }
+        Ok(())
+    }
+
     /// True when no fault is configured.
     pub fn is_off(&self) -> bool {
         self.unavailable_ratio <= 0.0

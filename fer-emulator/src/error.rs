@@ -5,6 +5,10 @@ use std::path::PathBuf;
 /// Why an emulator could not start, or could not keep its state.
 #[derive(Debug, thiserror::Error)]
 pub enum EmulatorError {
+    /// A setting of [`EmulatorConfig`](crate::EmulatorConfig) cannot work
+    /// ([`EmulatorConfig::validate`](crate::EmulatorConfig::validate)).
+    #[error("invalid emulator configuration: {0}")]
+    Config(String),
     /// The listen address could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {

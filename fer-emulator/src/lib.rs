@@ -92,7 +92,7 @@ mod validation;
 
 pub use config::{
     DEFAULT_BODY_LIMIT, DEFAULT_PASSWORD, DEFAULT_SANDBOX_BODY_LIMIT, DEFAULT_USERNAME, DEFAULT_WEBHOOK_ANSWER_LIMIT,
-    EmulatorConfig, Faults, JOURNAL_CAPACITY, JournalLimits,
+    EmulatorConfig, Faults, JOURNAL_CAPACITY, JournalLimits, MAX_TOKEN_LIFETIME, SANDBOX_KEY_HEADER,
 };
 pub use error::EmulatorError;
 pub use gateway::{GatewayAnswer, GatewayError, GatewayOutcome, StoreChange};

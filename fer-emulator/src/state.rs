@@ -68,6 +68,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 impl Shared {
     /// Builds the shared state, loading the state file if one is configured.
     pub fn new(config: EmulatorConfig) -> Result<Self, EmulatorError> {
+        config.validate()?;
         let store = match &config.state_file {
             Some(path) => persist::load(path)?,
             None => Store::default(),
@@ -109,7 +110,10 @@ impl Shared {
     /// Issues a token for `username`.
     pub fn issue_token(&self, username: Oid) -> AuthToken {
         let lifetime = lock(&self.faults).faults.token_lifetime_override.unwrap_or(self.config.token_lifetime);
-        let valid_to = Utc::now() + chrono::Duration::from_std(lifetime).unwrap_or(chrono::Duration::MAX);
+        // The lifetime is checked against MAX_TOKEN_LIFETIME where it is set; the arithmetic stays
+        // total anyway (a library caller's `set_faults` is not checked).
+        let lifetime = lifetime.min(crate::MAX_TOKEN_LIFETIME);
+        let valid_to = Utc::now() + chrono::Duration::from_std(lifetime).unwrap_or(chrono::Duration::zero());
         let bytes: [u8; 24] = rand::random();
         let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
         let value = format!("emu.{token}");

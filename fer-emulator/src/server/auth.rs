@@ -63,17 +63,20 @@ pub(crate) async fn login(State(shared): State<Arc<Shared>>, headers: HeaderMap,
     (StatusCode::OK, Json(body)).into_response()
 }
 
-/// Middleware of every `/api/...` route: 401 with the envelope unless the request carries a valid
-/// token. The scheme word `Bearer` is matched case-insensitively.
-pub(crate) async fn require_token(State(shared): State<Arc<Shared>>, mut request: Request, next: Next) -> Response {
-    let token = request
-        .headers()
+/// The token of `Authorization: Bearer <token>`; the scheme word is matched case-insensitively.
+pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
         .get(AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().split_once(' '))
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, token)| token.trim());
-    match shared.check_token(token) {
+        .map(|(_, token)| token.trim())
+}
+
+/// Middleware of every `/api/...` route: 401 with the envelope unless the request carries a valid
+/// token. The scheme word `Bearer` is matched case-insensitively.
+pub(crate) async fn require_token(State(shared): State<Arc<Shared>>, mut request: Request, next: Next) -> Response {
+    match shared.check_token(bearer(request.headers())) {
         Ok(caller) => {
             request.extensions_mut().insert(Caller(caller));
             next.run(request).await

@@ -21,8 +21,11 @@
 //! [`sandbox_body_limit`](crate::EmulatorConfig::sandbox_body_limit) (1 MiB by default): a larger
 //! one gets 413 `{"error": {"kind": "payload_too_large", ...}}` without being read further.
 //!
-//! These are the emulator's own control routes, not Vitrina routes: they need no token and answer
-//! plain JSON, not the Appendix 2 envelope. A completed exchange answers 200 with
+//! These are the emulator's own control routes, not Vitrina routes: fault injection never applies
+//! to them (so no setting locks the operator out). On loopback without a [`sandbox_key`](crate::EmulatorConfig::sandbox_key) they need
+//! no token; with one (required beyond loopback) each request needs the key in `X-Sandbox-Key` or a
+//! Vitrina token, else 401 `{"error": {"kind": "unauthorized", ...}}`. They answer plain JSON,
+//! not the Appendix 2 envelope. A completed exchange answers 200 with
 //! `{"webhook", "answer", "applied", "duration_ms"}` (also when the MIS refused: `answer` says
 //! why); a failed one answers `{"error": {"kind", "message"}}` with 404 (slot, book, subdivision or
 //! webhook not found), 504 (the webhook's 10 seconds ran out), 502 (transport error, HTTP error,
@@ -31,6 +34,7 @@
 use std::sync::Arc;
 
 use axum::extract::{FromRequest, Query, Request, State};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -60,6 +64,30 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
 /// The sandbox's error answer, `{"error": {"kind", "message"}}`.
 pub(crate) fn error(status: StatusCode, kind: &str, message: String) -> Response {
     (status, Json(json!({"error": {"kind": kind, "message": message}}))).into_response()
+}
+
+/// Middleware of every sandbox route: when a
+/// [`sandbox_key`](crate::EmulatorConfig::sandbox_key) is set, the request needs it in
+/// [`SANDBOX_KEY_HEADER`](crate::SANDBOX_KEY_HEADER) or a valid Vitrina token
+/// (`Authorization: Bearer`); else 401 `{"error": {"kind": "unauthorized", ...}}`.
+pub(crate) async fn require_access(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
+    let Some(key) = &shared.config.sandbox_key else { return next.run(request).await };
+    let headers = request.headers();
+    let by_key = headers.get(crate::SANDBOX_KEY_HEADER).is_some_and(|v| same(v.as_bytes(), key.as_bytes()));
+    let by_token = || super::auth::bearer(headers).is_some_and(|t| shared.check_token(Some(t)).is_ok());
+    if by_key || by_token() {
+        return next.run(request).await;
+    }
+    let message = format!(
+        "the sandbox needs the {} header (the emulator's sandbox key) or Authorization: Bearer <token from /auth.svc>",
+        crate::SANDBOX_KEY_HEADER
+    );
+    error(StatusCode::UNAUTHORIZED, "unauthorized", message)
+}
+
+/// Compares two byte strings in a time that does not depend on where they differ.
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// The body of a sandbox route, read under
@@ -179,18 +207,15 @@ impl From<Faults> for FaultsWire {
 impl TryFrom<FaultsWire> for Faults {
     type Error = String;
     fn try_from(w: FaultsWire) -> Result<Self, String> {
-        for (name, ratio) in [("unavailable_ratio", w.unavailable_ratio), ("drop_ratio", w.drop_ratio)] {
-            if !(0.0..=1.0).contains(&ratio) {
-                return Err(format!("{name} must be between 0 and 1, not {ratio}"));
-            }
-        }
-        Ok(Faults {
+        let faults = Faults {
             unavailable_ratio: w.unavailable_ratio,
             latency: Duration::from_millis(w.latency_ms),
             drop_ratio: w.drop_ratio,
             token_lifetime_override: w.token_lifetime_secs.map(Duration::from_secs),
             seed: w.seed,
-        })
+        };
+        faults.check()?;
+        Ok(faults)
     }
 }
 
