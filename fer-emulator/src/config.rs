@@ -77,6 +77,31 @@ pub const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(366 * 24 * 3600);
 /// The header that carries [`EmulatorConfig::sandbox_key`] on `/sandbox/...` requests.
 pub const SANDBOX_KEY_HEADER: &str = "x-sandbox-key";
 
+/// How `POST /auth.svc` slows down password guessing: after
+/// [`max_failures`](LoginThrottle::max_failures) wrong passwords in a row for one account, every
+/// login of that account (the right password too) is answered 429 «Too Many Requests», in the auth
+/// answer's form with `Retry-After`, until [`backoff`](LoginThrottle::backoff) has passed since the
+/// last failure; then the count starts again. A successful login resets it. Only the configured
+/// accounts are counted (an unknown username has nothing to guess), so the count is bounded.
+///
+/// ```
+/// let throttle = fer_emulator::LoginThrottle::default();
+/// assert_eq!((throttle.max_failures, throttle.backoff.as_secs()), (5, 60));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoginThrottle {
+    /// Wrong passwords in a row that start the backoff (5).
+    pub max_failures: u32,
+    /// How long logins of the account are refused then (60 s).
+    pub backoff: Duration,
+}
+
+impl Default for LoginThrottle {
+    fn default() -> Self {
+        LoginThrottle { max_failures: 5, backoff: Duration::from_secs(60) }
+    }
+}
+
 /// Everything an [`Emulator`](crate::Emulator) needs to start.
 ///
 /// `Debug` never prints the password.
@@ -125,6 +150,8 @@ pub struct EmulatorConfig {
     pub webhook_answer_limit: usize,
     /// The bounds of the journal.
     pub journal: JournalLimits,
+    /// How logins slow down after wrong passwords.
+    pub login_throttle: LoginThrottle,
     /// The key of the emulator's control routes (`/sandbox/...`, `/sandbox/portal/...`). When set,
     /// each of their requests needs it in the [`SANDBOX_KEY_HEADER`] header, or a valid Vitrina
     /// token (`Authorization: Bearer`, from `POST /auth.svc`); others get 401. Required when
@@ -160,6 +187,7 @@ impl Default for EmulatorConfig {
             sandbox_body_limit: DEFAULT_SANDBOX_BODY_LIMIT,
             webhook_answer_limit: DEFAULT_WEBHOOK_ANSWER_LIMIT,
             journal: JournalLimits::default(),
+            login_throttle: LoginThrottle::default(),
             sandbox_key: None,
             other_accounts: Vec::new(),
             strict: false,
@@ -230,6 +258,7 @@ impl fmt::Debug for EmulatorConfig {
             .field("sandbox_body_limit", &self.sandbox_body_limit)
             .field("webhook_answer_limit", &self.webhook_answer_limit)
             .field("journal", &self.journal)
+            .field("login_throttle", &self.login_throttle)
             .field("sandbox_key", &self.sandbox_key.as_ref().map(|_| "<redacted>"))
             .field("other_accounts", &self.other_accounts.iter().map(|(oid, _)| oid).collect::<Vec<_>>())
             .field("strict", &self.strict)

@@ -55,7 +55,9 @@
 //! * **405**: rows of a subdivision whose `enabled` is NONE are refused, sent or deleted. The
 //!   subdivision row itself is always accepted, so that a test can block and unblock it.
 //! * **Auth**: `Authorization: Bearer <token>` on every `/api/...` call; missing, unknown and expired
-//!   tokens get 401 with the envelope. Tokens are not kept across restarts.
+//!   tokens get 401 with the envelope. Tokens are not kept across restarts. After 5 wrong passwords
+//!   in a row an account's logins get 429 for a backoff ([`LoginThrottle`]); failures are logged
+//!   (`warn`) with the username, never the password.
 //! * **Limits**: every route that reads a body reads it under a limit of [`EmulatorConfig`]: a body
 //!   over `body_limit` (`sandbox_body_limit` on `/sandbox/...`) gets 413, a gzip body that inflates
 //!   over `decompressed_limit` (a gzip bomb) 413 without being inflated further, a
@@ -92,7 +94,7 @@ mod validation;
 
 pub use config::{
     DEFAULT_BODY_LIMIT, DEFAULT_PASSWORD, DEFAULT_SANDBOX_BODY_LIMIT, DEFAULT_USERNAME, DEFAULT_WEBHOOK_ANSWER_LIMIT,
-    EmulatorConfig, Faults, JOURNAL_CAPACITY, JournalLimits, MAX_TOKEN_LIFETIME, SANDBOX_KEY_HEADER,
+    EmulatorConfig, Faults, JOURNAL_CAPACITY, JournalLimits, LoginThrottle, MAX_TOKEN_LIFETIME, SANDBOX_KEY_HEADER,
 };
 pub use error::EmulatorError;
 pub use gateway::{GatewayAnswer, GatewayError, GatewayOutcome, StoreChange};

@@ -1,9 +1,9 @@
 //! What the routes and the handle share: the store, the tokens, the faults, the journal, and the
 //! HTTP client the gateway side calls webhooks with.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::{Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use fer_model::{AuthToken, Oid, Redacted};
@@ -44,12 +44,47 @@ struct FaultState {
     rng: StdRng,
 }
 
+/// The issued tokens: by value for the check, by expiry so that issuing one forgets the expired
+/// ones without scanning the live ones.
+#[derive(Debug, Default)]
+struct Tokens {
+    by_value: HashMap<String, (Oid, DateTime<Utc>)>,
+    by_expiry: BTreeSet<(DateTime<Utc>, String)>,
+}
+
+impl Tokens {
+    /// Forgets the tokens that expired before `before`.
+    fn forget_expired(&mut self, before: DateTime<Utc>) {
+        while let Some(first) = self.by_expiry.first()
+            && first.0 < before
+        {
+            if let Some((_, value)) = self.by_expiry.pop_first() {
+                self.by_value.remove(&value);
+            }
+        }
+    }
+
+    fn insert(&mut self, value: String, username: Oid, valid_to: DateTime<Utc>) {
+        self.by_expiry.insert((valid_to, value.clone()));
+        self.by_value.insert(value, (username, valid_to));
+    }
+}
+
+/// Wrong passwords in a row of one account ([`LoginThrottle`](crate::LoginThrottle)).
+#[derive(Debug, Clone, Copy)]
+struct Failures {
+    count: u32,
+    last: Instant,
+}
+
 /// State shared by every route and the handle.
 pub(crate) struct Shared {
     /// The configuration the emulator started with (faults live in `faults`).
     pub config: EmulatorConfig,
     store: Mutex<Store>,
-    tokens: Mutex<HashMap<String, (Oid, DateTime<Utc>)>>,
+    tokens: Mutex<Tokens>,
+    /// Wrong passwords of the configured accounts, for the login throttle.
+    failures: Mutex<HashMap<Oid, Failures>>,
     faults: Mutex<FaultState>,
     /// Every exchange.
     pub journal: Journal,
@@ -83,7 +118,8 @@ impl Shared {
         Ok(Shared {
             config,
             store: Mutex::new(store),
-            tokens: Mutex::new(HashMap::new()),
+            tokens: Mutex::default(),
+            failures: Mutex::default(),
             faults: Mutex::new(faults),
             journal,
             http,
@@ -118,11 +154,11 @@ impl Shared {
         let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
         let value = format!("emu.{token}");
         let mut tokens = lock(&self.tokens);
-        // Expired tokens are forgotten here, so that the map does not grow without bound; until
-        // then they are answered "expired" rather than "unknown".
-        let now = Utc::now();
-        tokens.retain(|_, (_, until)| *until > now - chrono::Duration::hours(1));
-        tokens.insert(value.clone(), (username, valid_to));
+        // Tokens expired for an hour are forgotten here (oldest first, without looking at the
+        // live ones), so that the map does not grow without bound; until then they are answered
+        // "expired" rather than "unknown".
+        tokens.forget_expired(Utc::now() - chrono::Duration::hours(1));
+        tokens.insert(value.clone(), username, valid_to);
         AuthToken { valid_to, value: Redacted::new(value) }
     }
 
@@ -130,11 +166,42 @@ impl Shared {
     pub fn check_token(&self, token: Option<&str>) -> Result<Oid, TokenProblem> {
         let token = token.ok_or(TokenProblem::Missing)?;
         let tokens = lock(&self.tokens);
-        let (username, valid_to) = tokens.get(token).ok_or(TokenProblem::Unknown)?;
+        let (username, valid_to) = tokens.by_value.get(token).ok_or(TokenProblem::Unknown)?;
         if *valid_to <= Utc::now() {
             return Err(TokenProblem::Expired);
         }
         Ok(username.clone())
+    }
+
+    /// `Err(wait)` while the logins of `username` are throttled (429), for `wait` more.
+    pub fn login_throttled(&self, username: &Oid) -> Result<(), Duration> {
+        let throttle = &self.config.login_throttle;
+        let failures = lock(&self.failures);
+        match failures.get(username) {
+            Some(f) if f.count >= throttle.max_failures => {
+                let wait = throttle.backoff.saturating_sub(f.last.elapsed());
+                if wait.is_zero() { Ok(()) } else { Err(wait) }
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Counts a login of a configured account: a success forgets its failures, a failure adds one
+    /// (the count starts again once a backoff has passed).
+    pub fn note_login(&self, username: &Oid, succeeded: bool) {
+        let mut failures = lock(&self.failures);
+        if succeeded {
+            failures.remove(username);
+            return;
+        }
+        let throttle = &self.config.login_throttle;
+        let now = Instant::now();
+        let f = failures.entry(username.clone()).or_insert(Failures { count: 0, last: now });
+        if f.count >= throttle.max_failures && f.last.elapsed() >= throttle.backoff {
+            f.count = 0;
+        }
+        f.count += 1;
+        f.last = now;
     }
 
     /// The fault settings in force.
@@ -180,6 +247,22 @@ mod tests {
         shared.set_faults(Faults { token_lifetime_override: Some(Duration::ZERO), ..Faults::default() });
         let short = shared.issue_token(user);
         assert_eq!(shared.check_token(Some(short.value.expose())), Err(TokenProblem::Expired));
+    }
+
+    #[test]
+    fn issuing_forgets_only_tokens_expired_for_an_hour() {
+        let shared = Shared::new(EmulatorConfig::default()).unwrap();
+        let user = shared.config.username.clone();
+        let mut tokens = lock(&shared.tokens);
+        let now = Utc::now();
+        tokens.insert("old".into(), user.clone(), now - chrono::Duration::hours(2));
+        tokens.insert("recent".into(), user.clone(), now - chrono::Duration::minutes(5));
+        tokens.insert("live".into(), user, now + chrono::Duration::hours(1));
+        tokens.forget_expired(now - chrono::Duration::hours(1));
+        let mut left: Vec<&str> = tokens.by_value.keys().map(String::as_str).collect();
+        left.sort_unstable();
+        assert_eq!(left, ["live", "recent"]);
+        assert_eq!(tokens.by_expiry.len(), 2);
     }
 
     #[test]
