@@ -126,7 +126,9 @@ pub struct EmulatorConfig {
     /// [`MAX_TOKEN_LIFETIME`].
     pub token_lifetime: Duration,
     /// Where to keep the store between runs; `None` keeps it in memory only. The file is rewritten
-    /// atomically (temporary file in the same folder, then rename) after every change.
+    /// atomically (temporary file in the same folder, then rename) after every change; it is
+    /// locked by `<file>.lock` while the emulator runs, and written once at start (an unwritable
+    /// path stops the start).
     pub state_file: Option<PathBuf>,
     /// Fault injection for client tests; all off by default.
     pub faults: Faults,

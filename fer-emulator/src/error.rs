@@ -27,6 +27,14 @@ pub enum EmulatorError {
         #[source]
         source: std::io::Error,
     },
+    /// Another emulator owns the state file (its lock file exists and its process runs).
+    #[error("state file lock {} is held{}: another emulator uses this state file", path.display(), pid.map(|p| format!(" by process {p}")).unwrap_or_default())]
+    StateLocked {
+        /// The lock file.
+        path: PathBuf,
+        /// The pid written in it, if readable.
+        pid: Option<u32>,
+    },
     /// The state file is not JSON of the emulator's state layout.
     #[error("state file {} is not readable: {source}", path.display())]
     StateJson {

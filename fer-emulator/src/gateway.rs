@@ -328,7 +328,7 @@ pub(crate) async fn book(shared: &Arc<Shared>, request: &BookingRequest) -> Resu
                 referral_id: request.referral_id,
                 create_ts: Timestamp::from_naive(chrono::Local::now().naive_local()),
             };
-            apply(shared, book, SlotStatus::Recorded, ReferralStatus::Recorded)?
+            apply(shared, book, SlotStatus::Recorded, ReferralStatus::Recorded).await?
         }
         BookingResponse::Rejected(_) => Vec::new(),
     };
@@ -366,7 +366,7 @@ pub(crate) async fn cancel(shared: &Arc<Shared>, request: &CancelRequest) -> Res
     }
     let applied = if response.status.code == CancelStatusCode::Success {
         let cancelled = Book { status_code: BookStatus::Canceled, ..book };
-        apply(shared, cancelled, SlotStatus::Available, ReferralStatus::Available)?
+        apply(shared, cancelled, SlotStatus::Available, ReferralStatus::Available).await?
     } else {
         Vec::new()
     };
@@ -375,8 +375,8 @@ pub(crate) async fn cancel(shared: &Arc<Shared>, request: &CancelRequest) -> Res
 
 /// Writes a book and moves its slot and referral to the given statuses, as the gateway does after a
 /// successful answer.
-fn apply(
-    shared: &Shared,
+async fn apply(
+    shared: &Arc<Shared>,
     book: Book,
     slot_status: SlotStatus,
     referral_status: ReferralStatus,
@@ -398,5 +398,6 @@ fn apply(
             tables.book.insert(book.id, book);
             changes
         })
+        .await
         .map_err(|e| GatewayError::State(e.to_string()))
 }

@@ -119,7 +119,7 @@ impl EmulatorHandle {
     /// Blocks (or unblocks) writes to a subdivision, as the Vitrina's support does after many
     /// technical errors: its rows are then answered 405 (the same as `POST /sandbox/block`).
     pub fn set_blocked(&self, subdivision: Guid, blocked: bool) -> Result<(), crate::EmulatorError> {
-        self.shared.write(|store| store.tables.set_blocked(subdivision, blocked)).map(|_| ())
+        self.shared.write_blocking(|store| store.tables.set_blocked(subdivision, blocked)).map(|_| ())
     }
 
     /// The number of rows of a table.

@@ -71,8 +71,13 @@
 //! * **Gateway**: the answer must be HTTP 200, pass fer-validate and parse into fer-model's types, and
 //!   name the requested slot or booking. The preconditions of UC-1 / UC-1.1 are not enforced, so a
 //!   gateway's retry reaches the webhook (see the `gateway` module docs in the source).
-//! * **State file**: rewritten whole after every change (simple and atomic; fine for test-sized
-//!   data). Journal and tokens are not kept.
+//! * **State file**: the truth. Rewritten whole and atomically after every change, from a snapshot
+//!   taken under the store's lock and written off it (a request that changed the store waits for
+//!   its own change to be on disk, others go on; one write covers the changes made meanwhile). A
+//!   change that cannot be saved is undone (the store goes back to the file) and answered 500. The
+//!   emulator refuses to start on a path it cannot write or that another emulator holds (the lock
+//!   file `<state>.lock`), and removes the temporary files a crashed writer left. Journal and
+//!   tokens are not kept.
 //!
 //! See the README for a curl session.
 #![forbid(unsafe_code)]

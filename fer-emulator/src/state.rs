@@ -2,7 +2,8 @@
 //! HTTP client the gateway side calls webhooks with.
 
 use std::collections::{BTreeSet, HashMap};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -77,11 +78,36 @@ struct Failures {
     last: Instant,
 }
 
+/// The durability of the state file: which change (numbered by [`Shared::write`]) is on disk, and
+/// the newest snapshot still to write.
+#[derive(Debug, Default)]
+struct Durability {
+    /// The newest change on disk.
+    durable: u64,
+    /// Changes up to this one were undone by a failed save (the store was reloaded from the file).
+    lost_through: u64,
+}
+
+/// The state file of an emulator: its path, its lock, and its durability.
+struct StateFile {
+    path: std::path::PathBuf,
+    /// Held while the emulator runs.
+    _lock: persist::StateLock,
+    /// Taken by the one thread that writes the file at a time.
+    saving: Mutex<Durability>,
+    /// The newest snapshot not yet written, with the number of its change.
+    pending: Mutex<Option<(u64, Arc<Store>)>>,
+}
+
 /// State shared by every route and the handle.
 pub(crate) struct Shared {
     /// The configuration the emulator started with (faults live in `faults`).
     pub config: EmulatorConfig,
     store: Mutex<Store>,
+    /// The number of the last change of `store` (changed under its lock).
+    version: std::sync::atomic::AtomicU64,
+    /// The state file, when one is configured.
+    state: Option<StateFile>,
     tokens: Mutex<Tokens>,
     /// Wrong passwords of the configured accounts, for the login throttle.
     failures: Mutex<HashMap<Oid, Failures>>,
@@ -104,9 +130,20 @@ impl Shared {
     /// Builds the shared state, loading the state file if one is configured.
     pub fn new(config: EmulatorConfig) -> Result<Self, EmulatorError> {
         config.validate()?;
-        let store = match &config.state_file {
-            Some(path) => persist::load(path)?,
-            None => Store::default(),
+        // The state file is the truth: it is locked (one emulator per file), the temporary files
+        // of a crashed writer are removed, and the loaded store is written back at once, so that a
+        // path that cannot be written stops the start instead of failing the first change.
+        let (store, state) = match &config.state_file {
+            Some(path) => {
+                let lock = persist::StateLock::acquire(path)?;
+                persist::remove_leftovers(path)?;
+                let store = persist::load(path)?;
+                persist::save(&store, path)?;
+                let state =
+                    StateFile { path: path.clone(), _lock: lock, saving: Mutex::default(), pending: Mutex::default() };
+                (store, Some(state))
+            }
+            None => (Store::default(), None),
         };
         let http = reqwest::Client::builder()
             .timeout(config.webhook_timeout)
@@ -118,6 +155,8 @@ impl Shared {
         Ok(Shared {
             config,
             store: Mutex::new(store),
+            version: Default::default(),
+            state,
             tokens: Mutex::default(),
             failures: Mutex::default(),
             faults: Mutex::new(faults),
@@ -132,15 +171,75 @@ impl Shared {
         f(&lock(&self.store))
     }
 
-    /// Changes the store and, when a state file is configured, writes it before returning, so that
-    /// an acknowledged change survives a restart.
-    pub fn write<R>(&self, f: impl FnOnce(&mut Store) -> R) -> Result<R, EmulatorError> {
-        let mut store = lock(&self.store);
-        let r = f(&mut store);
-        if let Some(path) = &self.config.state_file {
-            persist::save(&store, path)?;
+    /// Changes the store and, when a state file is configured, returns once the change is on disk,
+    /// so that an acknowledged change survives a restart. The file is written off the store's lock
+    /// (from a snapshot taken under it) on a blocking thread, so unrelated requests go on while it
+    /// is written, and one write covers every change made meanwhile (group commit). A change that
+    /// cannot be saved is undone: the store is reloaded from the file (the last saved state), and
+    /// the error returned (every change not yet saved then is undone and fails too).
+    pub async fn write<R>(self: &Arc<Self>, f: impl FnOnce(&mut Store) -> R) -> Result<R, EmulatorError> {
+        let (r, version) = self.apply(f);
+        if let Some(version) = version {
+            let shared = self.clone();
+            tokio::task::spawn_blocking(move || shared.persist(version))
+                .await
+                .map_err(|e| EmulatorError::Server(format!("the state file writer failed: {e}")))??;
         }
         Ok(r)
+    }
+
+    /// [`Shared::write`] for callers that are not async: writes the file on this thread.
+    pub fn write_blocking<R>(&self, f: impl FnOnce(&mut Store) -> R) -> Result<R, EmulatorError> {
+        let (r, version) = self.apply(f);
+        if let Some(version) = version {
+            self.persist(version)?;
+        }
+        Ok(r)
+    }
+
+    /// Applies a change under the store's lock; with a state file, numbers it and leaves a
+    /// snapshot for [`Shared::persist`].
+    fn apply<R>(&self, f: impl FnOnce(&mut Store) -> R) -> (R, Option<u64>) {
+        let mut store = lock(&self.store);
+        let r = f(&mut store);
+        let Some(state) = &self.state else { return (r, None) };
+        let version = self.version.fetch_add(1, Ordering::SeqCst) + 1;
+        *lock(&state.pending) = Some((version, Arc::new(store.clone())));
+        (r, Some(version))
+    }
+
+    /// Returns once change `version` is on disk: writes the newest snapshot unless a write since
+    /// has covered it.
+    fn persist(&self, version: u64) -> Result<(), EmulatorError> {
+        let Some(state) = &self.state else { return Ok(()) };
+        let mut saving = lock(&state.saving);
+        let lost =
+            || EmulatorError::Server(format!("change {version} was undone: the state file could not be written"));
+        if saving.durable >= version {
+            return Ok(());
+        }
+        if version <= saving.lost_through {
+            return Err(lost());
+        }
+        let Some((newest, snapshot)) = lock(&state.pending).take() else { return Err(lost()) };
+        match persist::save(&snapshot, &state.path) {
+            Ok(()) => {
+                saving.durable = newest;
+                Ok(())
+            }
+            Err(e) => {
+                // The file is the truth: go back to it, and fail every change not on it.
+                let mut store = lock(&self.store);
+                match persist::load(&state.path) {
+                    Ok(saved) => *store = saved,
+                    Err(reload) => tracing::error!(error = %reload, "cannot reload the state file after a failed save"),
+                }
+                saving.lost_through = self.version.load(Ordering::SeqCst);
+                *lock(&state.pending) = None;
+                tracing::error!(error = %e, "a change could not be saved and was undone");
+                Err(e)
+            }
+        }
     }
 
     /// Issues a token for `username`.

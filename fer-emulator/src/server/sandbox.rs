@@ -245,19 +245,19 @@ struct BlockWire {
 }
 
 async fn block(State(shared): State<Arc<Shared>>, SandboxBody(body): SandboxBody) -> Response {
-    set_blocked(&shared, &body, true)
+    set_blocked(&shared, &body, true).await
 }
 
 async fn unblock(State(shared): State<Arc<Shared>>, SandboxBody(body): SandboxBody) -> Response {
-    set_blocked(&shared, &body, false)
+    set_blocked(&shared, &body, false).await
 }
 
-fn set_blocked(shared: &Shared, body: &[u8], blocked: bool) -> Response {
+async fn set_blocked(shared: &Arc<Shared>, body: &[u8], blocked: bool) -> Response {
     let wire: BlockWire = match parse(body) {
         Ok(wire) => wire,
         Err(response) => return *response,
     };
-    match shared.write(|store| store.tables.set_blocked(wire.id, blocked)) {
+    match shared.write(|store| store.tables.set_blocked(wire.id, blocked)).await {
         Ok(_) => Json(json!({"id": wire.id, "blocked": blocked})).into_response(),
         Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, "state", e.to_string()),
     }
