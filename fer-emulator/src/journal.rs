@@ -153,6 +153,9 @@ fn cut(mut text: String, limit: usize) -> (String, bool) {
         end -= 1;
     }
     text.truncate(end);
+    // What is kept is what is counted: a cut string gives back the capacity of the whole (a
+    // 48 KiB URL cut to 1 KiB would hold on to 48 KiB).
+    text.shrink_to_fit();
     (text, true)
 }
 
@@ -309,6 +312,8 @@ mod tests {
         let served: usize = entries.iter().map(|e| serde_json::to_vec(e).unwrap().len()).sum();
         assert_eq!(served, j.weight(), "the weight is the JSON as served");
         assert!(entries.len() < 200 && entries.last().unwrap().seq == 200);
+        let held = j.inner.lock().unwrap().entries.iter().all(|k| k.url.capacity() <= limits.url_bytes);
+        assert!(held, "a cut URL gives back its capacity");
         for e in &entries {
             assert!(e.truncated && e.url.len() <= limits.url_bytes, "{}", e.url.len());
             let body = e.response_body.as_ref().unwrap().as_str().unwrap();
