@@ -81,12 +81,21 @@ pub(crate) fn save(store: &Store, path: &Path) -> Result<(), EmulatorError> {
         tables: &store.tables,
         callbacks: store.callbacks.iter().map(|(key, address)| CallbackEntryRef { key, address }).collect(),
     };
-    let bytes =
-        serde_json::to_vec(&snapshot).map_err(|source| EmulatorError::StateEncode { path: path.to_owned(), source })?;
     let tmp = temp_path(path);
     let io = |source| EmulatorError::State { path: path.to_owned(), source };
-    let mut file = std::fs::File::create(&tmp).map_err(io)?;
-    file.write_all(&bytes).map_err(io)?;
+    let file = std::fs::File::create(&tmp).map_err(io)?;
+    // Streamed into the file (no copy of the whole document in memory), giving the processor
+    // away now and then: a save runs beside the requests it must not hold up.
+    let mut out = Yielding { inner: std::io::BufWriter::with_capacity(64 * 1024, file), since: 0 };
+    let written = serde_json::to_writer(&mut out, &snapshot).map_err(|source| match source.io_error_kind() {
+        Some(_) => io(std::io::Error::other(source)),
+        None => EmulatorError::StateEncode { path: path.to_owned(), source },
+    });
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
+    let file = out.inner.into_inner().map_err(|e| io(e.into_error()))?;
     file.sync_all().map_err(io)?;
     drop(file);
     std::fs::rename(&tmp, path).map_err(io)
@@ -166,6 +175,31 @@ fn sibling(path: &Path, suffix: &str) -> PathBuf {
     let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_else(|| "state".into());
     name.push(suffix);
     path.with_file_name(name)
+}
+
+/// A writer that yields the processor after every [`YIELD_EVERY`] bytes.
+struct Yielding<W> {
+    inner: W,
+    since: usize,
+}
+
+/// How many bytes of a state file are written between two yields.
+const YIELD_EVERY: usize = 256 * 1024;
+
+impl<W: Write> Write for Yielding<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.since += n;
+        if self.since >= YIELD_EVERY {
+            self.since = 0;
+            std::thread::yield_now();
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 fn temp_path(path: &Path) -> PathBuf {
