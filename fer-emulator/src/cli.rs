@@ -49,16 +49,21 @@ pub struct EmulatorArgs {
     /// Keep the store in this JSON file (rewritten atomically after every change).
     #[arg(long)]
     pub state: Option<PathBuf>,
-    /// Lifetime of issued tokens, in seconds.
-    #[arg(long, default_value_t = 3600)]
+    /// Lifetime of issued tokens, in seconds (at most 366 days).
+    #[arg(long, default_value_t = 3600, value_parser = clap::value_parser!(u64).range(..=crate::MAX_TOKEN_LIFETIME.as_secs()))]
     pub token_lifetime_secs: u64,
+    /// Key of the /sandbox/ control routes, sent as the X-Sandbox-Key header (or use a Vitrina
+    /// token). Required when --listen is not a loopback address.
+    #[arg(long, env = "FER_EMULATOR_SANDBOX_KEY", hide_env_values = true)]
+    pub sandbox_key: Option<String>,
     /// Fault injection: share of Vitrina answers replaced by 503 (0 to 1).
     #[arg(long, default_value_t = 0.0, value_parser = ratio)]
     pub unavailable_ratio: f64,
     /// Fault injection: delay added to every Vitrina answer, in milliseconds.
     #[arg(long, default_value_t = 0)]
     pub latency_ms: u64,
-    /// Fault injection: share of new connections closed without an answer (0 to 1).
+    /// Fault injection: share of Vitrina requests whose connection is closed without an answer
+    /// (0 to 1); never a /sandbox/ request.
     #[arg(long, default_value_t = 0.0, value_parser = ratio)]
     pub drop_ratio: f64,
     /// Fault injection: seed of the generator that draws the faults.
@@ -81,6 +86,7 @@ impl EmulatorArgs {
             password: self.password.clone(),
             token_lifetime: Duration::from_secs(self.token_lifetime_secs),
             state_file: self.state.clone(),
+            sandbox_key: self.sandbox_key.clone(),
             strict: self.strict,
             faults: Faults {
                 unavailable_ratio: self.unavailable_ratio,
@@ -100,6 +106,9 @@ pub fn banner(emulator: &EmulatorHandle) -> String {
     let mut out = format!("fer-emulator serving at {}\n", emulator.base_url());
     let _ = writeln!(out, "  username: {}", emulator.username());
     let _ = writeln!(out, "  password: {}", emulator.password());
+    if emulator.sandbox_key_required() {
+        let _ = writeln!(out, "  sandbox:  needs the {} header or a Vitrina token", crate::SANDBOX_KEY_HEADER);
+    }
     if !emulator.faults().is_off() {
         let _ = writeln!(out, "  faults:   {:?}", emulator.faults());
     }

@@ -5,6 +5,10 @@ use std::path::PathBuf;
 /// Why an emulator could not start, or could not keep its state.
 #[derive(Debug, thiserror::Error)]
 pub enum EmulatorError {
+    /// A setting of [`EmulatorConfig`](crate::EmulatorConfig) cannot work
+    /// ([`EmulatorConfig::validate`](crate::EmulatorConfig::validate)).
+    #[error("invalid emulator configuration: {0}")]
+    Config(String),
     /// The listen address could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
@@ -22,6 +26,14 @@ pub enum EmulatorError {
         /// The system error.
         #[source]
         source: std::io::Error,
+    },
+    /// Another emulator owns the state file (its lock file exists and its process runs).
+    #[error("state file lock {} is held{}: another emulator uses this state file", path.display(), pid.map(|p| format!(" by process {p}")).unwrap_or_default())]
+    StateLocked {
+        /// The lock file.
+        path: PathBuf,
+        /// The pid written in it, if readable.
+        pid: Option<u32>,
     },
     /// The state file is not JSON of the emulator's state layout.
     #[error("state file {} is not readable: {source}", path.display())]

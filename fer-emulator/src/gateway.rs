@@ -153,6 +153,16 @@ pub enum GatewayError {
         /// The status.
         status: u16,
     },
+    /// The answer is larger than
+    /// [`webhook_answer_limit`](crate::EmulatorConfig::webhook_answer_limit) (as sent, or once
+    /// gunzipped); it was not read beyond the limit.
+    #[error("webhook {url} answered more than {limit} bytes")]
+    AnswerTooLarge {
+        /// The URL called.
+        url: String,
+        /// The limit in bytes.
+        limit: usize,
+    },
     /// The answer is not the spec's JSON, lacks a required field, or does not match the request.
     #[error("webhook {url} answered with an invalid body: {reason}")]
     InvalidAnswer {
@@ -178,6 +188,7 @@ impl GatewayError {
             GatewayError::Timeout { .. } => "timeout",
             GatewayError::Transport { .. } => "transport",
             GatewayError::HttpStatus { .. } => "http_status",
+            GatewayError::AnswerTooLarge { .. } => "answer_too_large",
             GatewayError::InvalidAnswer { .. } => "invalid_answer",
             GatewayError::State(_) => "state",
         }
@@ -215,10 +226,7 @@ pub(crate) async fn call(shared: &Shared, url: &str, body: Option<Vec<u8>>) -> R
     let result = match request.send().await {
         Ok(response) => {
             let status = response.status().as_u16();
-            match response.bytes().await {
-                Ok(bytes) => Ok((status, bytes)),
-                Err(e) => Err(transport_error(shared, url, &e)),
-            }
+            read_answer(shared, url, response).await.map(|bytes| (status, bytes))
         }
         Err(e) => Err(transport_error(shared, url, &e)),
     };
@@ -235,6 +243,26 @@ pub(crate) async fn call(shared: &Shared, url: &str, body: Option<Vec<u8>>) -> R
         error: result.as_ref().err().map(ToString::to_string),
     });
     result
+}
+
+/// Reads a webhook's answer under [`webhook_answer_limit`](crate::EmulatorConfig::webhook_answer_limit),
+/// as sent and once gunzipped (fer-http's [`BodyReader`](fer_http::BodyReader), chunk by chunk): an
+/// answer announced or found larger is [`GatewayError::AnswerTooLarge`], and the rest of it is
+/// never read (the connection is dropped).
+async fn read_answer(shared: &Shared, url: &str, mut response: reqwest::Response) -> Result<Bytes, GatewayError> {
+    let limit = shared.config.webhook_answer_limit;
+    let limits = fer_http::Limits { compressed: limit, decompressed: limit };
+    let body_error = |e: fer_http::BodyError| match e {
+        fer_http::BodyError::TooLarge { limit } | fer_http::BodyError::DecompressedTooLarge { limit } => {
+            GatewayError::AnswerTooLarge { url: url.to_owned(), limit }
+        }
+        other => GatewayError::InvalidAnswer { url: url.to_owned(), reason: other.to_string() },
+    };
+    let mut reader = fer_http::BodyReader::new(response.headers(), limits).map_err(body_error)?;
+    while let Some(chunk) = response.chunk().await.map_err(|e| transport_error(shared, url, &e))? {
+        reader.push(chunk).map_err(body_error)?;
+    }
+    reader.finish().map_err(body_error)
 }
 
 fn transport_error(shared: &Shared, url: &str, e: &reqwest::Error) -> GatewayError {
@@ -300,7 +328,7 @@ pub(crate) async fn book(shared: &Arc<Shared>, request: &BookingRequest) -> Resu
                 referral_id: request.referral_id,
                 create_ts: Timestamp::from_naive(chrono::Local::now().naive_local()),
             };
-            apply(shared, book, SlotStatus::Recorded, ReferralStatus::Recorded)?
+            apply(shared, book, SlotStatus::Recorded, ReferralStatus::Recorded).await?
         }
         BookingResponse::Rejected(_) => Vec::new(),
     };
@@ -338,7 +366,7 @@ pub(crate) async fn cancel(shared: &Arc<Shared>, request: &CancelRequest) -> Res
     }
     let applied = if response.status.code == CancelStatusCode::Success {
         let cancelled = Book { status_code: BookStatus::Canceled, ..book };
-        apply(shared, cancelled, SlotStatus::Available, ReferralStatus::Available)?
+        apply(shared, cancelled, SlotStatus::Available, ReferralStatus::Available).await?
     } else {
         Vec::new()
     };
@@ -347,8 +375,8 @@ pub(crate) async fn cancel(shared: &Arc<Shared>, request: &CancelRequest) -> Res
 
 /// Writes a book and moves its slot and referral to the given statuses, as the gateway does after a
 /// successful answer.
-fn apply(
-    shared: &Shared,
+async fn apply(
+    shared: &Arc<Shared>,
     book: Book,
     slot_status: SlotStatus,
     referral_status: ReferralStatus,
@@ -370,5 +398,6 @@ fn apply(
             tables.book.insert(book.id, book);
             changes
         })
+        .await
         .map_err(|e| GatewayError::State(e.to_string()))
 }

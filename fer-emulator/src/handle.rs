@@ -26,9 +26,10 @@ impl Emulator {
         let local_addr = listener.local_addr().map_err(|source| EmulatorError::Bind { addr, source })?;
         let router = server::router(shared.clone());
         let (stop, stopped) = oneshot::channel::<()>();
-        let listener = server::faults::FaultyListener { inner: listener, shared: shared.clone() };
+        let listener = server::faults::FaultyListener { inner: listener };
+        let service = router.into_make_service_with_connect_info::<server::faults::Cut>();
         let task = tokio::spawn(async move {
-            axum::serve(listener, router)
+            axum::serve(listener, service)
                 .with_graceful_shutdown(async move {
                     // Either an explicit shutdown or a dropped handle stops the server.
                     let _ = stopped.await;
@@ -42,8 +43,9 @@ impl Emulator {
     /// The emulator's routes as an axum [`Router`](axum::Router) over a fresh store, without binding
     /// a socket: for mounting the emulator in another server, for in-process tests, and for fuzzing
     /// its request handling (`fuzz/` in the repository). Answers are those of [`Emulator::spawn`]'s
-    /// server, with one difference: [`Faults::drop_ratio`] acts on accepted connections, so it has
-    /// no effect here (503 answers, latency and early token expiry do apply).
+    /// server, with one difference: [`Faults::drop_ratio`] closes the connections of the emulator's
+    /// own listener, so it has no effect here (503 answers, latency and early token expiry do
+    /// apply).
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -97,12 +99,19 @@ impl EmulatorHandle {
         &self.shared.config.password
     }
 
+    /// True when the sandbox routes need the
+    /// [`sandbox_key`](crate::EmulatorConfig::sandbox_key) (or a Vitrina token).
+    pub fn sandbox_key_required(&self) -> bool {
+        self.shared.config.sandbox_key.is_some()
+    }
+
     /// The fault settings in force.
     pub fn faults(&self) -> Faults {
         self.shared.faults()
     }
 
-    /// Replaces the fault settings (and reseeds their generator) from now on.
+    /// Replaces the fault settings (and reseeds their generator) from now on. A token lifetime
+    /// override over [`MAX_TOKEN_LIFETIME`](crate::MAX_TOKEN_LIFETIME) is cut to it.
     pub fn set_faults(&self, faults: Faults) {
         self.shared.set_faults(faults);
     }
@@ -110,7 +119,7 @@ impl EmulatorHandle {
     /// Blocks (or unblocks) writes to a subdivision, as the Vitrina's support does after many
     /// technical errors: its rows are then answered 405 (the same as `POST /sandbox/block`).
     pub fn set_blocked(&self, subdivision: Guid, blocked: bool) -> Result<(), crate::EmulatorError> {
-        self.shared.write(|store| store.tables.set_blocked(subdivision, blocked)).map(|_| ())
+        self.shared.write_blocking(|store| store.tables.set_blocked(subdivision, blocked)).map(|_| ())
     }
 
     /// The number of rows of a table.
@@ -148,7 +157,9 @@ impl EmulatorHandle {
         self.shared.read(|s| s.tables.repeated_writes())
     }
 
-    /// Every exchange so far, oldest first (at most [`JOURNAL_CAPACITY`](crate::JOURNAL_CAPACITY)).
+    /// Every exchange kept, oldest first: at most
+    /// [`JournalLimits::max_entries`](crate::JournalLimits::max_entries) entries weighing at most
+    /// [`JournalLimits::max_bytes`](crate::JournalLimits::max_bytes), each cut to its limits.
     pub fn journal(&self) -> Vec<JournalEntry> {
         self.shared.journal.entries()
     }

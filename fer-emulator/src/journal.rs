@@ -5,6 +5,11 @@
 //! passwords and tokens replaced by `"***"` ([`redact`], with the keys of
 //! [`fer_model::redact`]); request bodies of Vitrina calls are not kept
 //! (they can be megabytes), only their size.
+//!
+//! The journal is bounded in bytes ([`JournalLimits`]): each entry keeps at most `url_bytes` of its
+//! URL and error and `body_bytes` of each body (cut, and marked `truncated`), all entries together
+//! weigh at most `max_bytes` (the oldest go first), and a read returns a page. Entries are kept as
+//! JSON text, so that what is counted is what is held.
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
@@ -13,9 +18,9 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use serde_json::value::RawValue;
 
-/// How many entries the journal keeps; older ones are dropped first.
-pub const JOURNAL_CAPACITY: usize = 10_000;
+use crate::JournalLimits;
 
 /// Who called whom.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,7 +44,8 @@ pub struct JournalEntry {
     pub direction: Direction,
     /// HTTP method.
     pub method: String,
-    /// The address called (path and query for inbound calls, the full URL for outbound ones).
+    /// The address called (path and query for inbound calls, the full URL for outbound ones), at
+    /// most [`JournalLimits::url_bytes`] of it.
     pub url: String,
     /// The answer's HTTP status; `None` when there was no answer (timeout, connection error).
     pub status: Option<u16>,
@@ -56,6 +62,10 @@ pub struct JournalEntry {
     /// What went wrong, if anything (transport error, timeout, invalid answer).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// True when the URL, the error or a body was cut to the [`JournalLimits`]: a cut body is a
+    /// string holding the start of its redacted JSON text.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub truncated: bool,
 }
 
 /// A new exchange to record; [`Journal::record`] numbers it.
@@ -73,39 +83,154 @@ pub(crate) struct Exchange {
     pub error: Option<String>,
 }
 
-/// The journal of one emulator.
+/// An entry as kept: the fields of [`JournalEntry`], its bodies as JSON text.
+#[derive(Debug, Serialize)]
+struct Kept {
+    seq: u64,
+    at: DateTime<Utc>,
+    direction: Direction,
+    method: String,
+    url: String,
+    status: Option<u16>,
+    duration_ms: u64,
+    request_bytes: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    request_body: Option<Box<RawValue>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    response_body: Option<Box<RawValue>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    truncated: bool,
+    /// The length of this entry's JSON: its weight in the budget.
+    #[serde(skip)]
+    weight: usize,
+}
+
+impl Kept {
+    fn entry(&self) -> JournalEntry {
+        let body = |raw: &Option<Box<RawValue>>| {
+            raw.as_ref().map(|r| serde_json::from_str(r.get()).unwrap_or_else(|_| Value::String(r.get().to_owned())))
+        };
+        JournalEntry {
+            seq: self.seq,
+            at: self.at,
+            direction: self.direction,
+            method: self.method.clone(),
+            url: self.url.clone(),
+            status: self.status,
+            duration_ms: self.duration_ms,
+            request_bytes: self.request_bytes,
+            request_body: body(&self.request_body),
+            response_body: body(&self.response_body),
+            error: self.error.clone(),
+            truncated: self.truncated,
+        }
+    }
+}
+
 #[derive(Debug, Default)]
+struct Inner {
+    last_seq: u64,
+    weight: usize,
+    entries: VecDeque<Kept>,
+}
+
+/// The journal of one emulator.
+#[derive(Debug)]
 pub(crate) struct Journal {
-    inner: Mutex<(u64, VecDeque<JournalEntry>)>,
+    limits: JournalLimits,
+    inner: Mutex<Inner>,
+}
+
+/// `text` cut to at most `limit` bytes on a character boundary; whether it was cut.
+fn cut(mut text: String, limit: usize) -> (String, bool) {
+    if text.len() <= limit {
+        return (text, false);
+    }
+    let mut end = limit;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text.truncate(end);
+    // What is kept is what is counted: a cut string gives back the capacity of the whole (a
+    // 48 KiB URL cut to 1 KiB would hold on to 48 KiB).
+    text.shrink_to_fit();
+    (text, true)
 }
 
 impl Journal {
-    /// Appends an exchange.
+    /// An empty journal under `limits`.
+    pub fn new(limits: JournalLimits) -> Journal {
+        Journal { limits, inner: Mutex::default() }
+    }
+
+    /// A body as kept: its JSON text, or a string of the start of that text when it is longer than
+    /// the limit (then `true`).
+    fn body(&self, body: Option<Value>) -> (Option<Box<RawValue>>, bool) {
+        let Some(body) = body else { return (None, false) };
+        let (text, cut_short) = cut(body.to_string(), self.limits.body_bytes);
+        let text = if cut_short { Value::String(text).to_string() } else { text };
+        (RawValue::from_string(text).ok(), cut_short)
+    }
+
+    /// Appends an exchange, cut to the limits, and drops the oldest entries beyond the budget.
     pub fn record(&self, e: Exchange) {
-        let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        inner.0 += 1;
-        let entry = JournalEntry {
-            seq: inner.0,
+        let (url, url_cut) = cut(e.url, self.limits.url_bytes);
+        let (error, error_cut) = match e.error.map(|error| cut(error, self.limits.url_bytes)) {
+            Some((error, cut_short)) => (Some(error), cut_short),
+            None => (None, false),
+        };
+        let (request_body, request_cut) = self.body(e.request_body);
+        let (response_body, response_cut) = self.body(e.response_body);
+        let mut kept = Kept {
+            seq: 0,
             at: e.at,
             direction: e.direction,
             method: e.method,
-            url: e.url,
+            url,
             status: e.status,
             duration_ms: u64::try_from(e.duration.as_millis()).unwrap_or(u64::MAX),
             request_bytes: e.request_bytes,
-            request_body: e.request_body,
-            response_body: e.response_body,
-            error: e.error,
+            request_body,
+            response_body,
+            error,
+            truncated: url_cut || error_cut || request_cut || response_cut,
+            weight: 0,
         };
-        if inner.1.len() == JOURNAL_CAPACITY {
-            inner.1.pop_front();
+        let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        inner.last_seq += 1;
+        kept.seq = inner.last_seq;
+        kept.weight = serde_json::to_vec(&kept).map_or(0, |v| v.len());
+        inner.weight += kept.weight;
+        inner.entries.push_back(kept);
+        while inner.entries.len() > self.limits.max_entries
+            || (inner.weight > self.limits.max_bytes && inner.entries.len() > 1)
+        {
+            let Some(old) = inner.entries.pop_front() else { break };
+            inner.weight -= old.weight;
         }
-        inner.1.push_back(entry);
     }
 
-    /// Every kept entry, oldest first.
+    /// Every kept entry, oldest first (bounded by [`JournalLimits::max_bytes`]).
     pub fn entries(&self) -> Vec<JournalEntry> {
-        self.inner.lock().unwrap_or_else(|p| p.into_inner()).1.iter().cloned().collect()
+        self.inner.lock().unwrap_or_else(|p| p.into_inner()).entries.iter().map(Kept::entry).collect()
+    }
+
+    /// One page as the JSON array `GET /sandbox/journal` answers: at most `limit` (and at most
+    /// [`JournalLimits::page_entries`]) entries from the `offset`-th kept one, oldest first, and
+    /// how many entries are kept in all.
+    pub fn page_json(&self, offset: usize, limit: Option<usize>) -> (Vec<u8>, usize) {
+        let limit = limit.unwrap_or(self.limits.page_entries).min(self.limits.page_entries);
+        let inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        let page: Vec<&Kept> = inner.entries.iter().skip(offset).take(limit).collect();
+        (serde_json::to_vec(&page).unwrap_or_else(|_| b"[]".to_vec()), inner.entries.len())
+    }
+
+    /// The weight of the kept entries, in bytes (the length of their JSON).
+    #[cfg(test)]
+    pub fn weight(&self) -> usize {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner()).weight
     }
 }
 
@@ -147,26 +272,61 @@ mod tests {
         assert_eq!(redact(body)["patient_data_rrp"]["snils"], "***");
     }
 
+    fn exchange(url: String, answer: Option<Value>) -> Exchange {
+        Exchange {
+            at: Utc::now(),
+            direction: Direction::Inbound,
+            method: "GET".into(),
+            url,
+            status: Some(200),
+            duration: Duration::ZERO,
+            request_bytes: 0,
+            request_body: None,
+            response_body: answer,
+            error: None,
+        }
+    }
+
     #[test]
     fn non_json_is_summarized_and_the_journal_is_bounded() {
         assert_eq!(redact(b"secret text"), Value::String("<11 bytes, not JSON>".into()));
-        let j = Journal::default();
-        for _ in 0..JOURNAL_CAPACITY + 5 {
-            j.record(Exchange {
-                at: Utc::now(),
-                direction: Direction::Inbound,
-                method: "GET".into(),
-                url: "/api/slot".into(),
-                status: Some(200),
-                duration: Duration::ZERO,
-                request_bytes: 0,
-                request_body: None,
-                response_body: None,
-                error: None,
-            });
+        let j = Journal::new(JournalLimits::default());
+        for _ in 0..crate::JOURNAL_CAPACITY + 5 {
+            j.record(exchange("/api/slot".into(), None));
         }
         let entries = j.entries();
-        assert_eq!(entries.len(), JOURNAL_CAPACITY);
+        assert_eq!(entries.len(), crate::JOURNAL_CAPACITY);
         assert_eq!(entries[0].seq, 6);
+    }
+
+    #[test]
+    fn urls_and_bodies_are_cut_and_the_budget_holds() {
+        let limits = JournalLimits { max_bytes: 64 * 1024, ..JournalLimits::default() };
+        let j = Journal::new(limits.clone());
+        let answer = serde_json::json!({"result": "я".repeat(10_000)});
+        for _ in 0..200 {
+            j.record(exchange(format!("/api/slot?q={}", "ё".repeat(5_000)), Some(answer.clone())));
+        }
+        let entries = j.entries();
+        assert!(j.weight() <= limits.max_bytes, "{}", j.weight());
+        let served: usize = entries.iter().map(|e| serde_json::to_vec(e).unwrap().len()).sum();
+        assert_eq!(served, j.weight(), "the weight is the JSON as served");
+        assert!(entries.len() < 200 && entries.last().unwrap().seq == 200);
+        let held = j.inner.lock().unwrap().entries.iter().all(|k| k.url.capacity() <= limits.url_bytes);
+        assert!(held, "a cut URL gives back its capacity");
+        for e in &entries {
+            assert!(e.truncated && e.url.len() <= limits.url_bytes, "{}", e.url.len());
+            let body = e.response_body.as_ref().unwrap().as_str().unwrap();
+            assert!(body.len() <= limits.body_bytes && body.starts_with("{\"result\":\"я"), "{body}");
+        }
+        // A small entry is kept whole, unmarked.
+        j.record(exchange("/api/slot".into(), Some(serde_json::json!({"ok": true}))));
+        let last = j.entries().pop().unwrap();
+        assert!(!last.truncated && last.response_body == Some(serde_json::json!({"ok": true})));
+        // A page holds at most page_entries, from the offset.
+        let (page, total) = j.page_json(1, Some(2));
+        let page: Vec<JournalEntry> = serde_json::from_slice(&page).unwrap();
+        assert_eq!((page.len(), total), (2, entries.len() + 1));
+        assert_eq!(page[0].seq, entries[1].seq);
     }
 }

@@ -55,10 +55,14 @@
 //! * **405**: rows of a subdivision whose `enabled` is NONE are refused, sent or deleted. The
 //!   subdivision row itself is always accepted, so that a test can block and unblock it.
 //! * **Auth**: `Authorization: Bearer <token>` on every `/api/...` call; missing, unknown and expired
-//!   tokens get 401 with the envelope. Tokens are not kept across restarts.
-//! * **Limits**: a body over `body_limit` gets 413, a gzip body that inflates over
-//!   `decompressed_limit` (a gzip bomb) 413 without being inflated further, a `Content-Encoding`
-//!   other than gzip or identity 415, a body marked gzip that is not gzip 400.
+//!   tokens get 401 with the envelope. Tokens are not kept across restarts. After 5 wrong passwords
+//!   in a row an account's logins get 429 for a backoff ([`LoginThrottle`]); failures are logged
+//!   (`warn`) with the username, never the password.
+//! * **Limits**: every route that reads a body reads it under a limit of [`EmulatorConfig`]: a body
+//!   over `body_limit` (`sandbox_body_limit` on `/sandbox/...`) gets 413, a gzip body that inflates
+//!   over `decompressed_limit` (a gzip bomb) 413 without being inflated further, a
+//!   `Content-Encoding` other than gzip or identity 415, a body marked gzip that is not gzip 400.
+//!   The gateway reads a webhook's answer under `webhook_answer_limit`.
 //! * **Codes** where the spec names none are in [`codes`].
 //! * **Callbacks**: see the `/api/callback` table in the README; registration probes
 //!   `GET <address>/booking/book` and needs 200. A webhook belongs to the MO the token was issued
@@ -67,8 +71,13 @@
 //! * **Gateway**: the answer must be HTTP 200, pass fer-validate and parse into fer-model's types, and
 //!   name the requested slot or booking. The preconditions of UC-1 / UC-1.1 are not enforced, so a
 //!   gateway's retry reaches the webhook (see the `gateway` module docs in the source).
-//! * **State file**: rewritten whole after every change (simple and atomic; fine for test-sized
-//!   data). Journal and tokens are not kept.
+//! * **State file**: the truth. Rewritten whole and atomically after every change, from a snapshot
+//!   taken under the store's lock and written off it (a request that changed the store waits for
+//!   its own change to be on disk, others go on; one write covers the changes made meanwhile). A
+//!   change that cannot be saved is undone (the store goes back to the file) and answered 500. The
+//!   emulator refuses to start on a path it cannot write or that another emulator holds (the lock
+//!   file `<state>.lock`), and removes the temporary files a crashed writer left. Journal and
+//!   tokens are not kept.
 //!
 //! See the README for a curl session.
 #![forbid(unsafe_code)]
@@ -88,11 +97,14 @@ mod state;
 mod store;
 mod validation;
 
-pub use config::{DEFAULT_PASSWORD, DEFAULT_USERNAME, EmulatorConfig, Faults};
+pub use config::{
+    DEFAULT_BODY_LIMIT, DEFAULT_PASSWORD, DEFAULT_SANDBOX_BODY_LIMIT, DEFAULT_USERNAME, DEFAULT_WEBHOOK_ANSWER_LIMIT,
+    EmulatorConfig, Faults, JOURNAL_CAPACITY, JournalLimits, LoginThrottle, MAX_TOKEN_LIFETIME, SANDBOX_KEY_HEADER,
+};
 pub use error::EmulatorError;
 pub use gateway::{GatewayAnswer, GatewayError, GatewayOutcome, StoreChange};
 pub use handle::{Emulator, EmulatorHandle};
-pub use journal::{Direction, JOURNAL_CAPACITY, JournalEntry};
+pub use journal::{Direction, JournalEntry};
 pub use store::portal::{DEFAULT_SCHEDULE_DAYS, LpuHost, PortalLpuSetup, PortalPatientSetup, PortalPatientTokens};
 pub use store::tables::Visibility;
 

@@ -1,9 +1,10 @@
 //! What the routes and the handle share: the store, the tokens, the faults, the journal, and the
 //! HTTP client the gateway side calls webhooks with.
 
-use std::collections::HashMap;
-use std::sync::{Mutex, MutexGuard};
-use std::time::Duration;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use fer_model::{AuthToken, Oid, Redacted};
@@ -44,12 +45,72 @@ struct FaultState {
     rng: StdRng,
 }
 
+/// The issued tokens: by value for the check, by expiry so that issuing one forgets the expired
+/// ones without scanning the live ones.
+#[derive(Debug, Default)]
+struct Tokens {
+    by_value: HashMap<String, (Oid, DateTime<Utc>)>,
+    by_expiry: BTreeSet<(DateTime<Utc>, String)>,
+}
+
+impl Tokens {
+    /// Forgets the tokens that expired before `before`.
+    fn forget_expired(&mut self, before: DateTime<Utc>) {
+        while let Some(first) = self.by_expiry.first()
+            && first.0 < before
+        {
+            if let Some((_, value)) = self.by_expiry.pop_first() {
+                self.by_value.remove(&value);
+            }
+        }
+    }
+
+    fn insert(&mut self, value: String, username: Oid, valid_to: DateTime<Utc>) {
+        self.by_expiry.insert((valid_to, value.clone()));
+        self.by_value.insert(value, (username, valid_to));
+    }
+}
+
+/// Wrong passwords in a row of one account ([`LoginThrottle`](crate::LoginThrottle)).
+#[derive(Debug, Clone, Copy)]
+struct Failures {
+    count: u32,
+    last: Instant,
+}
+
+/// The durability of the state file: which change (numbered by [`Shared::write`]) is on disk, and
+/// the newest snapshot still to write.
+#[derive(Debug, Default)]
+struct Durability {
+    /// The newest change on disk.
+    durable: u64,
+    /// Changes up to this one were undone by a failed save (the store was reloaded from the file).
+    lost_through: u64,
+}
+
+/// The state file of an emulator: its path, its lock, and its durability.
+struct StateFile {
+    path: std::path::PathBuf,
+    /// Held while the emulator runs.
+    _lock: persist::StateLock,
+    /// Taken by the one thread that writes the file at a time.
+    saving: Mutex<Durability>,
+    /// The newest snapshot not yet written, with the number of its change.
+    pending: Mutex<Option<(u64, Arc<Store>)>>,
+}
+
 /// State shared by every route and the handle.
 pub(crate) struct Shared {
     /// The configuration the emulator started with (faults live in `faults`).
     pub config: EmulatorConfig,
     store: Mutex<Store>,
-    tokens: Mutex<HashMap<String, (Oid, DateTime<Utc>)>>,
+    /// The number of the last change of `store` (changed under its lock).
+    version: std::sync::atomic::AtomicU64,
+    /// The state file, when one is configured.
+    state: Option<StateFile>,
+    tokens: Mutex<Tokens>,
+    /// Wrong passwords of the configured accounts, for the login throttle.
+    failures: Mutex<HashMap<Oid, Failures>>,
     faults: Mutex<FaultState>,
     /// Every exchange.
     pub journal: Journal,
@@ -68,9 +129,21 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 impl Shared {
     /// Builds the shared state, loading the state file if one is configured.
     pub fn new(config: EmulatorConfig) -> Result<Self, EmulatorError> {
-        let store = match &config.state_file {
-            Some(path) => persist::load(path)?,
-            None => Store::default(),
+        config.validate()?;
+        // The state file is the truth: it is locked (one emulator per file), the temporary files
+        // of a crashed writer are removed, and the loaded store is written back at once, so that a
+        // path that cannot be written stops the start instead of failing the first change.
+        let (store, state) = match &config.state_file {
+            Some(path) => {
+                let lock = persist::StateLock::acquire(path)?;
+                persist::remove_leftovers(path)?;
+                let store = persist::load(path)?;
+                persist::save(&store, path)?;
+                let state =
+                    StateFile { path: path.clone(), _lock: lock, saving: Mutex::default(), pending: Mutex::default() };
+                (store, Some(state))
+            }
+            None => (Store::default(), None),
         };
         let http = reqwest::Client::builder()
             .timeout(config.webhook_timeout)
@@ -78,12 +151,16 @@ impl Shared {
             .build()
             .map_err(EmulatorError::Client)?;
         let faults = FaultState { rng: StdRng::seed_from_u64(config.faults.seed), faults: config.faults.clone() };
+        let journal = Journal::new(config.journal.clone());
         Ok(Shared {
             config,
             store: Mutex::new(store),
-            tokens: Mutex::new(HashMap::new()),
+            version: Default::default(),
+            state,
+            tokens: Mutex::default(),
+            failures: Mutex::default(),
             faults: Mutex::new(faults),
-            journal: Journal::default(),
+            journal,
             http,
             portal: Mutex::default(),
         })
@@ -94,30 +171,93 @@ impl Shared {
         f(&lock(&self.store))
     }
 
-    /// Changes the store and, when a state file is configured, writes it before returning, so that
-    /// an acknowledged change survives a restart.
-    pub fn write<R>(&self, f: impl FnOnce(&mut Store) -> R) -> Result<R, EmulatorError> {
-        let mut store = lock(&self.store);
-        let r = f(&mut store);
-        if let Some(path) = &self.config.state_file {
-            persist::save(&store, path)?;
+    /// Changes the store and, when a state file is configured, returns once the change is on disk,
+    /// so that an acknowledged change survives a restart. The file is written off the store's lock
+    /// (from a snapshot taken under it) on a blocking thread, so unrelated requests go on while it
+    /// is written, and one write covers every change made meanwhile (group commit). A change that
+    /// cannot be saved is undone: the store is reloaded from the file (the last saved state), and
+    /// the error returned (every change not yet saved then is undone and fails too).
+    pub async fn write<R>(self: &Arc<Self>, f: impl FnOnce(&mut Store) -> R) -> Result<R, EmulatorError> {
+        let (r, version) = self.apply(f);
+        if let Some(version) = version {
+            let shared = self.clone();
+            tokio::task::spawn_blocking(move || shared.persist(version))
+                .await
+                .map_err(|e| EmulatorError::Server(format!("the state file writer failed: {e}")))??;
         }
         Ok(r)
+    }
+
+    /// [`Shared::write`] for callers that are not async: writes the file on this thread.
+    pub fn write_blocking<R>(&self, f: impl FnOnce(&mut Store) -> R) -> Result<R, EmulatorError> {
+        let (r, version) = self.apply(f);
+        if let Some(version) = version {
+            self.persist(version)?;
+        }
+        Ok(r)
+    }
+
+    /// Applies a change under the store's lock; with a state file, numbers it and leaves a
+    /// snapshot for [`Shared::persist`].
+    fn apply<R>(&self, f: impl FnOnce(&mut Store) -> R) -> (R, Option<u64>) {
+        let mut store = lock(&self.store);
+        let r = f(&mut store);
+        let Some(state) = &self.state else { return (r, None) };
+        let version = self.version.fetch_add(1, Ordering::SeqCst) + 1;
+        *lock(&state.pending) = Some((version, Arc::new(store.clone())));
+        (r, Some(version))
+    }
+
+    /// Returns once change `version` is on disk: writes the newest snapshot unless a write since
+    /// has covered it.
+    fn persist(&self, version: u64) -> Result<(), EmulatorError> {
+        let Some(state) = &self.state else { return Ok(()) };
+        let mut saving = lock(&state.saving);
+        let lost =
+            || EmulatorError::Server(format!("change {version} was undone: the state file could not be written"));
+        if saving.durable >= version {
+            return Ok(());
+        }
+        if version <= saving.lost_through {
+            return Err(lost());
+        }
+        let Some((newest, snapshot)) = lock(&state.pending).take() else { return Err(lost()) };
+        match persist::save(&snapshot, &state.path) {
+            Ok(()) => {
+                saving.durable = newest;
+                Ok(())
+            }
+            Err(e) => {
+                // The file is the truth: go back to it, and fail every change not on it.
+                let mut store = lock(&self.store);
+                match persist::load(&state.path) {
+                    Ok(saved) => *store = saved,
+                    Err(reload) => tracing::error!(error = %reload, "cannot reload the state file after a failed save"),
+                }
+                saving.lost_through = self.version.load(Ordering::SeqCst);
+                *lock(&state.pending) = None;
+                tracing::error!(error = %e, "a change could not be saved and was undone");
+                Err(e)
+            }
+        }
     }
 
     /// Issues a token for `username`.
     pub fn issue_token(&self, username: Oid) -> AuthToken {
         let lifetime = lock(&self.faults).faults.token_lifetime_override.unwrap_or(self.config.token_lifetime);
-        let valid_to = Utc::now() + chrono::Duration::from_std(lifetime).unwrap_or(chrono::Duration::MAX);
+        // The lifetime is checked against MAX_TOKEN_LIFETIME where it is set; the arithmetic stays
+        // total anyway (a library caller's `set_faults` is not checked).
+        let lifetime = lifetime.min(crate::MAX_TOKEN_LIFETIME);
+        let valid_to = Utc::now() + chrono::Duration::from_std(lifetime).unwrap_or(chrono::Duration::zero());
         let bytes: [u8; 24] = rand::random();
         let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
         let value = format!("emu.{token}");
         let mut tokens = lock(&self.tokens);
-        // Expired tokens are forgotten here, so that the map does not grow without bound; until
-        // then they are answered "expired" rather than "unknown".
-        let now = Utc::now();
-        tokens.retain(|_, (_, until)| *until > now - chrono::Duration::hours(1));
-        tokens.insert(value.clone(), (username, valid_to));
+        // Tokens expired for an hour are forgotten here (oldest first, without looking at the
+        // live ones), so that the map does not grow without bound; until then they are answered
+        // "expired" rather than "unknown".
+        tokens.forget_expired(Utc::now() - chrono::Duration::hours(1));
+        tokens.insert(value.clone(), username, valid_to);
         AuthToken { valid_to, value: Redacted::new(value) }
     }
 
@@ -125,11 +265,42 @@ impl Shared {
     pub fn check_token(&self, token: Option<&str>) -> Result<Oid, TokenProblem> {
         let token = token.ok_or(TokenProblem::Missing)?;
         let tokens = lock(&self.tokens);
-        let (username, valid_to) = tokens.get(token).ok_or(TokenProblem::Unknown)?;
+        let (username, valid_to) = tokens.by_value.get(token).ok_or(TokenProblem::Unknown)?;
         if *valid_to <= Utc::now() {
             return Err(TokenProblem::Expired);
         }
         Ok(username.clone())
+    }
+
+    /// `Err(wait)` while the logins of `username` are throttled (429), for `wait` more.
+    pub fn login_throttled(&self, username: &Oid) -> Result<(), Duration> {
+        let throttle = &self.config.login_throttle;
+        let failures = lock(&self.failures);
+        match failures.get(username) {
+            Some(f) if f.count >= throttle.max_failures => {
+                let wait = throttle.backoff.saturating_sub(f.last.elapsed());
+                if wait.is_zero() { Ok(()) } else { Err(wait) }
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Counts a login of a configured account: a success forgets its failures, a failure adds one
+    /// (the count starts again once a backoff has passed).
+    pub fn note_login(&self, username: &Oid, succeeded: bool) {
+        let mut failures = lock(&self.failures);
+        if succeeded {
+            failures.remove(username);
+            return;
+        }
+        let throttle = &self.config.login_throttle;
+        let now = Instant::now();
+        let f = failures.entry(username.clone()).or_insert(Failures { count: 0, last: now });
+        if f.count >= throttle.max_failures && f.last.elapsed() >= throttle.backoff {
+            f.count = 0;
+        }
+        f.count += 1;
+        f.last = now;
     }
 
     /// The fault settings in force.
@@ -175,6 +346,22 @@ mod tests {
         shared.set_faults(Faults { token_lifetime_override: Some(Duration::ZERO), ..Faults::default() });
         let short = shared.issue_token(user);
         assert_eq!(shared.check_token(Some(short.value.expose())), Err(TokenProblem::Expired));
+    }
+
+    #[test]
+    fn issuing_forgets_only_tokens_expired_for_an_hour() {
+        let shared = Shared::new(EmulatorConfig::default()).unwrap();
+        let user = shared.config.username.clone();
+        let mut tokens = lock(&shared.tokens);
+        let now = Utc::now();
+        tokens.insert("old".into(), user.clone(), now - chrono::Duration::hours(2));
+        tokens.insert("recent".into(), user.clone(), now - chrono::Duration::minutes(5));
+        tokens.insert("live".into(), user, now + chrono::Duration::hours(1));
+        tokens.forget_expired(now - chrono::Duration::hours(1));
+        let mut left: Vec<&str> = tokens.by_value.keys().map(String::as_str).collect();
+        left.sort_unstable();
+        assert_eq!(left, ["live", "recent"]);
+        assert_eq!(tokens.by_expiry.len(), 2);
     }
 
     #[test]

@@ -107,7 +107,7 @@ async fn save(shared: Arc<Shared>, caller: Oid, callback: Callback, must_exist: 
             format!("Ошибка регистрации ответного сервиса: {reason}"),
         );
     }
-    match shared.write(|s| s.callbacks.insert(key, callback.address.clone())) {
+    match shared.write(|s| s.callbacks.insert(key, callback.address.clone())).await {
         Ok(_) => envelope::result(registration(&callback)),
         Err(e) => envelope::failure(500, codes::INTERNAL, e.to_string()),
     }
@@ -164,7 +164,7 @@ pub(crate) async fn remove(
         Err(e) => return e.into_response(),
     };
     let key = CallbackKey { mo_oid: caller, depart_oid: depart };
-    match shared.write(|s| s.callbacks.remove(&key)) {
+    match shared.write(|s| s.callbacks.remove(&key)).await {
         Ok(Some(address)) => envelope::result(registration(&Callback { address, depart_oid: key.depart_oid })),
         Ok(None) => not_registered(&key),
         Err(e) => envelope::failure(500, codes::INTERNAL, e.to_string()),

@@ -53,12 +53,14 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .layer(middleware::from_fn_with_state(shared.clone(), faults::inject))
         .layer(middleware::from_fn_with_state(shared.clone(), journal));
     Router::new()
-        .merge(sandbox::routes())
+        .merge(sandbox::routes().route_layer(middleware::from_fn_with_state(shared.clone(), sandbox::require_access)))
         .route("/openapi.json", get(openapi::document))
         .merge(portal::routes(shared.clone()))
         .merge(vitrina)
-        // Bodies are read with the configured limits by `body::read`, which answers 413 itself.
-        .layer(DefaultBodyLimit::disable())
+        // Every body is read under a configured limit by `body::read` (Vitrina and portal routes)
+        // or `sandbox::SandboxBody` (the sandbox), which answer 413 themselves; axum's own limit
+        // applies to no route today and stays a net for an extractor added later.
+        .layer(DefaultBodyLimit::max(shared.config.sandbox_body_limit))
         .with_state(shared)
 }
 
@@ -84,6 +86,7 @@ async fn journal(State(shared): State<Arc<Shared>>, request: Request, next: Next
     let request_bytes =
         request.headers().get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok()).unwrap_or(0);
     let (parts, body) = next.run(request).await.into_parts();
+    let dropped = parts.extensions.get::<faults::Dropped>().is_some();
     // Answers are envelopes built in memory: buffering them costs nothing. Large ones (long lists)
     // are journaled as a size note only.
     let (bytes, response_body) = match axum::body::to_bytes(body, usize::MAX).await {
@@ -96,12 +99,12 @@ async fn journal(State(shared): State<Arc<Shared>>, request: Request, next: Next
         direction: Direction::Inbound,
         method,
         url,
-        status: Some(parts.status.as_u16()),
+        status: (!dropped).then_some(parts.status.as_u16()),
         duration: started.elapsed(),
         request_bytes,
         request_body: None,
-        response_body,
-        error: None,
+        response_body: if dropped { None } else { response_body },
+        error: dropped.then(|| "fault injection: connection closed without an answer".to_owned()),
     });
     Response::from_parts(parts, Body::from(bytes))
 }

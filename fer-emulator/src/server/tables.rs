@@ -88,6 +88,7 @@ async fn delete(
             blocked_row(&store.tables, table, &id)?;
             Ok(cascade::delete(&mut store.tables, table, id))
         })
+        .await
         .map_err(|e| ApiError::internal(e.to_string()))?
         .map_err(|refusal: Refusal| match refusal.kind {
             RefusalKind::Forbidden => ApiError { status: 403, code: codes::FORBIDDEN, message: refusal.message },
@@ -191,7 +192,8 @@ async fn upsert(
     let caller = caller.map(|Extension(Caller(oid))| oid);
     let admission = Admission { caller: caller.as_ref(), strict };
     let applied = shared
-        .write(|store| fer_model::with_record_type!(table, T => upsert_batch_as::<T>(&mut store.tables, records, refusals, &admission)));
+        .write(|store| fer_model::with_record_type!(table, T => upsert_batch_as::<T>(&mut store.tables, records, refusals, &admission)))
+        .await;
     match applied {
         Ok(outcome) => envelope::batch(table, outcome, request_errors),
         Err(e) => envelope::failure(500, codes::INTERNAL, e.to_string()),

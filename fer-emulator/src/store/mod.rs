@@ -38,7 +38,7 @@ pub(crate) struct CallbackKey {
 }
 
 /// Everything the emulator keeps: the tables and the webhooks.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct Store {
     /// The eight tables.
     pub tables: Tables,

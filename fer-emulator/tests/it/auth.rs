@@ -83,3 +83,87 @@ async fn expired_tokens_get_401() {
     assert_eq!(status, 401);
     env.emu.set_faults(Faults::default());
 }
+
+/// Everything the test binary's `tracing` subscriber writes at `warn` and above.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The global subscriber of this test binary, installed once: a scoped one misses events when
+/// another test hits the same callsite first (tracing caches a callsite's interest).
+fn warnings() -> &'static Captured {
+    static CAPTURED: std::sync::OnceLock<Captured> = std::sync::OnceLock::new();
+    CAPTURED.get_or_init(|| {
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_max_level(tracing::Level::WARN)
+            .with_ansi(false)
+            .finish();
+        tracing::subscriber::set_global_default(subscriber).expect("no other global subscriber in this binary");
+        captured
+    })
+}
+
+/// Issue #22: failed logins were silent and unlimited. After 5 wrong passwords in a row the 6th
+/// login is 429 with `Retry-After`, even with the right password, until the backoff (short here)
+/// has passed; then the right password works. Every refusal is a `warn` line with the username,
+/// never the password (the account's own OID picks its lines out of the binary's log).
+#[tokio::test]
+async fn wrong_passwords_are_logged_without_the_password_and_throttled() {
+    let captured = warnings();
+    let account = "1.2.643.5.1.13.13.12.2.77.99123";
+    let stranger_oid = "1.2.643.5.1.13.13.12.2.77.99124";
+    let backoff = Duration::from_secs(3);
+    let throttle = fer_emulator::LoginThrottle { max_failures: 5, backoff };
+    let config = EmulatorConfig {
+        username: account.parse().unwrap(),
+        password: "Pw-right-7731".into(),
+        login_throttle: throttle,
+        ..EmulatorConfig::default()
+    };
+    let emu = fer_emulator::Emulator::spawn(config).await.unwrap();
+    let http = reqwest::Client::new();
+    let login = |password: &str| {
+        let body = json!({"username": account, "password": password});
+        http.post(format!("{}/auth.svc", emu.base_url())).body(body.to_string()).send()
+    };
+    for _ in 0..5 {
+        assert_eq!(login("guess-Zx81q").await.unwrap().status(), 401);
+    }
+    let answer = login(emu.password()).await.unwrap();
+    assert_eq!(answer.status(), 429);
+    let retry_after: u64 = answer.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=backoff.as_secs()).contains(&retry_after), "{retry_after}");
+    let parsed: AuthResponse = serde_json::from_slice(&answer.bytes().await.unwrap()).unwrap();
+    assert!(!parsed.is_success && parsed.status_code == 429 && parsed.result.is_none());
+    // An unknown account is just refused (and not counted).
+    let stranger = json!({"username": stranger_oid, "password": "guess-Zx81q"});
+    let (status, _) = send(http.post(format!("{}/auth.svc", emu.base_url())).body(stranger.to_string())).await;
+    assert_eq!(status, 401);
+    // Once the backoff has passed (waited for, not timed), the right password works again.
+    tokio::time::sleep(backoff + Duration::from_millis(200)).await;
+    assert_eq!(login(emu.password()).await.unwrap().status(), 200);
+    assert_eq!(login("guess-Zx81q").await.unwrap().status(), 401, "the count started again");
+    assert_eq!(login(emu.password()).await.unwrap().status(), 200);
+    emu.shutdown().await;
+
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let ours = |oid: &str| logs.lines().filter(|l| l.contains("login refused") && l.contains(oid)).count();
+    assert_eq!(ours(account), 7, "5 wrong, 1 throttled, 1 wrong after the backoff:\n{logs}");
+    assert_eq!(ours(stranger_oid), 1, "{logs}");
+    assert!(logs.lines().any(|l| l.contains("too many wrong passwords") && l.contains(account)), "{logs}");
+    for secret in ["guess-Zx81q", "Pw-right-7731"] {
+        assert!(!logs.contains(secret), "{secret} in the logs:\n{logs}");
+    }
+}

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use crate::common::Env;
-use fer_emulator::Faults;
+use fer_emulator::{EmulatorConfig, EmulatorError, Faults};
 use serde_json::json;
 
 #[tokio::test]
@@ -86,4 +86,95 @@ async fn faults_can_be_driven_over_http() {
     let (status, _) = crate::common::send(env.http.put(&url).body("{}")).await;
     assert_eq!(status, 200);
     assert!(env.emu.faults().is_off());
+}
+
+/// Issue #22: `drop_ratio: 1` also dropped the sandbox route that would undo it. Faults apply to
+/// the Vitrina's requests only: the controls stay reachable under any setting, and a dropped
+/// request is journaled without a status.
+#[tokio::test]
+async fn no_fault_locks_the_operator_out_of_the_sandbox() {
+    let env = Env::start().await;
+    let url = env.url("/sandbox/faults");
+    let all = json!({"drop_ratio": 1.0, "unavailable_ratio": 1.0, "latency_ms": 0});
+    let (status, _) = crate::common::send(env.http.put(&url).body(all.to_string())).await;
+    assert_eq!(status, 200);
+    // A fresh client for every call, so that no pooled connection hides the drop.
+    let err = reqwest::Client::new().get(env.url("/api/callback")).bearer_auth(&env.token).send().await.unwrap_err();
+    assert!(err.is_request() || err.is_connect() || err.is_body(), "{err:?}");
+    for _ in 0..3 {
+        let (status, current) = crate::common::send(reqwest::Client::new().get(&url)).await;
+        assert_eq!((status, current["drop_ratio"].as_f64()), (200, Some(1.0)));
+        let (status, _) = crate::common::send(reqwest::Client::new().get(env.url("/sandbox/journal"))).await;
+        assert_eq!(status, 200);
+    }
+    let dropped = env.emu.journal().into_iter().find(|e| e.url == "/api/callback").unwrap();
+    assert_eq!(dropped.status, None);
+    assert!(dropped.error.unwrap().contains("fault injection"));
+    let (status, _) = crate::common::send(reqwest::Client::new().put(&url).body("{}")).await;
+    assert_eq!(status, 200);
+    let (status, _) =
+        crate::common::send(reqwest::Client::new().get(env.url("/api/callback")).bearer_auth(&env.token)).await;
+    assert_eq!(status, 404, "back to normal: no webhook registered");
+}
+
+/// Issue #22: a `token_lifetime_secs` out of range panicked on every login. It is refused where it
+/// is set: at start, and with 400 at the sandbox; a library caller's override is cut, never a panic.
+#[tokio::test]
+async fn a_token_lifetime_out_of_range_is_refused_not_a_panic() {
+    let long = EmulatorConfig { token_lifetime: Duration::from_secs(u64::MAX), ..EmulatorConfig::default() };
+    let err = fer_emulator::Emulator::spawn(long).await.unwrap_err();
+    assert!(matches!(err, EmulatorError::Config(_)) && err.to_string().contains("token_lifetime"), "{err}");
+    let faulted = EmulatorConfig {
+        faults: Faults { token_lifetime_override: Some(Duration::MAX), ..Faults::default() },
+        ..EmulatorConfig::default()
+    };
+    assert!(matches!(fer_emulator::Emulator::spawn(faulted).await, Err(EmulatorError::Config(_))));
+
+    let env = Env::start().await;
+    let url = env.url("/sandbox/faults");
+    let (status, answer) =
+        crate::common::send(env.http.put(&url).body(json!({"token_lifetime_secs": u64::MAX}).to_string())).await;
+    assert_eq!(status, 400, "{answer}");
+    assert!(answer["error"]["message"].as_str().unwrap().contains("token_lifetime_secs"), "{answer}");
+    env.emu.set_faults(Faults { token_lifetime_override: Some(Duration::MAX), ..Faults::default() });
+    let token = crate::common::login(&env.http, &env.emu).await;
+    let (status, _) = crate::common::send(env.http.get(env.url("/api/callback")).bearer_auth(&token)).await;
+    assert_eq!(status, 404, "the token works");
+}
+
+/// Beyond loopback the sandbox needs a key: the emulator refuses to start without one (before it
+/// binds). With a key, each sandbox request needs it or a Vitrina token; the Vitrina is unchanged.
+#[tokio::test]
+async fn the_sandbox_needs_its_key_when_one_is_set_and_beyond_loopback() {
+    let open = EmulatorConfig { listen: "0.0.0.0:0".parse().unwrap(), ..EmulatorConfig::default() };
+    let err = fer_emulator::Emulator::spawn(open).await.unwrap_err();
+    assert!(matches!(err, EmulatorError::Config(_)) && err.to_string().contains("sandbox_key"), "{err}");
+    let blank = EmulatorConfig { sandbox_key: Some(" ".into()), ..EmulatorConfig::default() };
+    assert!(matches!(fer_emulator::Emulator::spawn(blank).await, Err(EmulatorError::Config(_))));
+
+    let env =
+        Env::with(EmulatorConfig { sandbox_key: Some("k3y-for-tests".into()), ..EmulatorConfig::default() }).await;
+    assert!(env.emu.sandbox_key_required());
+    assert!(
+        !format!("{:?}", EmulatorConfig { sandbox_key: Some("k3y-for-tests".into()), ..EmulatorConfig::default() })
+            .contains("k3y")
+    );
+    for (method, path) in [("GET", "/sandbox/faults"), ("GET", "/sandbox/journal"), ("POST", "/sandbox/portal/patient")]
+    {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let call = || env.http.request(method.clone(), env.url(path)).body("{}");
+        let (status, answer) = crate::common::send(call()).await;
+        assert_eq!(status, 401, "{path}: {answer}");
+        assert_eq!(answer["error"]["kind"], "unauthorized");
+        let (status, _) = crate::common::send(call().header(fer_emulator::SANDBOX_KEY_HEADER, "wrong")).await;
+        assert_eq!(status, 401, "{path}");
+        let (status, answer) =
+            crate::common::send(call().header(fer_emulator::SANDBOX_KEY_HEADER, "k3y-for-tests")).await;
+        assert_ne!(status, 401, "{path}: {answer}");
+        let (status, answer) = crate::common::send(call().bearer_auth(&env.token)).await;
+        assert_ne!(status, 401, "{path}: {answer}");
+    }
+    // The Vitrina routes keep their own auth.
+    let (status, _) = env.get("/api/callback").await;
+    assert_eq!(status, 404);
 }

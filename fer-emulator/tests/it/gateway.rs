@@ -251,3 +251,29 @@ async fn the_sandbox_routes_and_the_journal_over_http() {
     assert_eq!(auth["response_body"]["Result"]["Value"], "***", "{auth}");
     assert!(entries.iter().any(|e| e["direction"] == "inbound" && e["url"] == "/api/callback" && e["status"] == 200));
 }
+
+/// Issue #22: a webhook answering 2 GiB took the emulator to 2.35 GB. The gateway reads an answer
+/// under `webhook_answer_limit` and reports a larger one as `AnswerTooLarge` (502 at the sandbox),
+/// journaled, without reading the rest: the test webhook streams 64 MiB without a length.
+#[tokio::test]
+async fn a_webhook_answer_over_the_limit_is_an_error_not_a_memory_spike() {
+    let (env, hook) = env_with_webhook(EmulatorConfig::default()).await;
+    let limit = EmulatorConfig::default().webhook_answer_limit;
+    hook.answer_book(Behaviour::Flood(64 << 20));
+    let err = env.emu.book(&booking_request()).await.unwrap_err();
+    assert_eq!(err, GatewayError::AnswerTooLarge { url: format!("{}/booking/book", hook.address), limit });
+    assert_eq!(err.kind(), "answer_too_large");
+    let last = env.emu.journal().pop().unwrap();
+    assert!(last.error.as_deref().is_some_and(|e| e.contains(&limit.to_string())), "{last:?}");
+    // Over HTTP: 502 with the error's kind; nothing was applied.
+    let (status, answer) = crate::common::send(
+        env.http.post(env.url("/sandbox/book")).body(serde_json::to_vec(&booking_request()).unwrap()),
+    )
+    .await;
+    assert_eq!(status, 502, "{answer}");
+    assert_eq!(answer["error"]["kind"], "answer_too_large");
+    assert_eq!(env.emu.get::<Slot>(&slot_id()).unwrap().status, SlotStatus::Available);
+    // An answer within the limit still books.
+    hook.answer_book(Behaviour::Answer(confirmation(BOOK_EXT_ID, SLOT_ID)));
+    assert!(env.emu.book(&booking_request()).await.unwrap().is_success());
+}

@@ -140,3 +140,132 @@ async fn a_gzip_bomb_gets_413() {
     assert_envelope(413, &answer, "PAYLOAD_TOO_LARGE");
     assert!(answer["error"]["errorMessage"].as_str().unwrap().contains("262144"), "{answer}");
 }
+
+/// Sends a request head announcing `declared` bytes and then at most `send` bytes of body (stops
+/// when the server closes), and returns the status line.
+async fn announce_and_send(env: &Env, method: &str, path: &str, declared: Option<u64>, send: usize) -> String {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let mut stream = tokio::net::TcpStream::connect(env.emu.local_addr()).await.unwrap();
+    let length = match declared {
+        Some(n) => format!("Content-Length: {n}\r\n"),
+        None => "Transfer-Encoding: chunked\r\n".to_owned(),
+    };
+    let head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\n{length}Connection: close\r\n\r\n",
+        env.emu.local_addr()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let chunk = vec![b' '; 64 * 1024];
+    let mut sent = 0;
+    while sent < send {
+        let framed = match declared {
+            Some(_) => chunk.clone(),
+            None => [format!("{:x}\r\n", chunk.len()).as_bytes(), &chunk, b"\r\n"].concat(),
+        };
+        // The server answers and closes before the body is over: stop writing then.
+        if stream.write_all(&framed).await.is_err() {
+            break;
+        }
+        sent += chunk.len();
+    }
+    let mut line = String::new();
+    BufReader::new(stream).read_line(&mut line).await.unwrap();
+    line
+}
+
+/// Issue #22: one 1 GiB body to a sandbox route, no token, took the emulator to 2.1 GB. Every
+/// sandbox route now reads its body under `sandbox_body_limit`: a body announced larger is refused
+/// before it is read (1 KiB of a declared 1 GiB is sent, and the answer comes: it was not waited
+/// for), one sent without a length is cut at the limit.
+#[tokio::test]
+async fn sandbox_bodies_over_their_limit_get_413_without_being_read() {
+    let env = Env::start().await;
+    let limit = EmulatorConfig::default().sandbox_body_limit;
+    let routes = [
+        ("POST", "/sandbox/book"),
+        ("POST", "/sandbox/cancel"),
+        ("PUT", "/sandbox/faults"),
+        ("POST", "/sandbox/block"),
+        ("POST", "/sandbox/portal/lpu"),
+        ("POST", "/sandbox/portal/patient"),
+    ];
+    for (method, path) in routes {
+        let line = announce_and_send(&env, method, path, Some(1 << 30), 1024).await;
+        assert!(line.starts_with("HTTP/1.1 413"), "{method} {path} declared 1 GiB: {line}");
+        // Chunked: at most 4 times the limit is sent, the server stops reading at the limit.
+        let line = announce_and_send(&env, method, path, None, 4 * limit).await;
+        assert!(line.starts_with("HTTP/1.1 413"), "{method} {path} chunked: {line}");
+    }
+    // The answer is the sandbox's JSON error.
+    let big = vec![b' '; limit + 1];
+    let (status, answer) = crate::common::send(env.http.post(env.url("/sandbox/book")).body(big)).await;
+    assert_eq!(status, 413);
+    assert_eq!(answer["error"]["kind"], "payload_too_large", "{answer}");
+    // A gzip bomb to the sandbox is cut at the same limit once inflated.
+    let bomb = gzip(&vec![0u8; 4 * limit]);
+    let req = env.http.put(env.url("/sandbox/faults")).header("content-encoding", "gzip").body(bomb);
+    let (status, answer) = crate::common::send(req).await;
+    assert_eq!(status, 413, "{answer}");
+    // Within the limit the sandbox works as before.
+    let (status, _) = crate::common::send(env.http.put(env.url("/sandbox/faults")).body("{}")).await;
+    assert_eq!(status, 200);
+}
+
+/// Issue #22: one 1 MB gzip request was inflated to 256 MiB before its 413. The inflated limit is
+/// now the body limit by default (what a batch really needs), and the body is refused as soon as
+/// its output passes it.
+#[tokio::test]
+async fn a_gzip_body_is_refused_at_the_default_limit_once_inflated() {
+    let env = Env::start().await;
+    let limit = EmulatorConfig::default().decompressed_limit;
+    assert_eq!(limit, fer_emulator::DEFAULT_BODY_LIMIT);
+    let bomb = gzip(&vec![b' '; 2 * limit]);
+    assert!(bomb.len() < 1 << 20, "{}", bomb.len());
+    let req = env.http.post(env.url("/api/slot")).bearer_auth(&env.token).header("content-encoding", "gzip").body(bomb);
+    let (status, answer) = crate::common::send(req).await;
+    assert_eq!(status, 413);
+    assert_envelope(413, &answer, "PAYLOAD_TOO_LARGE");
+    assert!(answer["error"]["errorMessage"].as_str().unwrap().contains(&limit.to_string()), "{answer}");
+}
+
+/// Issue #22: 12,000 unauthenticated requests took the journal from 9 MB to 626 MB and one read
+/// returned 604 MB. Each entry is now cut (URL, bodies), the whole journal stays under its byte
+/// budget (oldest first out), and a read returns one page.
+#[tokio::test]
+async fn the_journal_stays_under_its_budget_and_is_read_a_page_at_a_time() {
+    let limits = fer_emulator::JournalLimits { max_bytes: 256 * 1024, page_entries: 50, ..Default::default() };
+    let env = Env::with(EmulatorConfig { journal: limits.clone(), ..EmulatorConfig::default() }).await;
+    let query = "x".repeat(16 * 1024);
+    let anonymous = reqwest::Client::new();
+    for i in 0..600 {
+        let (status, _) = crate::common::send(anonymous.get(env.url(&format!("/api/slot?id={i}&q={query}")))).await;
+        assert_eq!(status, 401);
+    }
+    let kept = env.emu.journal();
+    let weight: usize = kept.iter().map(|e| serde_json::to_vec(e).unwrap().len()).sum();
+    assert!(weight <= limits.max_bytes, "{weight} bytes kept");
+    assert!(kept.len() < 600 && kept.last().unwrap().url.contains("id=599"), "the newest are kept");
+    for e in kept.iter().filter(|e| e.url.starts_with("/api/slot?id=")) {
+        assert!(e.truncated && e.url.len() <= limits.url_bytes, "{}", e.url.len());
+    }
+    // Over HTTP: pages of at most page_entries, the total in X-Journal-Total, read to the end.
+    let mut seqs = Vec::new();
+    let mut offset = 0;
+    loop {
+        let answer =
+            env.http.get(env.url(&format!("/sandbox/journal?offset={offset}&limit=1000"))).send().await.unwrap();
+        assert_eq!(answer.status(), 200);
+        let total: usize = answer.headers()["x-journal-total"].to_str().unwrap().parse().unwrap();
+        assert!(total >= kept.len() && total <= limits.max_entries, "{total}");
+        let page: Vec<fer_emulator::JournalEntry> = serde_json::from_slice(&answer.bytes().await.unwrap()).unwrap();
+        assert!(page.len() <= limits.page_entries, "{}", page.len());
+        if page.is_empty() {
+            break;
+        }
+        offset += page.len();
+        seqs.extend(page.iter().map(|e| e.seq));
+    }
+    assert!(seqs.windows(2).all(|w| w[0] < w[1]) && seqs.len() >= kept.len(), "{} read", seqs.len());
+    let (status, _) = crate::common::send(env.http.get(env.url("/sandbox/journal?offset=x"))).await;
+    assert_eq!(status, 400);
+}

@@ -174,6 +174,17 @@ impl Doc {
         let mut responses = responses(answer(200), &[413, 415, 500, 503]);
         responses["400"] = answer(400);
         responses["401"] = answer(401);
+        // Not in the spec's table: fer-emulator slows down password guessing.
+        responses["429"] = json!({
+            "description": bilingual(
+                "Слишком много неверных паролей подряд для этого username: повторите вход через Retry-After \
+                 секунд (ограничение эмулятора fer-rs)",
+                "Too many wrong passwords in a row for this username: retry after Retry-After seconds \
+                 (the fer-rs emulator's login throttle).",
+            ),
+            "headers": { "Retry-After": { "description": "Seconds to wait", "schema": { "type": "integer" } } },
+            "content": json_body(self.schema("auth_response")),
+        });
         json!({ "post": {
             "tags": ["auth"],
             "operationId": "auth",

@@ -16,8 +16,8 @@
 //! ([`PortalError`]).
 //!
 //! Patients, their tokens and the LPUs the portal serves are set up through
-//! `/sandbox/portal/...` ([`sandbox`]). Fault injection (503 and latency of
-//! [`Faults`](crate::Faults)) applies to these routes as to the Vitrina's; the journal does not
+//! `/sandbox/portal/...` ([`sandbox`]). Fault injection (dropped connections, 503 and latency of
+//! [`Faults`](crate::Faults)) applies to these routes as to the Vitrina's, never to their sandbox; the journal does not
 //! record them (their query strings carry the patient's email and phone).
 
 pub(crate) mod render;
@@ -63,8 +63,11 @@ pub(crate) fn routes(shared: Arc<Shared>) -> Router<Arc<Shared>> {
         .route(APPOINTMENTS_PATH, post(appointment))
         .route(TICKETS_SESSION_PATH, get(open_session))
         .route(SESSION_ROUTE, get(poll_session))
-        .layer(middleware::from_fn_with_state(shared, faults))
-        .merge(sandbox::routes())
+        .layer(middleware::from_fn_with_state(shared.clone(), faults))
+        .merge(
+            sandbox::routes()
+                .route_layer(middleware::from_fn_with_state(shared, crate::server::sandbox::require_access)),
+        )
 }
 
 /// A portal answer: the JSON of a success, or a [`PortalError`] with its status.
@@ -99,8 +102,12 @@ fn ok<T: Serialize>(value: &T) -> Answer {
     Ok(axum::Json(value).into_response())
 }
 
-/// Middleware: the latency and the 503 share of [`Faults`](crate::Faults); a 503 is not processed.
+/// Middleware: the dropped connections, the latency and the 503 share of [`Faults`](crate::Faults);
+/// a 503 is not processed.
 async fn faults(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
+    if let Some(dropped) = crate::server::faults::drop_connection(&shared, &request) {
+        return dropped;
+    }
     let (unavailable, latency) = shared.draw_answer_faults();
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;

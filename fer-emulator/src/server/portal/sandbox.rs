@@ -15,11 +15,10 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
-use bytes::Bytes;
 use http::StatusCode;
-use serde_json::json;
 
 use super::lock_portal;
+use crate::server::sandbox::{SandboxBody, error};
 use crate::state::Shared;
 use crate::store::portal::{PortalLpuSetup, PortalPatientSetup, SetupError};
 
@@ -28,11 +27,7 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
     Router::new().route("/sandbox/portal/lpu", post(lpu)).route("/sandbox/portal/patient", post(patient))
 }
 
-fn error(status: StatusCode, kind: &str, message: String) -> Response {
-    (status, Json(json!({"error": {"kind": kind, "message": message}}))).into_response()
-}
-
-async fn lpu(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+async fn lpu(State(shared): State<Arc<Shared>>, SandboxBody(body): SandboxBody) -> Response {
     let setup: PortalLpuSetup = match serde_json::from_slice(&body) {
         Ok(s) => s,
         Err(e) => return error(StatusCode::BAD_REQUEST, "bad_request", e.to_string()),
@@ -45,7 +40,7 @@ async fn lpu(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
     }
 }
 
-async fn patient(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+async fn patient(State(shared): State<Arc<Shared>>, SandboxBody(body): SandboxBody) -> Response {
     let setup: PortalPatientSetup = match serde_json::from_slice(&body) {
         Ok(s) => s,
         Err(e) => return error(StatusCode::BAD_REQUEST, "bad_request", e.to_string()),

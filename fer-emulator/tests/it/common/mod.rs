@@ -173,6 +173,9 @@ pub enum Behaviour {
     Slow(Duration, Value),
     /// The given status and body text.
     Raw(u16, String),
+    /// 200 with this many bytes of JSON-looking spaces, streamed in 64 KiB chunks without a
+    /// `Content-Length` (a hostile or broken webhook); the stream stops when the peer goes away.
+    Flood(usize),
 }
 
 /// A real webhook on 127.0.0.1:0: `GET /booking/book` answers the probe, `POST /booking/book` and
@@ -250,6 +253,14 @@ async fn behave(b: Behaviour) -> Response {
             axum::Json(v).into_response()
         }
         Behaviour::Raw(status, text) => (StatusCode::from_u16(status).unwrap(), text).into_response(),
+        Behaviour::Flood(total) => {
+            const CHUNK: usize = 64 * 1024;
+            let chunks = (0..total.div_ceil(CHUNK)).map(move |i| {
+                Ok::<_, std::io::Error>(axum::body::Bytes::from(vec![b' '; CHUNK.min(total - i * CHUNK)]))
+            });
+            let body = axum::body::Body::from_stream(futures_util::stream::iter(chunks));
+            ([(axum::http::header::CONTENT_TYPE, "application/json")], body).into_response()
+        }
     }
 }
 
