@@ -85,6 +85,39 @@ pub fn book_call() -> http::Request<Bytes> {
     request
 }
 
+/// A flat region of `org`: one subdivision, the resources that [`slots`] names, and `count` slots
+/// (seed 7), for the whole-engine benches.
+pub struct FlatRegion {
+    /// The subdivision.
+    pub mo: fer_model::Mo,
+    /// Its resources, in the slots' order.
+    pub resources: Vec<fer_model::Resource>,
+    /// The slots.
+    pub slots: Vec<Slot>,
+}
+
+impl FlatRegion {
+    /// Generates the region.
+    pub fn new(org: &fer_model::Oid, count: usize) -> Result<FlatRegion, fer_sample::SpecError> {
+        let slots = slots(count, 7);
+        let region = fer_sample::generate(&fer_sample::RegionSpec {
+            mos: 1,
+            doctors_per_mo: 1,
+            days: 0,
+            organisation: Some(org.clone()),
+            ..Default::default()
+        })?;
+        let mo = fer_model::Mo { id: slots[0].mo_id, ..region.mo[0].clone() };
+        let mut resources: Vec<fer_model::Resource> = Vec::new();
+        for s in &slots {
+            if resources.last().is_none_or(|r| r.id != s.resource_id) {
+                resources.push(fer_model::Resource { id: s.resource_id, mo_id: mo.id, ..region.resource[0].clone() });
+            }
+        }
+        Ok(FlatRegion { mo, resources, slots })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use fer_validate::{DatasetExt, Severity};

@@ -151,3 +151,25 @@ mod tests {
         assert_eq!(gzip::gunzip(&gzip::gzip(b"x")), b"x");
     }
 }
+
+/// A log sink for tests that search what was logged: an in-memory buffer that a `tracing`
+/// subscriber writes into (`.with_writer(move || buffer.clone())`), shared by its clones.
+#[derive(Clone, Default)]
+pub struct LogBuffer(pub std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl LogBuffer {
+    /// Everything written so far, as text.
+    pub fn contents(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap_or_else(|e| e.into_inner())).into_owned()
+    }
+}
+
+impl std::io::Write for LogBuffer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}

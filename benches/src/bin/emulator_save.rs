@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use fer_client::{Preflight, VitrinaClient};
 use fer_emulator::{Emulator, EmulatorConfig};
-use fer_model::{Mo, Oid, Resource, Table};
+use fer_model::{Oid, Table};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -34,21 +34,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .build()?;
 
     // The region: one subdivision, the resources the flat slot run names, `count` slots.
-    let slots = fer_sample::slots(count, 7);
-    let region = fer_sample::generate(&fer_sample::RegionSpec {
-        mos: 1,
-        doctors_per_mo: 1,
-        days: 0,
-        organisation: Some(org.clone()),
-        ..Default::default()
-    })?;
-    let mo = Mo { id: slots[0].mo_id, ..region.mo[0].clone() };
-    let mut resources: Vec<Resource> = Vec::new();
-    for s in &slots {
-        if resources.last().is_none_or(|r| r.id != s.resource_id) {
-            resources.push(Resource { id: s.resource_id, mo_id: mo.id, ..region.resource[0].clone() });
-        }
-    }
+    let fer_benches::inputs::FlatRegion { mo, resources, slots } = fer_benches::inputs::FlatRegion::new(&org, count)?;
     let started = Instant::now();
     client.upsert(&[mo]).await?;
     client.upsert(&resources).await?;

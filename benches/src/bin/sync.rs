@@ -22,7 +22,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use fer_client::{Preflight, VitrinaClient};
 use fer_emulator::{Emulator, EmulatorConfig, EmulatorHandle};
-use fer_model::{Book, BookStatus, BookType, Guid, Mo, Oid, Resource, Slot, SlotStatus, Table, TagSource};
+use fer_model::{Book, BookStatus, BookType, Guid, Oid, Slot, SlotStatus, Table, TagSource};
 use fer_sync::{Store, SyncConfig, SyncEngine, SyncHandle};
 
 #[tokio::main]
@@ -47,21 +47,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let path = dir.path().join("sync.db");
 
     // The region: one subdivision, the resources the flat slot run names, `count` slots.
-    let slots = fer_sample::slots(count, 7);
-    let region = fer_sample::generate(&fer_sample::RegionSpec {
-        mos: 1,
-        doctors_per_mo: 1,
-        days: 0,
-        organisation: Some(org.clone()),
-        ..Default::default()
-    })?;
-    let mo = Mo { id: slots[0].mo_id, ..region.mo[0].clone() };
-    let mut resources: Vec<Resource> = Vec::new();
-    for s in &slots {
-        if resources.last().is_none_or(|r| r.id != s.resource_id) {
-            resources.push(Resource { id: s.resource_id, mo_id: mo.id, ..region.resource[0].clone() });
-        }
-    }
+    let fer_benches::inputs::FlatRegion { mo, resources, slots } = fer_benches::inputs::FlatRegion::new(&org, count)?;
 
     let store = Store::open(&path).await?;
     let engine =

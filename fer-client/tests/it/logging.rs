@@ -33,7 +33,7 @@ async fn logs_have_a_span_per_request_and_no_secrets() {
         .unwrap();
     let err = wrong.get::<Book>(&book.id).await.unwrap_err();
 
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let logs = captured.0.contents();
     let debug = format!("{client:?} {wrong:?} {report:?} {err:?} {err}");
     for text in [&logs, &debug] {
         assert!(!text.contains(PASSWORD), "password leaked");

@@ -21,7 +21,7 @@ async fn portal_logs_have_a_span_per_call_and_no_token_or_contact_data() {
     let error = portal.create_visit(&params).await.unwrap_err();
     assert_eq!(error.status(), Some(403), "{error}");
 
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let logs = captured.0.contents();
     assert!(logs.contains("portal_request"), "{logs}");
     assert!(logs.contains("path=/api/v2/visit/00000000-0000-0000-0000-000000000001"), "{logs}");
     assert!(logs.contains("status=403"), "{logs}");

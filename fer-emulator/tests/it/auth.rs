@@ -1,5 +1,6 @@
 //! `POST /auth.svc` and the token check (section 6), over real HTTP.
 
+use fer_testkit::LogBuffer;
 use std::time::Duration;
 
 use crate::common::{Env, send};
@@ -84,26 +85,13 @@ async fn expired_tokens_get_401() {
     env.emu.set_faults(Faults::default());
 }
 
-/// Everything the test binary's `tracing` subscriber writes at `warn` and above.
-#[derive(Clone, Default)]
-struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-/// The global subscriber of this test binary, installed once: a scoped one misses events when
+/// Everything the test binary's `tracing` subscriber writes at `warn` and above: the global
+/// subscriber of this test binary, installed once: a scoped one misses events when
 /// another test hits the same callsite first (tracing caches a callsite's interest).
-fn warnings() -> &'static Captured {
-    static CAPTURED: std::sync::OnceLock<Captured> = std::sync::OnceLock::new();
+fn warnings() -> &'static LogBuffer {
+    static CAPTURED: std::sync::OnceLock<LogBuffer> = std::sync::OnceLock::new();
     CAPTURED.get_or_init(|| {
-        let captured = Captured::default();
+        let captured = LogBuffer::default();
         let writer = captured.clone();
         let subscriber = tracing_subscriber::fmt()
             .with_writer(move || writer.clone())
@@ -158,7 +146,7 @@ async fn wrong_passwords_are_logged_without_the_password_and_throttled() {
     assert_eq!(login(emu.password()).await.unwrap().status(), 200);
     emu.shutdown().await;
 
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let logs = captured.contents();
     let ours = |oid: &str| logs.lines().filter(|l| l.contains("login refused") && l.contains(oid)).count();
     assert_eq!(ours(account), 7, "5 wrong, 1 throttled, 1 wrong after the backoff:\n{logs}");
     assert_eq!(ours(stranger_oid), 1, "{logs}");

@@ -230,38 +230,21 @@ pub fn inbound(emulator: &EmulatorHandle) -> Vec<(String, String, Option<u16>)> 
         .collect()
 }
 
-/// Everything the `tracing` subscriber writes, for tests that search the logs.
-#[derive(Clone, Default)]
-pub struct Captured(pub std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 /// The logs of one test: the buffer, and the guard that keeps the capturing subscriber in force.
-pub struct LogCapture(
-    pub std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
-    #[allow(dead_code)] tracing::subscriber::DefaultGuard,
-);
+pub struct LogCapture(pub fer_testkit::LogBuffer, #[allow(dead_code)] tracing::subscriber::DefaultGuard);
 
 /// Installs a subscriber at TRACE (the emulator's own logs off) writing into the buffer it returns,
 /// as this thread's default until the capture is dropped: every test of the binary gets its own
 /// (they share one process), so call it from a current-thread test (`#[tokio::test]`).
 pub fn capture_logs() -> LogCapture {
-    let captured = Captured::default();
+    let captured = fer_testkit::LogBuffer::default();
     let writer = captured.clone();
     let subscriber = tracing_subscriber::fmt()
         .with_env_filter("trace,fer_emulator=off")
         .with_writer(move || writer.clone())
         .with_ansi(false)
         .finish();
-    LogCapture(captured.0, tracing::subscriber::set_default(subscriber))
+    LogCapture(captured, tracing::subscriber::set_default(subscriber))
 }
 
 /// One canned answer of [`canned_peer`]: the status, the content type and the body.
