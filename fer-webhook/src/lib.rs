@@ -123,14 +123,14 @@ mod service;
 
 pub use age::{age_group, check_age, slot_accepts};
 pub use allow_list::{AllowList, AllowListError, IpNetwork};
-pub use config::WebhookConfig;
+pub use config::{ServeConfig, WebhookConfig};
 pub use error::{StoreError, UNKNOWN_PEER_HINT, WebhookError};
 pub use handler::{BookRejection, BookingHandler, CancelRejection, CancelRejectionCode, RequestContext};
 pub use idempotency::{BookingKey, IdempotencyStore, Idempotent, MemoryStore};
 pub use service::{REQUEST_ID_HEADER, RemoteAddr, WebhookService};
 
 #[cfg(feature = "server")]
-pub use adapters::server::{serve, serve_with_shutdown};
+pub use adapters::server::{serve, serve_with, serve_with_shutdown, shutdown_signal};
 
 #[doc = include_str!("../README.md")]
 #[cfg(doctest)]

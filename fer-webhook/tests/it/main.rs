@@ -4,6 +4,7 @@
 mod adapters;
 mod common;
 mod conformance;
+mod connections;
 mod emulator;
 mod fuzz_regressions;
 mod gzip_members;
