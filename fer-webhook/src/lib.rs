@@ -105,7 +105,25 @@
 //!   and the `idempotency` rules in [`IdempotencyStore`].
 //!
 //! Then serve it: `fer_webhook::serve(listener, service).await` (hyper), or mount
-//! [`adapters::axum::router`] in an axum application, or the service itself in any tower stack.
+//! [`adapters::axum::router`] in an axum application and serve that with
+//! [`adapters::axum::serve`], or the service itself in any tower stack.
+//!
+//! # Serving on the internet
+//!
+//! [`serve`], [`serve_with`] and [`adapters::axum::serve`] share one accept loop and one
+//! [`ServeConfig`]: a header-read timeout (10 s), an idle timeout (60 s), a cap on concurrent
+//! connections taken before `accept` (512), the [`AllowList`] applied right after `accept` (an
+//! unlisted peer is disconnected before anything is read), HTTP/1.1 only unless HTTP/2 is chosen,
+//! and on shutdown ([`shutdown_signal`]: SIGINT or SIGTERM) a drain of the calls in progress
+//! bounded by [`ServeConfig::shutdown_grace`], after which remaining connections are dropped.
+//!
+//! They protect the process, not the host. A TCP-level filter is still needed in front of the
+//! webhook (a firewall admitting only the gateway's addresses, or a reverse proxy): a SYN flood
+//! never reaches the process, and every connection the process does accept, even one that never
+//! sends a byte, holds a file descriptor and a connection slot until a timeout closes it, so a
+//! peer that opens connections as fast as they are closed keeps the gateway's calls waiting in the
+//! listen backlog. Serving behind a proxy, the allow-list sees the proxy's address: filter at the
+//! proxy.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
