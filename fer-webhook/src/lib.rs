@@ -11,7 +11,8 @@
 //! * body size limits, gzip bodies, and a limit on the decompressed size against gzip bombs (413);
 //! * malformed JSON answered with 400 and a body naming the problem and its position;
 //! * requests that are well-formed but invalid (missing field, wrong type, a rule of
-//!   `fer-validate`) answered with status 18 and the reason;
+//!   `fer-validate`) answered with status 18 and the reason: each problem's JSON pointer and rule
+//!   (`/patient_data_rrp/snils [format]: …`), never the value sent;
 //! * the handler run under a deadline (9 s by default) and a panic guard, on the request's own task
 //!   (no spawn, no thread hop): too slow (the handler is dropped, i.e. cancelled) or panicking means
 //!   status 18, and the server carries on;
