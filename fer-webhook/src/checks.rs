@@ -207,10 +207,10 @@ fn shape_rule(serde: &str) -> (&'static str, String) {
     {
         return ("V008", format!("значение не из допустимого списка, ожидается {expected}"));
     }
-    if serde.starts_with("invalid value: ") || serde.starts_with("invalid length ") {
-        if let Some(expected) = expected(serde) {
-            return ("format", format!("недопустимое значение, ожидается {expected}"));
-        }
+    if (serde.starts_with("invalid value: ") || serde.starts_with("invalid length "))
+        && let Some(expected) = expected(serde)
+    {
+        return ("format", format!("недопустимое значение, ожидается {expected}"));
     }
     ("format", "значение не в ожидаемом формате".to_owned())
 }
