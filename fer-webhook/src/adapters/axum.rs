@@ -52,9 +52,10 @@ use crate::{AllowList, BookingHandler, RemoteAddr, ServeConfig, WebhookService};
 /// # Ok(()) }
 /// ```
 pub fn router<H: BookingHandler + 'static>(service: WebhookService<H>) -> Router {
-    let (book, cancel) = service.paths();
+    let (book, _) = service.paths();
     let prefix = book.strip_suffix("/book").unwrap_or(book);
-    let under = [prefix.to_owned(), format!("{prefix}/{{*rest}}"), book.to_owned(), cancel.to_owned()];
+    // `/booking`, `/booking/` and everything under it: the service routes them all.
+    let under = [prefix.to_owned(), format!("{prefix}/"), format!("{prefix}/{{*rest}}")];
     under.iter().fold(Router::new(), |router, path| router.route_service(path, service.clone()))
 }
 

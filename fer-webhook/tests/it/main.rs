@@ -9,4 +9,5 @@ mod emulator;
 mod fuzz_regressions;
 mod gzip_members;
 mod http;
+mod routing;
 mod security;
