@@ -102,8 +102,12 @@
 //!   `duration`, details) from the handler's [`fer_model::CancelConfirmation`]; a refusal carries
 //!   them when known ([`CancelRejection::with_booking`]), else only `book_ext_id`, the shape of
 //!   the method's examples.
-//! * **Idempotency** after a cancel made outside the webhook: see [`Idempotent::record_cancel`]
-//!   and the `idempotency` rules in [`IdempotencyStore`].
+//! * **A booking repeated after its cancel** (a late retry of the gateway; UC-1 «Забронировать
+//!   слот для консультации» and UC-1.1 «Отменить запись через ЕПГУ при бронировании через ЕПГУ»):
+//!   [`Idempotent`] refuses it with status 18 ([`REPEAT_AFTER_CANCEL`]), never books again and
+//!   never replays the cancelled confirmation; the store keeps the key of a cancelled booking
+//!   marked [`BookingRecord::Cancelled`]. Why, and what a cancel made outside the webhook needs
+//!   ([`Idempotent::record_cancel`]): the docs of [`Idempotent`].
 //!
 //! Then serve it: `fer_webhook::serve(listener, service).await` (hyper), or mount
 //! [`adapters::axum::router`] in an axum application and serve that with
@@ -145,7 +149,7 @@ pub use allow_list::{AllowList, AllowListError, IpNetwork};
 pub use config::{ServeConfig, WebhookConfig};
 pub use error::{StoreError, UNKNOWN_PEER_HINT, WebhookError};
 pub use handler::{BookRejection, BookingHandler, CancelRejection, CancelRejectionCode, RequestContext};
-pub use idempotency::{BookingKey, IdempotencyStore, Idempotent, MemoryStore};
+pub use idempotency::{BookingKey, BookingRecord, IdempotencyStore, Idempotent, MemoryStore, REPEAT_AFTER_CANCEL};
 pub use service::{REQUEST_ID_HEADER, RemoteAddr, WebhookService};
 
 #[cfg(feature = "server")]

@@ -9,5 +9,6 @@ mod emulator;
 mod fuzz_regressions;
 mod gzip_members;
 mod http;
+mod retries;
 mod routing;
 mod security;
