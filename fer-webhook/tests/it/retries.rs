@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use crate::common::*;
 use crate::connections::{Adapter, Running};
-use fer_model::*;
 use fer_webhook::*;
 use serde_json::Value;
 
