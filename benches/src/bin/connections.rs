@@ -108,9 +108,8 @@ async fn slowloris(mut stream: TcpStream, since: Instant) -> Duration {
         if stream.write_all(byte).await.is_err() {
             return since.elapsed();
         }
-        match tokio::time::timeout(Duration::from_secs(1), stream.read(&mut buf)).await {
-            Ok(Ok(0) | Err(_)) => return since.elapsed(),
-            Ok(Ok(_)) | Err(_) => {}
+        if let Ok(Ok(0) | Err(_)) = tokio::time::timeout(Duration::from_secs(1), stream.read(&mut buf)).await {
+            return since.elapsed();
         }
     }
     since.elapsed()
