@@ -12,6 +12,11 @@
 //! The MIS is [`fer_examples::DemoMis`]; the spec's example request books its first slot. Register the webhook with the Vitrina
 //! (`POST /api/callback`, or `fer-emulator`) to be called by the gateway.
 //!
+//! It is served by `fer_webhook::adapters::axum::serve`: a header-read timeout, an idle timeout, a
+//! cap on connections, the allow-list applied at accept, HTTP/1.1 only ([`fer_webhook::ServeConfig`],
+//! its defaults here); SIGINT or SIGTERM stop it after the calls in progress are answered (at most
+//! `ServeConfig::shutdown_grace`). Other paths answer the webhook's JSON 404.
+//!
 //! `GET /openapi.json` serves the webhook's OpenAPI 3.1 document (`fer_model::openapi::mis_webhook`,
 //! also `openapi/mis-webhook.yaml`), pointed at this server, for Swagger UI, Postman or schemathesis.
 
@@ -21,7 +26,7 @@ use axum::Json;
 use axum::routing::get;
 use clap::Parser;
 use fer_examples::DemoMis;
-use fer_webhook::{AllowList, Idempotent, WebhookConfig, WebhookService};
+use fer_webhook::{AllowList, Idempotent, ServeConfig, WebhookConfig, WebhookService};
 use serde_json::{Value, json};
 
 /// Command line.
@@ -50,16 +55,22 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let config = WebhookConfig { allow_list: args.allow, ..WebhookConfig::default() };
     let service = WebhookService::new(Idempotent::in_memory(mis)).with_config(config);
-    let app = fer_webhook::adapters::axum::router(service).route("/openapi.json", get(openapi));
+    let allow_list = service.config().allow_list.clone();
+    let app = fer_webhook::adapters::axum::router(service.clone())
+        .route("/openapi.json", get(openapi))
+        .fallback_service(service);
     let listener = tokio::net::TcpListener::bind(args.listen).await?;
     let addr = listener.local_addr()?;
     println!("webhook listening on http://{addr}/booking/book (OpenAPI document: http://{addr}/openapi.json)");
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(ctrl_c)
-        .await?;
+    fer_webhook::adapters::axum::serve(
+        listener,
+        app,
+        allow_list,
+        ServeConfig::default(),
+        fer_webhook::shutdown_signal(),
+    )
+    .await;
+    println!("webhook stopped");
     Ok(())
 }
 

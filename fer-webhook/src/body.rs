@@ -31,11 +31,12 @@ fn into_webhook_error(e: BodyError) -> WebhookError {
     match e {
         BodyError::TooLarge { limit } => WebhookError::BodyTooLarge { limit },
         BodyError::DecompressedTooLarge { limit } => WebhookError::DecompressedTooLarge { limit },
+        BodyError::Encoding(fer_http::EncodingError::Repeated { header }) => {
+            WebhookError::RepeatedEncoding { encoding: header }
+        }
         BodyError::Encoding(e) => WebhookError::UnsupportedEncoding {
             encoding: match e {
-                fer_http::EncodingError::Unsupported { header } | fer_http::EncodingError::Repeated { header } => {
-                    header
-                }
+                fer_http::EncodingError::Unsupported { header } => header,
                 other => other.to_string(),
             },
         },
@@ -108,10 +109,10 @@ mod tests {
             decode(&headers("br"), Bytes::from_static(b"x"), 100).await,
             Err(WebhookError::UnsupportedEncoding { encoding: "br".into() })
         );
-        assert!(matches!(
+        assert_eq!(
             decode(&headers("gzip, gzip"), gz(b"{}"), 100).await,
-            Err(WebhookError::UnsupportedEncoding { .. })
-        ));
+            Err(WebhookError::RepeatedEncoding { encoding: "gzip, gzip".into() })
+        );
     }
 
     #[tokio::test]

@@ -43,19 +43,23 @@ impl Reason {
         Reason { problems: vec![Problem { pointer, rule, message_ru }] }
     }
 
+    /// fer-validate's findings, each told by its pointer, rule code and the rule's catalogue
+    /// title: a diagnostic's own message may quote or derive from the value (a SNILS's check
+    /// number), and the answer must not.
     fn from_diagnostics<'a>(diagnostics: impl Iterator<Item = &'a Diagnostic>) -> Self {
         Reason {
             problems: diagnostics
                 .map(|d| Problem {
                     pointer: d.pointer.clone(),
                     rule: d.code.as_str(),
-                    message_ru: d.message_ru.clone(),
+                    message_ru: d.code.info().title_ru.to_owned(),
                 })
                 .collect(),
         }
     }
 
-    /// The `status_message` of the answer: the spec's description, then each problem.
+    /// The `status_message` of the answer: the spec's description, then each problem as its JSON
+    /// pointer, rule and the rule's wording; never a value of the request.
     pub(crate) fn message(&self) -> String {
         let details: Vec<String> = self
             .problems
@@ -154,7 +158,8 @@ fn malformed(e: &serde_json::Error) -> WebhookError {
     WebhookError::MalformedJson { line: e.line(), column: e.column(), reason }
 }
 
-/// A typed-parse failure: where (as a JSON pointer) and what serde said.
+/// A typed-parse failure: where (as a JSON pointer) and which rule it broke, in words that never
+/// quote the value ([`shape_rule`]).
 fn shape_problem(e: &serde_path_to_error::Error<serde_json::Error>) -> Reason {
     let mut pointer = String::new();
     for segment in e.path().iter() {
@@ -168,8 +173,46 @@ fn shape_problem(e: &serde_path_to_error::Error<serde_json::Error>) -> Reason {
     let inner = e.inner();
     let text = inner.to_string();
     let suffix = format!(" at line {} column {}", inner.line(), inner.column());
-    let message = text.strip_suffix(&suffix).unwrap_or(&text).to_owned();
-    Reason::single(pointer, "format", message)
+    let (rule, message) = shape_rule(text.strip_suffix(&suffix).unwrap_or(&text));
+    Reason::single(pointer, rule, message)
+}
+
+/// The rule code and wording of a serde message, with the offending value left out: serde's own
+/// messages quote it (``invalid type: integer `11147535028`, expected a SNILS``) and so do the
+/// `FromStr` errors of fer-model's types (`invalid date "1999-13-45"`). Only what comes from the
+/// types themselves is kept: a field name of the request, and what was expected.
+fn shape_rule(serde: &str) -> (&'static str, String) {
+    /// A field name of the request types (serde names only known fields in these messages).
+    fn field(text: &str) -> Option<&str> {
+        let name = text.strip_prefix('`')?.strip_suffix('`')?;
+        name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_').then_some(name)
+    }
+    /// What serde expected, when the message is one of its own: the text after `, expected `.
+    fn expected(text: &str) -> Option<&str> {
+        text.split_once(", expected ").map(|(_, expected)| expected)
+    }
+    if let Some(name) = serde.strip_prefix("missing field ").and_then(field) {
+        return ("V007", format!("обязательное поле `{name}` отсутствует"));
+    }
+    if let Some(name) = serde.strip_prefix("duplicate field ").and_then(field) {
+        return ("format", format!("поле `{name}` повторяется (duplicate field `{name}`)"));
+    }
+    if let Some(rest) = serde.strip_prefix("invalid type: ")
+        && let Some(expected) = expected(rest)
+    {
+        return ("V009", format!("неверный тип значения, ожидается {expected}"));
+    }
+    if let Some(rest) = serde.strip_prefix("unknown variant ")
+        && let Some(expected) = expected(rest)
+    {
+        return ("V008", format!("значение не из допустимого списка, ожидается {expected}"));
+    }
+    if (serde.starts_with("invalid value: ") || serde.starts_with("invalid length "))
+        && let Some(expected) = expected(serde)
+    {
+        return ("format", format!("недопустимое значение, ожидается {expected}"));
+    }
+    ("format", "значение не в ожидаемом формате".to_owned())
 }
 
 /// Checks the vendor's confirmation before it is sent: it must be for the requested slot and
@@ -280,13 +323,46 @@ mod tests {
         assert!(
             reason
                 .message()
-                .starts_with("Несоответствие в переданных данных для записи: /patient_data_rrp/gender [format]: ")
+                .starts_with("Несоответствие в переданных данных для записи: /patient_data_rrp/gender [V009]: ")
         );
-        assert_eq!(reason.for_log(), "/patient_data_rrp/gender [format]");
+        assert_eq!(reason.for_log(), "/patient_data_rrp/gender [V009]");
 
         let json = BOOKING.replace("\"slot_id\": \"b10902d0-e331-11ed-8d9e-60123c4747d1\",", "");
         let Decoded::Invalid(reason) = decode::<BookingRequest>(json.as_bytes()) else { panic!("expected invalid") };
-        assert!(reason.message().contains("missing field `slot_id`"), "{}", reason.message());
+        assert!(reason.message().contains("[V007]: обязательное поле `slot_id` отсутствует"), "{}", reason.message());
+    }
+
+    /// A malformed SNILS, birth date or other patient value is named by its pointer and rule,
+    /// never repeated.
+    #[test]
+    fn messages_never_repeat_the_value() {
+        for (from, to, value, rule) in [
+            ("\"snils\": \"11147535028\"", "\"snils\": \"1114753X028\"", "1114753X028", "[format]"),
+            ("\"snils\": \"11147535028\"", "\"snils\": 11147535028", "11147535028", "[V009]"),
+            (
+                "\"birthdate\": \"1999-10-10T00:00:00\"",
+                "\"birthdate\": \"1999-13-45T00:00:00\"",
+                "1999-13-45",
+                "[format]",
+            ),
+            ("\"birthdate\": \"1999-10-10T00:00:00\"", "\"birthdate\": 19991010", "19991010", "[V009]"),
+            ("\"lastname\": \"***\"", "\"lastname\": 4242", "4242", "[V009]"),
+            ("\"APPOINTMENT\"", "\"PRIVATEVALUE\"", "PRIVATEVALUE", "[V008]"),
+            (
+                "\"slot_id\": \"b10902d0-e331-11ed-8d9e-60123c4747d1\"",
+                "\"slot_id\": \"b10902d0-XYZ\"",
+                "XYZ",
+                "[format]",
+            ),
+        ] {
+            let json = BOOKING.replace(from, to);
+            let Decoded::Invalid(reason) = decode::<BookingRequest>(json.as_bytes()) else {
+                panic!("{to}: expected invalid")
+            };
+            let message = reason.message();
+            assert!(!message.contains(value), "{to}: {message}");
+            assert!(message.contains(rule), "{to}: {message}");
+        }
     }
 
     #[test]
@@ -294,7 +370,7 @@ mod tests {
         let json = BOOKING.replace("\"APPOINTMENT\"", "\"VACCINATION\"");
         let Decoded::Invalid(reason) = decode::<BookingRequest>(json.as_bytes()) else { panic!("expected invalid") };
         assert!(reason.for_log().contains("/service_id"), "{}", reason.for_log());
-        assert!(reason.message().contains("/dictionary_nsi_code"), "{}", reason.message());
+        assert!(reason.message().contains("/service_id [V"), "{}", reason.message());
     }
 
     #[test]

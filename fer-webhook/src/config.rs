@@ -46,3 +46,70 @@ impl Default for WebhookConfig {
         }
     }
 }
+
+/// Connection-level limits of every server fer-webhook offers ([`serve`](crate::serve),
+/// [`serve_with`](crate::serve_with) and, for an axum application,
+/// [`adapters::axum::serve`](crate::adapters::axum::serve)): one type, one accept loop.
+///
+/// The webhook faces the internet; these bound what a peer that never finishes a request can hold:
+///
+/// * a **header-read timeout**: a client that has not sent a whole request head this long after
+///   the connection opened or its previous answer is disconnected (slowloris);
+/// * an **idle timeout**: a kept-alive connection with no request in flight for this long is
+///   closed (with HTTP/1.1 the header-read timer also runs while a kept-alive connection waits for
+///   its next request, so there the shorter of the two applies);
+/// * a **cap on concurrent connections**, taken *before* `accept`: at the cap, the server stops
+///   accepting and new connections wait in the kernel's listen backlog (and are refused by the
+///   kernel when it is full) instead of costing the process a task and buffers each;
+/// * the **allow-list** of the [`WebhookConfig`] applied right after `accept`, when the peer's
+///   address is known: an unlisted peer is disconnected before anything is read from it (the
+///   per-request check of the service stays, with its 403);
+/// * **HTTP/1.1 only** unless [`http2`](Self::http2) is set: the gateway speaks HTTP/1.1, and an
+///   unused protocol is attack surface (`axum::serve` serves cleartext HTTP/2 as soon as any crate
+///   of the build turns on hyper-util's `http2` feature, reqwest's does);
+/// * a **drain deadline** on shutdown: requests in progress get [`shutdown_grace`](Self::shutdown_grace)
+///   to finish, then remaining connections are dropped, so a half-sent request cannot hold the
+///   process.
+///
+/// These protect the process, not the host: every connection, even one that never sends a byte,
+/// costs a file descriptor and kernel memory until a timeout closes it, and a SYN flood never
+/// reaches the process at all. Put a TCP-level filter in front of the webhook (a firewall that
+/// admits only the gateway's addresses, or a reverse proxy with its own limits).
+///
+/// ```
+/// use std::time::Duration;
+/// use fer_webhook::ServeConfig;
+/// let config = ServeConfig { max_connections: 64, ..ServeConfig::default() };
+/// assert_eq!(config.header_read_timeout, Duration::from_secs(10));
+/// assert!(!config.http2);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServeConfig {
+    /// How long a client may take to send a request head, counted from the connection's opening
+    /// or its previous answer. Default 10 s (a request head is a few hundred bytes).
+    pub header_read_timeout: Duration,
+    /// How long a connection may stay open with no request in flight. Default 60 s.
+    pub idle_timeout: Duration,
+    /// Connections served at once; more wait in the listen backlog until one closes. Default 512.
+    /// Each is one task and a few kilobytes of buffers; keep it under the open-files limit
+    /// (`ulimit -n`) with room for the MIS's own files and database connections.
+    pub max_connections: usize,
+    /// On shutdown, how long requests in progress may take to finish before their connections are
+    /// dropped. Default 10 s, the gateway's own deadline ([`fer_model::GATEWAY_DEADLINE`]): a call
+    /// that arrived before the signal can still be answered.
+    pub shutdown_grace: Duration,
+    /// Serve HTTP/2 (cleartext, by prior knowledge) besides HTTP/1.1. Default `false`.
+    pub http2: bool,
+}
+
+impl Default for ServeConfig {
+    fn default() -> Self {
+        ServeConfig {
+            header_read_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(60),
+            max_connections: 512,
+            shutdown_grace: fer_model::GATEWAY_DEADLINE,
+            http2: false,
+        }
+    }
+}

@@ -62,6 +62,16 @@ pub enum WebhookError {
         /// The header's value.
         encoding: String,
     },
+    /// 415: gzip applied more than once, by one header (`gzip, gzip`) or by two `Content-Encoding`
+    /// headers (their lines are one list, RFC 9110 §5.3): the profile sends one gzip layer.
+    #[error(
+        "Content-Encoding {encoding:?} applies gzip more than once (several Content-Encoding headers count as one \
+         list): send the body with one gzip layer and one Content-Encoding header"
+    )]
+    RepeatedEncoding {
+        /// The header's lines, joined by `, `.
+        encoding: String,
+    },
     /// 400: `Content-Encoding: gzip` but the body is not a valid gzip stream.
     #[error("request body is not valid gzip: {reason}")]
     InvalidGzip {
@@ -109,7 +119,9 @@ impl WebhookError {
             WebhookError::BodyTooLarge { .. } | WebhookError::DecompressedTooLarge { .. } => {
                 StatusCode::PAYLOAD_TOO_LARGE
             }
-            WebhookError::UnsupportedEncoding { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            WebhookError::UnsupportedEncoding { .. } | WebhookError::RepeatedEncoding { .. } => {
+                StatusCode::UNSUPPORTED_MEDIA_TYPE
+            }
             WebhookError::InvalidGzip { .. } | WebhookError::BodyRead { .. } | WebhookError::MalformedJson { .. } => {
                 StatusCode::BAD_REQUEST
             }
@@ -125,6 +137,7 @@ impl WebhookError {
             WebhookError::BodyTooLarge { .. } => "body_too_large",
             WebhookError::DecompressedTooLarge { .. } => "decompressed_body_too_large",
             WebhookError::UnsupportedEncoding { .. } => "unsupported_content_encoding",
+            WebhookError::RepeatedEncoding { .. } => "repeated_content_encoding",
             WebhookError::InvalidGzip { .. } => "invalid_gzip",
             WebhookError::BodyRead { .. } => "body_read_failed",
             WebhookError::MalformedJson { .. } => "malformed_json",

@@ -11,7 +11,8 @@
 //! * body size limits, gzip bodies, and a limit on the decompressed size against gzip bombs (413);
 //! * malformed JSON answered with 400 and a body naming the problem and its position;
 //! * requests that are well-formed but invalid (missing field, wrong type, a rule of
-//!   `fer-validate`) answered with status 18 and the reason;
+//!   `fer-validate`) answered with status 18 and the reason: each problem's JSON pointer and rule
+//!   (`/patient_data_rrp/snils [format]: …`), never the value sent;
 //! * the handler run under a deadline (9 s by default) and a panic guard, on the request's own task
 //!   (no spawn, no thread hop): too slow (the handler is dropped, i.e. cancelled) or panicking means
 //!   status 18, and the server carries on;
@@ -101,11 +102,33 @@
 //!   `duration`, details) from the handler's [`fer_model::CancelConfirmation`]; a refusal carries
 //!   them when known ([`CancelRejection::with_booking`]), else only `book_ext_id`, the shape of
 //!   the method's examples.
-//! * **Idempotency** after a cancel made outside the webhook: see [`Idempotent::record_cancel`]
-//!   and the `idempotency` rules in [`IdempotencyStore`].
+//! * **A booking repeated after its cancel** (a late retry of the gateway; UC-1 «Забронировать
+//!   слот для консультации» and UC-1.1 «Отменить запись через ЕПГУ при бронировании через ЕПГУ»):
+//!   [`Idempotent`] refuses it with status 18 ([`REPEAT_AFTER_CANCEL`]), never books again and
+//!   never replays the cancelled confirmation; the store keeps the key of a cancelled booking
+//!   marked [`BookingRecord::Cancelled`]. Why, and what a cancel made outside the webhook needs
+//!   ([`Idempotent::record_cancel`]): the docs of [`Idempotent`].
 //!
 //! Then serve it: `fer_webhook::serve(listener, service).await` (hyper), or mount
-//! [`adapters::axum::router`] in an axum application, or the service itself in any tower stack.
+//! [`adapters::axum::router`] in an axum application and serve that with
+//! [`adapters::axum::serve`], or the service itself in any tower stack.
+//!
+//! # Serving on the internet
+//!
+//! [`serve`], [`serve_with`] and [`adapters::axum::serve`] share one accept loop and one
+//! [`ServeConfig`]: a header-read timeout (10 s), an idle timeout (60 s), a cap on concurrent
+//! connections taken before `accept` (512), the [`AllowList`] applied right after `accept` (an
+//! unlisted peer is disconnected before anything is read), HTTP/1.1 only unless HTTP/2 is chosen,
+//! and on shutdown ([`shutdown_signal`]: SIGINT or SIGTERM) a drain of the calls in progress
+//! bounded by [`ServeConfig::shutdown_grace`], after which remaining connections are dropped.
+//!
+//! They protect the process, not the host. A TCP-level filter is still needed in front of the
+//! webhook (a firewall admitting only the gateway's addresses, or a reverse proxy): a SYN flood
+//! never reaches the process, and every connection the process does accept, even one that never
+//! sends a byte, holds a file descriptor and a connection slot until a timeout closes it, so a
+//! peer that opens connections as fast as they are closed keeps the gateway's calls waiting in the
+//! listen backlog. Serving behind a proxy, the allow-list sees the proxy's address: filter at the
+//! proxy.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -123,14 +146,14 @@ mod service;
 
 pub use age::{age_group, check_age, slot_accepts};
 pub use allow_list::{AllowList, AllowListError, IpNetwork};
-pub use config::WebhookConfig;
+pub use config::{ServeConfig, WebhookConfig};
 pub use error::{StoreError, UNKNOWN_PEER_HINT, WebhookError};
 pub use handler::{BookRejection, BookingHandler, CancelRejection, CancelRejectionCode, RequestContext};
-pub use idempotency::{BookingKey, IdempotencyStore, Idempotent, MemoryStore};
+pub use idempotency::{BookingKey, BookingRecord, IdempotencyStore, Idempotent, MemoryStore, REPEAT_AFTER_CANCEL};
 pub use service::{REQUEST_ID_HEADER, RemoteAddr, WebhookService};
 
 #[cfg(feature = "server")]
-pub use adapters::server::{serve, serve_with_shutdown};
+pub use adapters::server::{serve, serve_with, serve_with_shutdown, shutdown_signal};
 
 #[doc = include_str!("../README.md")]
 #[cfg(doctest)]

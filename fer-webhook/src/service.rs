@@ -45,7 +45,9 @@ pub struct RemoteAddr(pub SocketAddr);
 ///   failures are a `status_code` in that JSON, never an HTTP error (section 7: «Ответ на успешно
 ///   выполненный запрос (200)»).
 /// * Well-formed JSON that does not fit the request (a missing field, a wrong type, a rule of
-///   `fer-validate` broken) answers status 18 with the reason in `status_message`.
+///   `fer-validate` broken) answers status 18 with the reason in `status_message`: the JSON
+///   pointer and the rule of each problem, never the value sent (a malformed SNILS or birth date
+///   is patient data too).
 /// * The vendor's handler runs under a panic guard and the deadline, on the request's own task (no
 ///   spawn): if it panics, or is still running at [`WebhookConfig::deadline`], the answer is status
 ///   18 and the server carries on; a handler still running at the deadline is dropped (cancelled).

@@ -378,9 +378,17 @@ async fn repeated_cancel_answers_code_1() {
 async fn allow_list_refuses_other_sources() {
     let gateway_only: AllowList = "10.86.6.189, 10.86.6.237".parse().unwrap();
     let config = WebhookConfig { allow_list: Some(gateway_only), ..WebhookConfig::default() };
-    let server = Server::start(WebhookService::new(TestMis::new(Mode::Normal)).with_config(config)).await;
-    let (status, json) = send(server.request(Method::GET, "/booking/book")).await;
-    assert_eq!(status, 403);
+    let service = WebhookService::new(TestMis::new(Mode::Normal)).with_config(config);
+    let server = Server::start(service.clone()).await;
+    // `serve` closes an unlisted peer's connection at accept, before reading a byte: no answer.
+    let closed = server.request(Method::GET, "/booking/book").send().await;
+    assert!(closed.is_err(), "an unlisted peer was answered: {closed:?}");
+    // A server that passes the address with each request gets the service's own 403.
+    let mut probe = http::Request::get("/booking/book").body(bytes::Bytes::new()).unwrap();
+    probe.extensions_mut().insert(RemoteAddr("127.0.0.1:5000".parse().unwrap()));
+    let answer = service.handle(probe).await;
+    assert_eq!(answer.status(), 403);
+    let json: serde_json::Value = serde_json::from_slice(answer.body()).unwrap();
     assert_eq!(json["error"]["code"], "forbidden");
     assert_eq!(json["error"]["message"], "source address 127.0.0.1 is not on the allow-list");
 

@@ -4,8 +4,11 @@
 mod adapters;
 mod common;
 mod conformance;
+mod connections;
 mod emulator;
 mod fuzz_regressions;
 mod gzip_members;
 mod http;
+mod retries;
+mod routing;
 mod security;

@@ -34,6 +34,10 @@ const PATIENT: [&str; 8] = [
     "1987-05-14",
 ];
 
+/// A malformed SNILS and birth date (of the same patient): refused, never repeated.
+const BAD_SNILS: &str = "1632453X864";
+const BAD_BIRTHDATE: &str = "1987-13-45T00:00:00";
+
 fn booking_request_json() -> Value {
     let mut v: Value = serde_json::from_slice(&fixture("booking_request.json")).unwrap();
     v["email"] = json!(PATIENT[6]);
@@ -113,23 +117,34 @@ async fn no_password_token_or_patient_field_in_logs_journal_debug_or_display() {
     let cancelled = emulator.cancel(&cancel).await.unwrap();
     assert!(cancelled.is_success(), "{cancelled:?}");
 
-    // Malformed and invalid requests straight to the webhook: their error answers name the problem
-    // to the caller (who sent the data), but the logs must not repeat the data.
+    // Malformed and invalid requests straight to the webhook: neither their answers (a pointer and
+    // a rule) nor the logs may repeat the data, malformed values included.
+    let mut bad_snils = booking_request_json();
+    bad_snils["patient_data_rrp"]["snils"] = json!(BAD_SNILS);
+    let mut bad_birthdate = booking_request_json();
+    bad_birthdate["patient_data_rrp"]["birthdate"] = json!(BAD_BIRTHDATE);
     let mut wrong_type = booking_request_json();
     wrong_type["patient_data_rrp"]["snils"] = json!(16324539864u64);
     wrong_type["patient_data_rrp"]["lastname"] = json!([PATIENT[0]]);
     let mut invalid = booking_request_json();
     invalid["booking_type"] = json!("VACCINATION"); // needs service_id and dictionary_nsi_code
     let truncated = serde_json::to_vec(&booking_request_json()).unwrap()[..300].to_vec();
-    for body in [serde_json::to_vec(&wrong_type).unwrap(), serde_json::to_vec(&invalid).unwrap(), truncated] {
+    let mut answers = Vec::new();
+    let bodies = [&bad_snils, &bad_birthdate, &wrong_type, &invalid].map(|v| serde_json::to_vec(v).unwrap());
+    for body in bodies.into_iter().chain([truncated]) {
         for gz in [false, true] {
             let request = webhook.post("/booking/book", if gz { gzip(&body) } else { body.clone() });
             let request = if gz { request.header("content-encoding", "gzip") } else { request };
-            let status = request.send().await.unwrap().status().as_u16();
+            let answer = request.send().await.unwrap();
+            let status = answer.status().as_u16();
             // 400 for what is not the request's JSON, 200 with status 18 for an invalid request.
             assert!(status == 400 || status == 200, "{status}");
+            answers.push(answer.text().await.unwrap());
         }
     }
+    // The malformed SNILS and birth date are refused at their pointers.
+    assert!(answers[0].contains("/patient_data_rrp/snils [format]"), "{}", answers[0]);
+    assert!(answers[2].contains("/patient_data_rrp/birthdate [format]"), "{}", answers[2]);
 
     // What is shown to people: the logs, the gateway journal (served at /sandbox/journal), and the
     // Debug / Display of every value that carried a secret or the patient.
@@ -151,10 +166,11 @@ async fn no_password_token_or_patient_field_in_logs_journal_debug_or_display() {
         "nothing captured:\n{logs}"
     );
     let mut needles = PATIENT.to_vec();
-    needles.extend([PASSWORD, token.as_str()]);
+    needles.extend([PASSWORD, token.as_str(), BAD_SNILS, BAD_BIRTHDATE, &BAD_BIRTHDATE[..10]]);
     for (what, text) in [("logs", logs.as_str()), ("journal", journal.as_str())]
         .into_iter()
         .chain(shown.iter().map(|s| ("Debug", s.as_str())))
+        .chain(answers.iter().map(|s| ("answer", s.as_str())))
     {
         let found = leaks(text, &needles);
         assert!(found.is_empty(), "{what} shows {found:?}:\n{text}");

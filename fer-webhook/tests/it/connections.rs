@@ -1,0 +1,358 @@
+//! The connection level of every server fer-webhook offers (`serve_with` and
+//! `adapters::axum::serve`, one accept loop): the cap taken before accept, the allow-list at
+//! accept, the header-read and idle timeouts, HTTP/1.1 only, and the bounded drain on shutdown.
+//! Raw TCP on 127.0.0.1; every wait is bounded, and no test asserts how long anything took.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use crate::common::*;
+use fer_webhook::*;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpSocket, TcpStream};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// The bound on every wait of these tests: far above what any step takes, so only a hang fails.
+const BOUND: Duration = Duration::from_secs(20);
+
+const PROBE: &[u8] = b"GET /booking/book HTTP/1.1\r\nHost: webhook\r\n\r\n";
+
+/// Which server runs the webhook.
+#[derive(Debug, Clone, Copy)]
+pub enum Adapter {
+    /// `fer_webhook::serve_with`.
+    Hyper,
+    /// `adapters::axum::router` under `adapters::axum::serve`.
+    Axum,
+}
+
+/// A server under test, stopped by `stop`.
+pub struct Running {
+    pub addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<()>,
+}
+
+impl Running {
+    pub async fn start(adapter: Adapter, webhook: WebhookConfig, limits: ServeConfig) -> Running {
+        Self::start_with(adapter, WebhookService::new(TestMis::new(Mode::Normal)).with_config(webhook), limits).await
+    }
+
+    pub async fn start_with<H: BookingHandler + 'static>(
+        adapter: Adapter,
+        service: WebhookService<H>,
+        limits: ServeConfig,
+    ) -> Running {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let shutdown = async move {
+            let _ = stopped.await;
+        };
+        let task = match adapter {
+            Adapter::Hyper => tokio::spawn(fer_webhook::serve_with(listener, service, limits, shutdown)),
+            Adapter::Axum => {
+                let allow_list = service.config().allow_list.clone();
+                let app = adapters::axum::router(service.clone()).fallback_service(service);
+                tokio::spawn(adapters::axum::serve(listener, app, allow_list, limits, shutdown))
+            }
+        };
+        Running { addr, stop: Some(stop), task }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Signals shutdown and waits (bounded) until the server has stopped.
+    pub async fn stop(mut self) {
+        let _ = self.stop.take().unwrap().send(());
+        tokio::time::timeout(BOUND, &mut self.task).await.expect("the server stopped").unwrap();
+    }
+}
+
+/// A connection from `source` (any 127.0.0.0/8 address is loopback on Linux).
+async fn connect_from(source: &str, to: SocketAddr) -> TcpStream {
+    let socket = TcpSocket::new_v4().unwrap();
+    socket.bind(format!("{source}:0").parse().unwrap()).unwrap();
+    socket.connect(to).await.unwrap()
+}
+
+/// Reads one HTTP/1.1 answer whose body is at most what arrives with its head (the probe's).
+async fn read_answer(stream: &mut TcpStream) -> String {
+    let mut buf = vec![0u8; 4096];
+    let mut got = Vec::new();
+    while !got.windows(4).any(|w| w == b"\r\n\r\n") {
+        let n = stream.read(&mut buf).await.unwrap();
+        assert!(n > 0, "closed before an answer: {}", String::from_utf8_lossy(&got));
+        got.extend_from_slice(&buf[..n]);
+    }
+    // The probe's body is small and follows its head at once; give it a moment to arrive whole.
+    if let Ok(Ok(n)) = tokio::time::timeout(Duration::from_millis(50), stream.read(&mut buf)).await {
+        got.extend_from_slice(&buf[..n]);
+    }
+    String::from_utf8_lossy(&got).into_owned()
+}
+
+/// Waits (bounded) until the server closes `stream`, discarding what it sends first.
+async fn closed_by_server(stream: &mut TcpStream) -> bool {
+    let mut buf = [0u8; 1024];
+    tokio::time::timeout(BOUND, async {
+        loop {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => return true,
+                Ok(_) => {}
+            }
+        }
+    })
+    .await
+    .unwrap_or(false)
+}
+
+async fn probe_ok(url: &str) -> bool {
+    let client = reqwest::Client::new();
+    let answer = tokio::time::timeout(BOUND, client.get(format!("{url}/booking/book")).send()).await;
+    matches!(answer, Ok(Ok(r)) if r.status() == 200)
+}
+
+/// One peer holds every connection the cap allows: the next waits (in the listen backlog, not in
+/// the process) and is served as soon as one of them closes.
+#[tokio::test]
+async fn connections_beyond_the_cap_wait_until_one_closes() {
+    for adapter in [Adapter::Hyper, Adapter::Axum] {
+        let limits = ServeConfig {
+            max_connections: 64,
+            header_read_timeout: Duration::from_secs(60),
+            idle_timeout: Duration::from_secs(60),
+            ..ServeConfig::default()
+        };
+        let server = Running::start(adapter, WebhookConfig::default(), limits).await;
+        let mut held = Vec::new();
+        for _ in 0..64 {
+            let mut stream = TcpStream::connect(server.addr).await.unwrap();
+            stream.write_all(PROBE).await.unwrap();
+            assert!(read_answer(&mut stream).await.starts_with("HTTP/1.1 200"), "{adapter:?}");
+            held.push(stream);
+        }
+        // The 65th is connected by the kernel but not accepted: no answer while all 64 stay open.
+        let mut waiting = TcpStream::connect(server.addr).await.unwrap();
+        waiting.write_all(PROBE).await.unwrap();
+        let mut byte = [0u8; 1];
+        let early = tokio::time::timeout(Duration::from_millis(500), waiting.peek(&mut byte)).await;
+        assert!(early.is_err(), "{adapter:?}: a connection beyond the cap was served");
+        // One closes: the waiting one is accepted and answered.
+        drop(held.pop());
+        let answer = tokio::time::timeout(BOUND, read_answer(&mut waiting)).await.expect("served after a close");
+        assert!(answer.starts_with("HTTP/1.1 200"), "{adapter:?}: {answer}");
+        drop(held);
+        server.stop().await;
+    }
+}
+
+/// 600 connections that never send a byte, from an address not on the allow-list, cost nothing:
+/// each is closed right after accept, and the gateway's call is answered.
+#[tokio::test]
+async fn unlisted_peers_are_closed_at_accept_and_the_gateway_is_answered() {
+    for adapter in [Adapter::Hyper, Adapter::Axum] {
+        let webhook = WebhookConfig { allow_list: Some("127.0.0.1/32".parse().unwrap()), ..Default::default() };
+        let limits = ServeConfig { max_connections: 64, ..ServeConfig::default() };
+        let server = Running::start(adapter, webhook, limits).await;
+        let mut strangers = Vec::new();
+        for _ in 0..600 {
+            strangers.push(connect_from("127.0.0.2", server.addr).await);
+        }
+        assert!(probe_ok(&server.url()).await, "{adapter:?}: the gateway was not answered");
+        for stream in &mut strangers {
+            assert!(closed_by_server(stream).await, "{adapter:?}: an unlisted peer was kept");
+        }
+        server.stop().await;
+    }
+}
+
+/// 600 idle connections from the gateway's own address against a cap of 64: the header-read
+/// timeout closes them a cap's worth at a time, and the gateway's call, queued behind them, is
+/// answered.
+#[tokio::test]
+async fn the_gateway_is_answered_behind_600_idle_connections() {
+    let limits =
+        ServeConfig { max_connections: 64, header_read_timeout: Duration::from_millis(300), ..ServeConfig::default() };
+    let server = Running::start(Adapter::Hyper, WebhookConfig::default(), limits).await;
+    let mut idle = Vec::new();
+    for _ in 0..600 {
+        idle.push(TcpStream::connect(server.addr).await.unwrap());
+    }
+    assert!(probe_ok(&server.url()).await, "the gateway was not answered");
+    for stream in &mut idle {
+        assert!(closed_by_server(stream).await, "an idle connection was kept");
+    }
+    server.stop().await;
+}
+
+/// A client sending its request head one byte at a time is disconnected at the header-read
+/// timeout, long before its head is complete.
+#[tokio::test]
+async fn a_slowloris_client_is_closed_after_the_header_timeout() {
+    for adapter in [Adapter::Hyper, Adapter::Axum] {
+        let limits = ServeConfig { header_read_timeout: Duration::from_millis(300), ..ServeConfig::default() };
+        let server = Running::start(adapter, WebhookConfig::default(), limits).await;
+        let mut stream = TcpStream::connect(server.addr).await.unwrap();
+        // 100 ms a byte: the whole head would take about 30 s.
+        let head = b"GET /booking/book HTTP/1.1\r\nHost: webhook\r\nX-Padding: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n\r\n";
+        let mut sent = 0;
+        let mut byte = [0u8; 64];
+        let closed = loop {
+            if sent == head.len() {
+                break false;
+            }
+            if stream.write_all(&head[sent..sent + 1]).await.is_err() {
+                break true;
+            }
+            sent += 1;
+            match tokio::time::timeout(Duration::from_millis(100), stream.read(&mut byte)).await {
+                Ok(Ok(0) | Err(_)) => break true,
+                Ok(Ok(_)) => {} // hyper may answer 408 before it closes
+                Err(_) => {}
+            }
+        };
+        assert!(closed, "{adapter:?}: the whole head was sent and never cut off");
+        assert!(sent < head.len(), "{adapter:?}");
+        server.stop().await;
+    }
+}
+
+/// A kept-alive connection with nothing in flight is closed at the idle timeout, and so is one that
+/// never sends anything.
+#[tokio::test]
+async fn idle_connections_are_closed_after_the_idle_timeout() {
+    for adapter in [Adapter::Hyper, Adapter::Axum] {
+        for http2 in [false, true] {
+            let limits = ServeConfig {
+                idle_timeout: Duration::from_millis(300),
+                header_read_timeout: Duration::from_secs(60),
+                http2,
+                ..ServeConfig::default()
+            };
+            let server = Running::start(adapter, WebhookConfig::default(), limits).await;
+            let mut kept = TcpStream::connect(server.addr).await.unwrap();
+            kept.write_all(PROBE).await.unwrap();
+            assert!(read_answer(&mut kept).await.starts_with("HTTP/1.1 200"));
+            assert!(closed_by_server(&mut kept).await, "{adapter:?} http2={http2}: kept-alive connection kept");
+            let mut silent = TcpStream::connect(server.addr).await.unwrap();
+            assert!(closed_by_server(&mut silent).await, "{adapter:?} http2={http2}: silent connection kept");
+            server.stop().await;
+        }
+    }
+}
+
+/// HTTP/2 (prior knowledge, as h2c clients do) is refused unless chosen in the config.
+#[tokio::test]
+async fn http2_only_when_chosen() {
+    for adapter in [Adapter::Hyper, Adapter::Axum] {
+        let h2 = reqwest::Client::builder().http2_prior_knowledge().build().unwrap();
+        let server = Running::start(adapter, WebhookConfig::default(), ServeConfig::default()).await;
+        let refused = tokio::time::timeout(BOUND, h2.get(format!("{}/booking/book", server.url())).send()).await;
+        assert!(matches!(refused, Ok(Err(_))), "{adapter:?}: HTTP/2 served by default: {refused:?}");
+        assert!(probe_ok(&server.url()).await, "{adapter:?}: HTTP/1.1 must be served");
+        server.stop().await;
+
+        let limits = ServeConfig { http2: true, ..ServeConfig::default() };
+        let server = Running::start(adapter, WebhookConfig::default(), limits).await;
+        let answer = h2.get(format!("{}/booking/book", server.url())).send().await.unwrap();
+        assert_eq!(answer.version(), reqwest::Version::HTTP_2);
+        assert_eq!(answer.status(), 200);
+        server.stop().await;
+    }
+}
+
+/// Shutdown with a request half sent: the server stops (the connection is dropped at the drain
+/// deadline), and the peer sees its connection closed.
+#[tokio::test]
+async fn shutdown_drops_a_half_sent_request_at_the_deadline() {
+    for adapter in [Adapter::Hyper, Adapter::Axum] {
+        let limits = ServeConfig {
+            header_read_timeout: Duration::from_secs(60),
+            idle_timeout: Duration::from_secs(60),
+            shutdown_grace: Duration::from_millis(300),
+            ..ServeConfig::default()
+        };
+        let server = Running::start(adapter, WebhookConfig::default(), limits).await;
+        let mut half = TcpStream::connect(server.addr).await.unwrap();
+        half.write_all(b"POST /booking/book HTTP/1.1\r\nHost: webhook\r\nContent-Length: 900\r\n\r\n{\"slot_id\"")
+            .await
+            .unwrap();
+        let mut head = TcpStream::connect(server.addr).await.unwrap();
+        head.write_all(b"POST /booking/book HTTP/1.1\r\nHost: we").await.unwrap();
+        // Both are being served (the probe on a third connection is answered after them).
+        assert!(probe_ok(&server.url()).await);
+        server.stop().await;
+        assert!(closed_by_server(&mut half).await, "{adapter:?}");
+        assert!(closed_by_server(&mut head).await, "{adapter:?}");
+    }
+}
+
+/// Books after `entered` is notified and a little sleep: the call is surely in progress.
+struct Announcing {
+    mis: TestMis,
+    entered: std::sync::Arc<tokio::sync::Notify>,
+}
+
+#[async_trait::async_trait]
+impl BookingHandler for Announcing {
+    async fn book(
+        &self,
+        request: fer_model::BookingRequest,
+        ctx: RequestContext,
+    ) -> Result<fer_model::BookingConfirmation, BookRejection> {
+        self.entered.notify_one();
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        self.mis.book(request, ctx).await
+    }
+
+    async fn cancel(
+        &self,
+        request: fer_model::CancelRequest,
+        ctx: RequestContext,
+    ) -> Result<fer_model::CancelConfirmation, CancelRejection> {
+        self.mis.cancel(request, ctx).await
+    }
+}
+
+/// A call in progress when the shutdown comes is answered before the server stops.
+#[tokio::test]
+async fn shutdown_lets_a_call_in_progress_finish() {
+    for adapter in [Adapter::Hyper, Adapter::Axum] {
+        let entered = std::sync::Arc::new(tokio::sync::Notify::new());
+        let mis = Announcing { mis: TestMis::new(Mode::Normal), entered: entered.clone() };
+        let server = Running::start_with(adapter, WebhookService::new(mis), ServeConfig::default()).await;
+        let url = server.url();
+        let call = tokio::spawn(async move {
+            let client = reqwest::Client::new();
+            let answer = client
+                .post(format!("{url}/booking/book"))
+                .header("content-type", "application/json")
+                .body(fixture("booking_request.json"))
+                .send()
+                .await
+                .unwrap();
+            serde_json::from_slice::<serde_json::Value>(&answer.bytes().await.unwrap()).unwrap()
+        });
+        tokio::time::timeout(BOUND, entered.notified()).await.expect("the call reached the handler");
+        server.stop().await;
+        let json = tokio::time::timeout(BOUND, call).await.unwrap().unwrap();
+        assert_eq!(json["status"]["status_code"], 0, "{adapter:?}: {json}");
+    }
+}
+
+/// `shutdown_signal` completes on SIGTERM (the signal `kill`, systemd and container runtimes send).
+#[cfg(unix)]
+#[tokio::test]
+async fn shutdown_signal_completes_on_sigterm() {
+    let signal = fer_webhook::shutdown_signal();
+    tokio::pin!(signal);
+    // The first poll installs the handlers; only then is the signal sent.
+    assert!(futures_util::poll!(&mut signal).is_pending());
+    let status = std::process::Command::new("kill").args(["-TERM", &std::process::id().to_string()]).status();
+    assert!(status.unwrap().success());
+    tokio::time::timeout(BOUND, signal).await.expect("SIGTERM stops the server");
+}
