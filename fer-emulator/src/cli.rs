@@ -34,6 +34,10 @@ use fer_model::Oid;
 
 use crate::{DEFAULT_PASSWORD, DEFAULT_USERNAME, EmulatorConfig, EmulatorHandle, Faults};
 
+/// What the program and `fer emulator` wait for before [`EmulatorHandle::shutdown`]: SIGINT or
+/// SIGTERM (the one signal of every fer-rs server, `fer_http::shutdown_signal`).
+pub use fer_http::shutdown_signal;
+
 /// The emulator's command-line flags (a clap [`Args`](clap::Args): flatten it into a parser).
 #[derive(Debug, Clone, clap::Args)]
 pub struct EmulatorArgs {
@@ -52,6 +56,10 @@ pub struct EmulatorArgs {
     /// Lifetime of issued tokens, in seconds (at most 366 days).
     #[arg(long, default_value_t = 3600, value_parser = clap::value_parser!(u64).range(..=crate::MAX_TOKEN_LIFETIME.as_secs()))]
     pub token_lifetime_secs: u64,
+    /// On SIGINT or SIGTERM, how long answers in progress may take before the program exits
+    /// anyway, in milliseconds.
+    #[arg(long, default_value_t = crate::DEFAULT_SHUTDOWN_GRACE.as_millis() as u64)]
+    pub shutdown_grace_ms: u64,
     /// Key of the /sandbox/ control routes, sent as the X-Sandbox-Key header (or use a Vitrina
     /// token). Required when --listen is not a loopback address.
     #[arg(long, env = "FER_EMULATOR_SANDBOX_KEY", hide_env_values = true)]
@@ -88,6 +96,7 @@ impl EmulatorArgs {
             state_file: self.state.clone(),
             sandbox_key: self.sandbox_key.clone(),
             strict: self.strict,
+            shutdown_grace: Duration::from_millis(self.shutdown_grace_ms),
             faults: Faults {
                 unavailable_ratio: self.unavailable_ratio,
                 latency: Duration::from_millis(self.latency_ms),

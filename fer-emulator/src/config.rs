@@ -19,6 +19,9 @@ pub const DEFAULT_PASSWORD: &str = "emulator";
 /// some 60 times a batch of 500 slots (the batch size of fer-client).
 pub const DEFAULT_BODY_LIMIT: usize = 32 * 1024 * 1024;
 
+/// The default [`EmulatorConfig::shutdown_grace`]: 10 s.
+pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
 /// The default [`EmulatorConfig::sandbox_body_limit`]: 1 MiB.
 pub const DEFAULT_SANDBOX_BODY_LIMIT: usize = 1024 * 1024;
 
@@ -172,6 +175,10 @@ pub struct EmulatorConfig {
     /// Vitrina, a slot's subdivision against its resource's. For vendors who want their tests to
     /// fail on data the SDK calls wrong.
     pub strict: bool,
+    /// How long [`EmulatorHandle::shutdown`](crate::EmulatorHandle::shutdown) lets the answers in
+    /// progress finish ([`DEFAULT_SHUTDOWN_GRACE`]); then it stops waiting, so that a half-sent
+    /// request cannot hold a stopping emulator.
+    pub shutdown_grace: Duration,
 }
 
 impl Default for EmulatorConfig {
@@ -193,6 +200,7 @@ impl Default for EmulatorConfig {
             sandbox_key: None,
             other_accounts: Vec::new(),
             strict: false,
+            shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
         }
     }
 }

@@ -177,17 +177,26 @@ impl EmulatorHandle {
         gateway::cancel(&self.shared, request).await
     }
 
-    /// Stops accepting connections, lets answers in progress finish, and waits for the server to
-    /// stop.
+    /// Stops accepting connections, lets answers in progress finish for at most
+    /// [`EmulatorConfig::shutdown_grace`], and returns when the server has stopped or the grace
+    /// has run out: a half-sent request does not hold it. A connection still open then is left
+    /// to end with its peer, or with the runtime (the `fer-emulator` program exits).
     pub async fn shutdown(mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
-        if let Some(task) = self.task.take() {
-            match task.await {
-                Ok(Ok(())) => {}
-                Ok(Err(e)) => tracing::error!(error = %e, "fer-emulator stopped with an error"),
-                Err(e) => tracing::error!(error = %e, "fer-emulator task failed"),
+        if let Some(mut task) = self.task.take() {
+            match tokio::time::timeout(self.shared.config.shutdown_grace, &mut task).await {
+                Ok(Ok(Ok(()))) => {}
+                Ok(Ok(Err(e))) => tracing::error!(error = %e, "fer-emulator stopped with an error"),
+                Ok(Err(e)) => tracing::error!(error = %e, "fer-emulator task failed"),
+                Err(_) => {
+                    task.abort();
+                    tracing::warn!(
+                        grace_ms = self.shared.config.shutdown_grace.as_millis() as u64,
+                        "fer-emulator stopped with connections still open after the shutdown grace"
+                    );
+                }
             }
         }
     }

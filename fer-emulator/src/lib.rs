@@ -98,8 +98,9 @@ mod store;
 mod validation;
 
 pub use config::{
-    DEFAULT_BODY_LIMIT, DEFAULT_PASSWORD, DEFAULT_SANDBOX_BODY_LIMIT, DEFAULT_USERNAME, DEFAULT_WEBHOOK_ANSWER_LIMIT,
-    EmulatorConfig, Faults, JOURNAL_CAPACITY, JournalLimits, LoginThrottle, MAX_TOKEN_LIFETIME, SANDBOX_KEY_HEADER,
+    DEFAULT_BODY_LIMIT, DEFAULT_PASSWORD, DEFAULT_SANDBOX_BODY_LIMIT, DEFAULT_SHUTDOWN_GRACE, DEFAULT_USERNAME,
+    DEFAULT_WEBHOOK_ANSWER_LIMIT, EmulatorConfig, Faults, JOURNAL_CAPACITY, JournalLimits, LoginThrottle,
+    MAX_TOKEN_LIFETIME, SANDBOX_KEY_HEADER,
 };
 pub use error::EmulatorError;
 pub use gateway::{GatewayAnswer, GatewayError, GatewayOutcome, StoreChange};

@@ -34,9 +34,7 @@ async fn main() -> ExitCode {
         }
     };
     println!("{}", banner(&emulator));
-    if let Err(e) = tokio::signal::ctrl_c().await {
-        eprintln!("fer-emulator: cannot wait for Ctrl-C: {e}");
-    }
+    fer_emulator::cli::shutdown_signal().await;
     emulator.shutdown().await;
     ExitCode::SUCCESS
 }

@@ -12,6 +12,7 @@
 //!   typed [`EncodingError`]. Input may hold several gzip members (RFC 1952 §2.2): all are read.
 //! * [`gzip()`] and [`gunzip`]: the one compressor and the one decompressor.
 //! * [`content_type`]: whether a `Content-Type` announces JSON in UTF-8.
+//! * `shutdown_signal` (feature `shutdown`): the stop signal every fer-rs server waits for.
 //! * [`excerpt`]: the start of a body for an error message: bounded, cut on a character boundary,
 //!   with the values of [`fer_model::redact::KEYS`] masked, whether the body is whole JSON or not.
 //!
@@ -36,8 +37,12 @@ mod encoding;
 mod excerpt;
 pub mod gzip;
 mod read;
+#[cfg(feature = "shutdown")]
+mod shutdown;
 
 pub use encoding::{ContentEncoding, EncodingError};
 pub use excerpt::{EXCERPT_CHARS, excerpt};
 pub use gzip::{GzipError, gunzip, gzip};
 pub use read::{BodyError, BodyReader, Limits, read_body};
+#[cfg(feature = "shutdown")]
+pub use shutdown::shutdown_signal;

@@ -1,4 +1,4 @@
-//! `fer emulator`: the local Vitrina and gateway of `fer-emulator`, until Ctrl-C, with the same
+//! `fer emulator`: the local Vitrina and gateway of `fer-emulator`, until SIGINT or SIGTERM, with the same
 //! flags as the `fer-emulator` program ([`fer_emulator::cli::EmulatorArgs`]).
 
 use std::io::Write;
@@ -14,7 +14,7 @@ pub async fn run(args: &EmulatorArgs) -> Result<Verdict, CliError> {
     let handle = Emulator::spawn(args.config()).await?;
     // Written without panicking when nobody reads stdout any more (a closed pipe).
     let _ = writeln!(std::io::stdout().lock(), "{}", banner(&handle));
-    tokio::signal::ctrl_c().await.map_err(|source| CliError::System { what: "cannot wait for Ctrl-C", source })?;
+    fer_emulator::cli::shutdown_signal().await;
     handle.shutdown().await;
     Ok(Verdict::Fine)
 }

@@ -31,6 +31,40 @@ async fn the_binary_prints_its_url_and_credentials_and_serves() {
     assert_eq!(answer["IsSuccess"], true);
 }
 
+/// Issue #22: Ctrl-C only, and a half-sent request held the stopping program. SIGTERM now stops it
+/// too, and after the grace (short here) it exits 0 with the half-sent request still open.
+#[tokio::test]
+async fn sigterm_stops_the_binary_within_its_grace_even_with_a_half_sent_request() {
+    use tokio::io::AsyncWriteExt;
+    let mut child = Killed(
+        Command::new(env!("CARGO_BIN_EXE_fer-emulator"))
+            .args(["--listen", "127.0.0.1:0", "--shutdown-grace-ms", "300"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let mut lines = BufReader::new(child.0.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let addr = first.rsplit(' ').next().unwrap().trim_start_matches("http://").to_owned();
+    let mut half = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    half.write_all(b"POST /api/slot HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{\"data\":[").await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+
+    let kill = Command::new("kill").args(["-TERM", &child.0.id().to_string()]).status().unwrap();
+    assert!(kill.success());
+    let limit = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = child.0.try_wait().unwrap() {
+            break status;
+        }
+        assert!(std::time::Instant::now() < limit, "still running 30 s after SIGTERM");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert_eq!(status.code(), Some(0));
+    drop(half);
+}
+
 /// Kills the child process when dropped, also when an assertion fails first.
 struct Killed(std::process::Child);
 

@@ -22,6 +22,8 @@ use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
+pub use fer_http::shutdown_signal;
+
 use crate::{AllowList, BookingHandler, RemoteAddr, ServeConfig, WebhookService};
 
 /// Serves the webhook on `listener` with the default [`ServeConfig`] until the process ends. Each
@@ -97,37 +99,6 @@ where
         })
     };
     accept_loop(listener, &config, allow_list, per_connection, shutdown).await
-}
-
-/// Completes on SIGINT (Ctrl-C) or SIGTERM (what `kill`, systemd and container runtimes send);
-/// elsewhere than on Unix, on Ctrl-C. Pass it to [`serve_with_shutdown`], [`serve_with`] or
-/// [`adapters::axum::serve`](crate::adapters::axum::serve) for a graceful stop. If a handler
-/// cannot be installed it is logged and only the other signal stops the server.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        if let Err(e) = tokio::signal::ctrl_c().await {
-            tracing::error!(error = %e, "cannot listen for SIGINT");
-            std::future::pending::<()>().await;
-        }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => tracing::info!("SIGINT received: shutting down"),
-        () = terminate => tracing::info!("SIGTERM received: shutting down"),
-    }
 }
 
 /// The accept loop of every server: a connection permit before `accept`, the allow-list right
