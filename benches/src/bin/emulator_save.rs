@@ -1,5 +1,5 @@
 //! The latency of an unrelated emulator route while the state file of a large region is being
-//! saved (issue #22: a 64,400-slot state made an unrelated route go from 0.9 ms to a 111 ms median).
+//! saved (before: a 64,400-slot state made an unrelated route go from 0.9 ms to a 111 ms median).
 //!
 //! An emulator with a state file holds a region of SLOTS slots (default 64,400). A writer task then
 //! upserts one slot again and again: every upsert rewrites the whole state file. Meanwhile SAMPLES

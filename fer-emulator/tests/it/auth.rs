@@ -103,7 +103,7 @@ fn warnings() -> &'static LogBuffer {
     })
 }
 
-/// Issue #22: failed logins were silent and unlimited. After 5 wrong passwords in a row the 6th
+/// Before: failed logins were silent and unlimited. After 5 wrong passwords in a row the 6th
 /// login is 429 with `Retry-After`, even with the right password, until the backoff (short here)
 /// has passed; then the right password works. Every refusal is a `warn` line with the username,
 /// never the password (the account's own OID picks its lines out of the binary's log).

@@ -31,7 +31,7 @@ async fn the_binary_prints_its_url_and_credentials_and_serves() {
     assert_eq!(answer["IsSuccess"], true);
 }
 
-/// Issue #22: Ctrl-C only, and a half-sent request held the stopping program. SIGTERM now stops it
+/// Before: Ctrl-C only, and a half-sent request held the stopping program. SIGTERM now stops it
 /// too, and after the grace (short here) it exits 0 with the half-sent request still open.
 #[tokio::test]
 async fn sigterm_stops_the_binary_within_its_grace_even_with_a_half_sent_request() {

@@ -88,7 +88,7 @@ async fn faults_can_be_driven_over_http() {
     assert!(env.emu.faults().is_off());
 }
 
-/// Issue #22: `drop_ratio: 1` also dropped the sandbox route that would undo it. Faults apply to
+/// Before: `drop_ratio: 1` also dropped the sandbox route that would undo it. Faults apply to
 /// the Vitrina's requests only: the controls stay reachable under any setting, and a dropped
 /// request is journaled without a status.
 #[tokio::test]
@@ -117,7 +117,7 @@ async fn no_fault_locks_the_operator_out_of_the_sandbox() {
     assert_eq!(status, 404, "back to normal: no webhook registered");
 }
 
-/// Issue #22: a `token_lifetime_secs` out of range panicked on every login. It is refused where it
+/// Before: a `token_lifetime_secs` out of range panicked on every login. It is refused where it
 /// is set: at start, and with 400 at the sandbox; a library caller's override is cut, never a panic.
 #[tokio::test]
 async fn a_token_lifetime_out_of_range_is_refused_not_a_panic() {

@@ -252,7 +252,7 @@ async fn the_sandbox_routes_and_the_journal_over_http() {
     assert!(entries.iter().any(|e| e["direction"] == "inbound" && e["url"] == "/api/callback" && e["status"] == 200));
 }
 
-/// Issue #22: a webhook answering 2 GiB took the emulator to 2.35 GB. The gateway reads an answer
+/// Before: a webhook answering 2 GiB took the emulator to 2.35 GB. The gateway reads an answer
 /// under `webhook_answer_limit` and reports a larger one as `AnswerTooLarge` (502 at the sandbox),
 /// journaled, without reading the rest: the test webhook streams 64 MiB without a length.
 #[tokio::test]

@@ -173,7 +173,7 @@ async fn announce_and_send(env: &Env, method: &str, path: &str, declared: Option
     line
 }
 
-/// Issue #22: one 1 GiB body to a sandbox route, no token, took the emulator to 2.1 GB. Every
+/// Before: one 1 GiB body to a sandbox route, no token, took the emulator to 2.1 GB. Every
 /// sandbox route now reads its body under `sandbox_body_limit`: a body announced larger is refused
 /// before it is read (1 KiB of a declared 1 GiB is sent, and the answer comes: it was not waited
 /// for), one sent without a length is cut at the limit.
@@ -211,7 +211,7 @@ async fn sandbox_bodies_over_their_limit_get_413_without_being_read() {
     assert_eq!(status, 200);
 }
 
-/// Issue #22: one 1 MB gzip request was inflated to 256 MiB before its 413. The inflated limit is
+/// Before: one 1 MB gzip request was inflated to 256 MiB before its 413. The inflated limit is
 /// now the body limit by default (what a batch really needs), and the body is refused as soon as
 /// its output passes it.
 #[tokio::test]
@@ -228,7 +228,7 @@ async fn a_gzip_body_is_refused_at_the_default_limit_once_inflated() {
     assert!(answer["error"]["errorMessage"].as_str().unwrap().contains(&limit.to_string()), "{answer}");
 }
 
-/// Issue #22: 12,000 unauthenticated requests took the journal from 9 MB to 626 MB and one read
+/// Before: 12,000 unauthenticated requests took the journal from 9 MB to 626 MB and one read
 /// returned 604 MB. Each entry is now cut (URL, bodies), the whole journal stays under its byte
 /// budget (oldest first out), and a read returns one page.
 #[tokio::test]

@@ -49,7 +49,7 @@ fn state_config(path: &std::path::Path) -> EmulatorConfig {
     EmulatorConfig { state_file: Some(path.to_owned()), ..EmulatorConfig::default() }
 }
 
-/// Issue #22: a write whose save failed was answered 500 but served, and a failed delete came
+/// Before: a write whose save failed was answered 500 but served, and a failed delete came
 /// back after a restart. The file is the truth: a change that cannot be saved is undone. (The save
 /// is made to fail by a directory where the writer's temporary file goes.)
 #[tokio::test]
