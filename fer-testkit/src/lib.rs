@@ -173,3 +173,28 @@ impl std::io::Write for LogBuffer {
         Ok(())
     }
 }
+
+/// Child processes of the tests (the `fer` and `fer-emulator` programs).
+pub mod process {
+    use std::process::{Child, Command};
+    use std::time::{Duration, Instant};
+
+    /// Sends SIGTERM to `child` and waits (at most 30 s, a hang guard, not a timing assertion)
+    /// for its exit code; `None` when a signal ended it. Kills it and panics if it does not stop.
+    pub async fn terminate(child: &mut Child) -> Option<i32> {
+        let sent = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().expect("kill runs");
+        assert!(sent.success(), "kill -TERM {} failed", child.id());
+        let limit = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(status) = child.try_wait().expect("the child can be waited for") {
+                return status.code();
+            }
+            if Instant::now() > limit {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("process {} still running 30 s after SIGTERM", child.id());
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}

@@ -170,22 +170,10 @@ async fn the_emulator_subcommand_serves_until_stopped() {
         .await
         .unwrap();
     // SIGTERM (what systemd and container runtimes send) stops it cleanly.
-    let kill = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
-    assert!(kill.success());
-    let limit = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if std::time::Instant::now() > limit {
-            child.kill().unwrap();
-            panic!("fer emulator still running 30 s after SIGTERM");
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    };
+    let code = fer_testkit::process::terminate(&mut child).await;
     drop(stdout);
     assert_eq!(answer.status(), 200);
-    assert_eq!(status.code(), Some(0));
+    assert_eq!(code, Some(0));
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -51,23 +51,6 @@ fn file(path: &Path) -> Stdio {
     Stdio::from(std::fs::File::create(path).unwrap())
 }
 
-/// Sends SIGTERM and waits for the exit code (bounded).
-async fn terminate(mut child: Child) -> Option<i32> {
-    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
-    assert!(status.success());
-    let limit = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return status.code();
-        }
-        if Instant::now() > limit {
-            let _ = child.kill();
-            panic!("fer sync did not stop within 30 s of SIGTERM");
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 /// Polls `check` until it holds; a hang guard, not a timing assertion.
 async fn wait_until(what: &str, limit: Duration, mut check: impl FnMut() -> Result<(), String>) {
     let deadline = Instant::now() + limit;
@@ -148,7 +131,7 @@ async fn sync_follows_a_folder_keeps_it_through_a_half_written_file_and_stops_on
     let region = sample(dir.path(), emulator.username().as_str(), 1, 2);
     let store = dir.path().join("sync.db");
     let (out, err) = (dir.path().join("out.jsonl"), dir.path().join("err.txt"));
-    let child = spawn_sync(&emulator, &region, &store, file(&out), file(&err));
+    let mut child = spawn_sync(&emulator, &region, &store, file(&out), file(&err));
 
     wait_until("the region on the emulator", Duration::from_secs(60), || matches_folder(&emulator, &region)).await;
 
@@ -175,7 +158,7 @@ async fn sync_follows_a_folder_keeps_it_through_a_half_written_file_and_stops_on
     wait_until("the folder on the emulator", Duration::from_secs(30), || matches_folder(&emulator, &region)).await;
 
     let stderr = std::fs::read_to_string(&err).unwrap();
-    assert_eq!(terminate(child).await, Some(0), "{stderr}");
+    assert_eq!(fer_testkit::process::terminate(&mut child).await, Some(0), "{stderr}");
 
     // One JSON status object per line.
     let lines = std::fs::read_to_string(&out).unwrap();
@@ -268,7 +251,7 @@ async fn sync_killed_with_sigkill_at_random_points_loses_nothing() {
     replace_slots(&region, &generation(&base, &free, g));
     let out = dir.path().join("out.jsonl");
     let err = dir.path().join("err.txt");
-    let child = spawn_sync(&emulator, &region, &store, file(&out), file(&err));
+    let mut child = spawn_sync(&emulator, &region, &store, file(&out), file(&err));
     wait_until("the final folder on the emulator and an empty backlog", Duration::from_secs(90), || {
         matches_folder(&emulator, &region)?;
         let lines = std::fs::read_to_string(&out).unwrap();
@@ -282,7 +265,7 @@ async fn sync_killed_with_sigkill_at_random_points_loses_nothing() {
     })
     .await;
     let stderr = std::fs::read_to_string(&err).unwrap();
-    assert_eq!(terminate(child).await, Some(0), "{stderr}");
+    assert_eq!(fer_testkit::process::terminate(&mut child).await, Some(0), "{stderr}");
     let status = status_json(&store);
     assert_eq!(status["backlog"], 0, "{status}");
     assert_eq!(status["parked_total"], 0, "{status}");

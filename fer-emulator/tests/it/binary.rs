@@ -5,17 +5,24 @@ use std::process::{Command, Stdio};
 
 use serde_json::json;
 
-#[tokio::test]
-async fn the_binary_prints_its_url_and_credentials_and_serves() {
+/// The program started with `args`, and the lines of its stdout.
+fn start(args: &[&str]) -> (Killed, std::io::Lines<BufReader<std::process::ChildStdout>>) {
     let mut child = Killed(
         Command::new(env!("CARGO_BIN_EXE_fer-emulator"))
-            .args(["--listen", "127.0.0.1:0", "--username", "1.2.643.5.1.13.13.12.2.86.8902", "--password", "s3cret"])
+            .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .unwrap(),
     );
-    let mut lines = BufReader::new(child.0.stdout.take().unwrap()).lines();
+    let lines = BufReader::new(child.0.stdout.take().unwrap()).lines();
+    (child, lines)
+}
+
+#[tokio::test]
+async fn the_binary_prints_its_url_and_credentials_and_serves() {
+    let (child, mut lines) =
+        start(&["--listen", "127.0.0.1:0", "--username", "1.2.643.5.1.13.13.12.2.86.8902", "--password", "s3cret"]);
     let first = lines.next().unwrap().unwrap();
     let base_url = first.rsplit(' ').next().unwrap().to_owned();
     assert!(base_url.starts_with("http://127.0.0.1:"), "{first}");
@@ -31,37 +38,19 @@ async fn the_binary_prints_its_url_and_credentials_and_serves() {
     assert_eq!(answer["IsSuccess"], true);
 }
 
-/// Before: Ctrl-C only, and a half-sent request held the stopping program. SIGTERM now stops it
-/// too, and after the grace (short here) it exits 0 with the half-sent request still open.
+/// Before: only Ctrl-C stopped the program cleanly; SIGTERM killed it with no drain. SIGTERM now
+/// stops it too, and within the grace (short here) it exits 0 with a half-sent request still open.
 #[tokio::test]
 async fn sigterm_stops_the_binary_within_its_grace_even_with_a_half_sent_request() {
     use tokio::io::AsyncWriteExt;
-    let mut child = Killed(
-        Command::new(env!("CARGO_BIN_EXE_fer-emulator"))
-            .args(["--listen", "127.0.0.1:0", "--shutdown-grace-ms", "300"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let mut lines = BufReader::new(child.0.stdout.take().unwrap()).lines();
+    let (mut child, mut lines) = start(&["--listen", "127.0.0.1:0", "--shutdown-grace-ms", "300"]);
     let first = lines.next().unwrap().unwrap();
     let addr = first.rsplit(' ').next().unwrap().trim_start_matches("http://").to_owned();
     let mut half = tokio::net::TcpStream::connect(&addr).await.unwrap();
     half.write_all(b"POST /api/slot HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{\"data\":[").await.unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
 
-    let kill = Command::new("kill").args(["-TERM", &child.0.id().to_string()]).status().unwrap();
-    assert!(kill.success());
-    let limit = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    let status = loop {
-        if let Some(status) = child.0.try_wait().unwrap() {
-            break status;
-        }
-        assert!(std::time::Instant::now() < limit, "still running 30 s after SIGTERM");
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    };
-    assert_eq!(status.code(), Some(0));
+    assert_eq!(fer_testkit::process::terminate(&mut child.0).await, Some(0));
     drop(half);
 }
 
