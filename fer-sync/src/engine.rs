@@ -15,7 +15,7 @@ use crate::entry::{Entry, parse_parents};
 use crate::plan::plan;
 use crate::reconcile::ReconcileReport;
 use crate::status::{Metrics, OrganisationStatus, SyncStatus, TableStatus};
-use crate::store::{IntakeCounts, PendingRow, Scope, Settlement, Store, now_ms};
+use crate::store::{Entries, IntakeCounts, PendingRow, Scope, Settlement, Store, now_ms};
 
 /// How the engine paces itself. The defaults suit the profile's rule: slots on the Vitrina within
 /// 30 s of a change («Требования к наполнению данными»).
@@ -302,8 +302,7 @@ impl SyncHandle {
     /// record handed over with the content already wanted is no change, and one changed back to
     /// what the Vitrina holds needs no push.
     pub async fn upsert<R: Record>(&self, records: &[R]) -> Result<IntakeCounts, SyncError> {
-        let entries = records.iter().map(Entry::of).collect::<Result<Vec<_>, _>>()?;
-        let counts = self.shared.store.intake(&entries, now_ms()).await?;
+        let counts = self.shared.store.intake(Box::new(records.iter().map(Entry::of)), now_ms()).await?;
         self.wake(counts);
         Ok(counts)
     }
@@ -320,15 +319,11 @@ impl SyncHandle {
     /// becomes a delete. Records whose content did not change since the last snapshot cost a hash
     /// comparison, nothing is sent for them.
     pub async fn snapshot(&self, scope: Scope, dataset: &Dataset) -> Result<IntakeCounts, SyncError> {
-        let mut entries = Vec::with_capacity(dataset.total());
-        for table in Table::LOAD_ORDER {
-            fer_model::with_record_type!(table, R => {
-                for record in dataset.records::<R>() {
-                    entries.push(Entry::of(record)?);
-                }
-            });
-        }
-        let counts = self.shared.store.snapshot(scope, &entries, now_ms()).await?;
+        // Every table in load order, each record encoded as the store takes it.
+        let entries = Table::LOAD_ORDER.into_iter().flat_map(|table| -> Entries<'_> {
+            fer_model::with_record_type!(table, R => Box::new(dataset.records::<R>().iter().map(Entry::of)))
+        });
+        let counts = self.shared.store.snapshot(scope, Box::new(entries), now_ms()).await?;
         self.wake(counts);
         Ok(counts)
     }
@@ -339,8 +334,7 @@ impl SyncHandle {
     /// booked or cancelled: nothing is sent for them, and reconciliation does not put the slot back
     /// to the MIS's older state.
     pub async fn adopt<R: Record>(&self, records: &[R]) -> Result<(), SyncError> {
-        let entries = records.iter().map(Entry::of).collect::<Result<Vec<_>, _>>()?;
-        self.shared.store.adopt(&entries, now_ms()).await
+        self.shared.store.adopt(Box::new(records.iter().map(Entry::of)), now_ms()).await
     }
 
     fn wake(&self, counts: IntakeCounts) {

@@ -2,15 +2,18 @@
 //! what the Vitrina holds, so that every change survives a crash between intake and send.
 //!
 //! Writers take the database with `BEGIN IMMEDIATE` (no writer is upgraded half-way and refused
-//! with "database is locked"), the journal is WAL (readers never wait for the writer), and intake
-//! writes hundreds of rows per statement.
+//! with "database is locked") on one writer connection, the journal is WAL (readers never wait
+//! for the writer) and is checkpointed in the background, and intake writes hundreds of rows per
+//! statement while it encodes the next ones.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
+use chrono::NaiveDate;
 use fer_model::{Guid, Table};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -32,6 +35,11 @@ fn migrator() -> Migrator {
             migration(1, "outbox", include_str!("../migrations/0001_outbox.sql")),
             migration(2, "schedule scope", include_str!("../migrations/0002_schedule_scope.sql")),
             migration(3, "indexes for the cycle", include_str!("../migrations/0003_indexes_for_the_cycle.sql")),
+            migration(
+                4,
+                "key by id, one scope index",
+                include_str!("../migrations/0004_key_by_id_and_one_scope_index.sql"),
+            ),
         ]),
         ..Migrator::DEFAULT
     }
@@ -40,7 +48,39 @@ fn migrator() -> Migrator {
 /// The store of one engine: a SQLite file. Cheap to clone (a connection pool).
 #[derive(Debug, Clone)]
 pub struct Store {
+    /// Readers, and the background checkpoint.
     pool: SqlitePool,
+    /// The one writer connection: writers queue here rather than on SQLite's lock, and its page
+    /// cache stays warm from one intake to the next.
+    writer: SqlitePool,
+    checkpointer: Arc<Checkpointer>,
+}
+
+/// The page size of a new store.
+const PAGE_SIZE: u32 = 16 * 1024;
+
+/// The WAL's size past which the writer copies its pages into the database itself (SQLite's
+/// automatic checkpoint): the bound of the WAL when the background checkpoint falls behind.
+const WAL_BOUND_BYTES: u64 = 64 * 1024 * 1024;
+
+/// The writer's page cache: the indexes of a million-record region (about 200 MB) mostly stay in
+/// it, so that a large intake's random key inserts do not wait on reads.
+const WRITER_CACHE_BYTES: u64 = 256 * 1024 * 1024;
+
+/// Each reader's page cache (status, due rows, reconciliation reads).
+const READER_CACHE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// How much of the file is read through a memory mapping.
+const MMAP_BYTES: u64 = 1024 * 1024 * 1024;
+
+/// Copies committed WAL pages into the database file off the writer's path: after each commit a
+/// passive checkpoint runs on another pooled connection (another thread), so that a large intake's
+/// next statements are written while the previous ones are checkpointed and synced. At most one
+/// runs at a time; a commit during a run asks for one more.
+#[derive(Debug, Default)]
+struct Checkpointer {
+    running: std::sync::atomic::AtomicBool,
+    again: std::sync::atomic::AtomicBool,
 }
 
 /// A pending record as the push loop reads it.
@@ -80,7 +120,9 @@ pub enum Scope {
     /// `visit_time` falls on one of the days, the books of those slots, and its unavailability
     /// periods that begin on one of them. What an MIS hands over when it regenerates a doctor's
     /// fortnight: the resource itself, its services and the slots outside the range are not
-    /// touched.
+    /// touched. The records are looked up under the resource's subdivision (the Vitrina requires
+    /// a slot's `mo_id` to be its resource's), so a resource the store does not hold has only its
+    /// not yet routed records in the scope.
     Schedule {
         /// The resource (`resource.id`).
         resource: Guid,
@@ -97,17 +139,28 @@ impl Store {
         let options = SqliteConnectOptions::new()
             .filename(path.as_ref())
             .create_if_missing(true)
+            // Of a new store: 16 KiB pages split less often than 4 KiB ones under a large intake
+            // (fewer instructions a row, measured); a store made before keeps its pages.
+            .page_size(PAGE_SIZE)
             .journal_mode(SqliteJournalMode::Wal)
             // An intake is durable when it returns, power loss included: every commit is synced.
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(Duration::from_secs(10))
-            // 64 MiB of page cache per connection (negative: KiB), temporary tables in memory.
-            .pragma("cache_size", "-65536")
             .pragma("temp_store", "MEMORY")
+            // Pages are read through a mapping of the file rather than copied by read(2).
+            .pragma("mmap_size", MMAP_BYTES.to_string())
+            // Checkpoints run in the background (`Checkpointer`); the writer's own only past the
+            // bound, and a WAL file grown past it is cut back once its pages are in the database.
+            .pragma("wal_autocheckpoint", (WAL_BOUND_BYTES / PAGE_SIZE as u64).to_string())
+            .pragma("journal_size_limit", WAL_BOUND_BYTES.to_string())
             .foreign_keys(true);
-        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
-        migrator().run(&pool).await?;
-        Ok(Store { pool })
+        // Negative cache sizes are KiB.
+        let writer_options = options.clone().pragma("cache_size", format!("-{}", WRITER_CACHE_BYTES / 1024));
+        let writer = SqlitePoolOptions::new().max_connections(1).connect_with(writer_options).await?;
+        migrator().run(&writer).await?;
+        let reader_options = options.pragma("cache_size", format!("-{}", READER_CACHE_BYTES / 1024));
+        let pool = SqlitePoolOptions::new().max_connections(3).connect_with(reader_options).await?;
+        Ok(Store { pool, writer, checkpointer: Arc::default() })
     }
 
     /// Runs `work` in one `BEGIN IMMEDIATE` transaction.
@@ -115,11 +168,12 @@ impl Store {
         &self,
         work: impl AsyncFnOnce(&mut SqliteConnection) -> Result<T, SyncError>,
     ) -> Result<T, SyncError> {
-        let mut conn = self.pool.acquire().await?;
+        let mut conn = self.writer.acquire().await?;
         sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
         match work(&mut conn).await {
             Ok(value) => {
                 sqlx::query("COMMIT").execute(&mut *conn).await?;
+                self.checkpoint_soon();
                 Ok(value)
             }
             Err(e) => {
@@ -132,9 +186,37 @@ impl Store {
         }
     }
 
+    /// Starts a background checkpoint unless one runs (then that one runs once more).
+    fn checkpoint_soon(&self) {
+        use std::sync::atomic::Ordering::SeqCst;
+        let checkpointer = &self.checkpointer;
+        checkpointer.again.store(true, SeqCst);
+        if checkpointer.running.swap(true, SeqCst) {
+            return;
+        }
+        let (pool, checkpointer) = (self.pool.clone(), Arc::clone(&self.checkpointer));
+        tokio::spawn(async move {
+            loop {
+                while checkpointer.again.swap(false, SeqCst) {
+                    // Passive: never waits for the writer or a reader, copies what it can. A
+                    // failure costs only time: the writer's own checkpoint is the backstop.
+                    if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&pool).await {
+                        tracing::debug!(error = %e, "background checkpoint of the sync store failed");
+                        checkpointer.again.store(false, SeqCst);
+                    }
+                }
+                checkpointer.running.store(false, SeqCst);
+                // A commit between the last run and the reset above found it running: take it over.
+                if !checkpointer.again.load(SeqCst) || checkpointer.running.swap(true, SeqCst) {
+                    break;
+                }
+            }
+        });
+    }
+
     /// Records upserts: durable when this returns.
-    pub(crate) async fn intake(&self, entries: &[Entry], now_ms: i64) -> Result<IntakeCounts, SyncError> {
-        self.write(async |conn| upsert_entries(conn, entries, now_ms).await).await
+    pub(crate) async fn intake(&self, entries: Entries<'_>, now_ms: i64) -> Result<IntakeCounts, SyncError> {
+        self.write(async |conn| Ok(upsert_entries(conn, entries, now_ms).await?.0)).await
     }
 
     /// Records deletes: durable when this returns.
@@ -156,7 +238,7 @@ impl Store {
                         .push_bind(now_ms);
                 });
                 q.push(
-                    " ON CONFLICT (tbl, id) DO UPDATE SET desired = NULL, desired_hash = NULL, \
+                    " ON CONFLICT (id, tbl) DO UPDATE SET desired = NULL, desired_hash = NULL, \
                      pending = (fer_sync_record.sent_hash IS NOT NULL), \
                      pending_since_ms = CASE WHEN fer_sync_record.sent_hash IS NULL THEN NULL \
                          ELSE COALESCE(fer_sync_record.pending_since_ms, excluded.changed_ms) END, \
@@ -179,19 +261,19 @@ impl Store {
     pub(crate) async fn snapshot(
         &self,
         scope: Scope,
-        entries: &[Entry],
+        entries: Entries<'_>,
         now_ms: i64,
     ) -> Result<IntakeCounts, SyncError> {
         self.write(async |conn| {
-            let mut counts = upsert_entries(conn, entries, now_ms).await?;
-            sqlx::query("CREATE TEMP TABLE IF NOT EXISTS fer_sync_seen (tbl TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (tbl, id)) WITHOUT ROWID")
+            let (mut counts, seen) = upsert_entries(conn, entries, now_ms).await?;
+            sqlx::query("CREATE TEMP TABLE IF NOT EXISTS fer_sync_seen (tbl TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (id, tbl)) WITHOUT ROWID")
                 .execute(&mut *conn)
                 .await?;
             sqlx::query("DELETE FROM temp.fer_sync_seen").execute(&mut *conn).await?;
-            for chunk in entries.chunks(ROWS_PER_STATEMENT) {
+            for chunk in seen.chunks(ROWS_PER_STATEMENT) {
                 let mut q = QueryBuilder::<Sqlite>::new("INSERT OR IGNORE INTO temp.fer_sync_seen (tbl, id) ");
-                q.push_values(chunk, |mut row, e| {
-                    row.push_bind(e.table.as_str()).push_bind(e.id.to_string());
+                q.push_values(chunk, |mut row, (table, id)| {
+                    row.push_bind(table.as_str()).push_bind(id.to_string());
                 });
                 q.build().execute(&mut *conn).await?;
             }
@@ -214,7 +296,11 @@ impl Store {
                     q.push_bind(mo.to_string());
                 }
                 Scope::Schedule { resource, from, to } => {
-                    q.push(" AND resource = ");
+                    // Through the scope index: under the resource's subdivision (NULL while the
+                    // resource is not in the store: its records are not routed either).
+                    q.push(" AND mo IS (SELECT r.mo FROM fer_sync_record r WHERE r.id = ");
+                    q.push_bind(resource.to_string());
+                    q.push(" AND r.tbl = 'resource') AND resource = ");
                     q.push_bind(resource.to_string());
                     q.push(" AND day BETWEEN ");
                     q.push_bind(day(from));
@@ -479,7 +565,7 @@ impl Store {
                 sqlx::query(
                     "INSERT INTO fer_sync_record (tbl, id, org, desired, desired_hash, sent_hash, pending, pending_since_ms, changed_ms) \
                      VALUES (?1, ?2, ?3, NULL, NULL, ?4, (?4 IS NOT NULL), ?5, ?5) \
-                     ON CONFLICT (tbl, id) DO UPDATE SET sent_hash = excluded.sent_hash, \
+                     ON CONFLICT (id, tbl) DO UPDATE SET sent_hash = excluded.sent_hash, \
                      pending = (fer_sync_record.desired_hash IS NOT excluded.sent_hash), \
                      pending_since_ms = CASE WHEN fer_sync_record.desired_hash IS excluded.sent_hash THEN NULL \
                          ELSE COALESCE(fer_sync_record.pending_since_ms, excluded.changed_ms) END, \
@@ -501,17 +587,17 @@ impl Store {
 
     /// Records that the Vitrina already holds `entries` (written there by the gateway) and that
     /// the MIS wants them so: nothing to send, nothing to repair.
-    pub(crate) async fn adopt(&self, entries: &[Entry], now_ms: i64) -> Result<(), SyncError> {
+    pub(crate) async fn adopt(&self, entries: Entries<'_>, now_ms: i64) -> Result<(), SyncError> {
         self.write(async |conn| {
-            upsert_entries(conn, entries, now_ms).await?;
-            for e in entries {
+            let (_, adopted) = upsert_entries(conn, entries, now_ms).await?;
+            for (table, id) in adopted {
                 sqlx::query(
                     "UPDATE fer_sync_record SET sent_hash = desired_hash, pending = 0, pending_since_ms = NULL, \
                      attempts = 0, next_try_ms = 0, parked = 0, last_code = NULL, last_message = NULL \
                      WHERE tbl = ?1 AND id = ?2",
                 )
-                .bind(e.table.as_str())
-                .bind(e.id.to_string())
+                .bind(table.as_str())
+                .bind(id.to_string())
                 .execute(&mut *conn)
                 .await?;
             }
@@ -556,6 +642,7 @@ impl Store {
 
     /// Closes the pool, waiting for the connections to finish.
     pub async fn close(&self) {
+        self.writer.close().await;
         self.pool.close().await;
     }
 }
@@ -624,39 +711,128 @@ fn parse_table(s: &str) -> Result<Table, SyncError> {
     Table::from_str(s).map_err(|_| SyncError::Corrupt { what: "the table", value: s.to_owned() })
 }
 
+/// Records on their way into the store, encoded as they are pulled: the records of the next
+/// statement are encoded while SQLite writes the current one.
+pub(crate) type Entries<'a> = Box<dyn Iterator<Item = Result<Entry, SyncError>> + Send + 'a>;
+
+/// The upserts of `entries`, at most [`ROWS_PER_STATEMENT`] rows of one table per statement.
+/// Encoding, routing and building the next statement run on this task while sqlx's worker thread
+/// executes the current one, so that a large intake keeps both halves busy. Returns the counts
+/// and the key of every record written (a snapshot's "seen" set, `adopt`'s rows).
 async fn upsert_entries(
     conn: &mut SqliteConnection,
-    entries: &[Entry],
+    entries: Entries<'_>,
     now_ms: i64,
-) -> Result<IntakeCounts, SyncError> {
-    let routes = route_entries(conn, entries).await?;
+) -> Result<(IntakeCounts, Vec<(Table, Guid)>), SyncError> {
+    let mut source = entries.peekable();
+    let mut router = Router::default();
     let mut counts = IntakeCounts::default();
-    for (chunk, routed) in entries.chunks(ROWS_PER_STATEMENT).zip(routes.chunks(ROWS_PER_STATEMENT)) {
-        let mut q = QueryBuilder::<Sqlite>::new(
+    let mut keys = Vec::new();
+    let mut next = prepare(&mut source, &mut router, now_ms)?;
+    loop {
+        let statement = match next {
+            Prepared::Done => break,
+            Prepared::Ready(statement) => statement,
+            Prepared::NeedsParents(chunk, parents) => {
+                router.look_up(conn, &parents).await?;
+                UpsertStatement::build(chunk, &mut router, now_ms)
+            }
+        };
+        let rows = statement.keys.len() as u64;
+        keys.extend_from_slice(&statement.keys);
+        let mut query = statement.query;
+        let (written, following) =
+            tokio::join!(query.build().execute(&mut *conn), async { prepare(&mut source, &mut router, now_ms) });
+        let changed = written?.rows_affected();
+        counts.changed += changed;
+        counts.unchanged += rows - changed;
+        next = following?;
+    }
+    Ok((counts, keys))
+}
+
+/// The next statement's records, encoded, with their statement once their routing is known.
+enum Prepared {
+    /// No records left.
+    Done,
+    /// The statement, ready to run.
+    Ready(UpsertStatement),
+    /// The records, whose routing needs these parents looked up in the store first.
+    NeedsParents(Vec<Entry>, Vec<(Table, Guid)>),
+}
+
+/// Pulls the next statement's records from `source` (encoding them): at most
+/// [`ROWS_PER_STATEMENT`], all of one table. Builds their statement unless a parent must be looked
+/// up in the store first.
+fn prepare(
+    source: &mut std::iter::Peekable<Entries<'_>>,
+    router: &mut Router,
+    now_ms: i64,
+) -> Result<Prepared, SyncError> {
+    let Some(first) = source.next().transpose()? else { return Ok(Prepared::Done) };
+    let table = first.table;
+    let mut chunk = Vec::with_capacity(ROWS_PER_STATEMENT);
+    chunk.push(first);
+    while chunk.len() < ROWS_PER_STATEMENT {
+        match source.peek() {
+            Some(Ok(e)) if e.table == table => {}
+            Some(Err(_)) => {} // taken below, and the whole intake fails with it
+            _ => break,
+        }
+        match source.next() {
+            Some(Ok(e)) => chunk.push(e),
+            Some(Err(e)) => return Err(e),
+            None => break,
+        }
+    }
+    let parents = router.missing(&chunk);
+    if parents.is_empty() {
+        Ok(Prepared::Ready(UpsertStatement::build(chunk, router, now_ms)))
+    } else {
+        Ok(Prepared::NeedsParents(chunk, parents))
+    }
+}
+
+/// One multi-row upsert. Its values are owned (moved out of the entries, not copied): sqlx hands
+/// owned arguments to its worker thread as they are, where borrowed ones would be copied once more.
+struct UpsertStatement {
+    query: QueryBuilder<'static, Sqlite>,
+    keys: Vec<(Table, Guid)>,
+}
+
+impl UpsertStatement {
+    /// The statement of `chunk` (records of one table), routed by `router`.
+    fn build(chunk: Vec<Entry>, router: &mut Router, now_ms: i64) -> UpsertStatement {
+        let table = chunk.first().map_or(Table::Mo, |e| e.table);
+        let mut keys = Vec::with_capacity(chunk.len());
+        // The table is the same for every row: a literal, not a value per row.
+        let mut query = QueryBuilder::<Sqlite>::new(
             "INSERT INTO fer_sync_record (tbl, id, org, mo, resource, day, route_tbl, route_id, parents, desired, \
              desired_hash, sent_hash, pending, pending_since_ms, changed_ms) ",
         );
-        // Borrowed binds: the JSON of a million records is not copied once more on its way in.
-        q.push_values(chunk.iter().zip(routed), |mut row, (e, routing)| {
-            let route_tbl = e.route.map(|(t, _)| t.as_str());
-            let route_id = e.route.map(|(_, id)| id.to_string());
-            row.push_bind(e.table.as_str())
-                .push_bind(e.id.to_string())
-                .push_bind(routing.org.as_deref())
-                .push_bind(routing.mo.as_deref())
-                .push_bind(routing.resource.as_deref())
-                .push_bind(routing.day.as_deref())
-                .push_bind(route_tbl)
-                .push_bind(route_id)
-                .push_bind(e.parents.as_str())
-                .push_bind(e.json.as_str())
+        let rows = chunk.into_iter().map(|e| {
+            let routing = router.route(&e);
+            keys.push((e.table, e.id));
+            (e, routing)
+        });
+        query.push_values(rows, |mut row, (e, routing)| {
+            row.push(format_args!("'{}'", table.as_str()));
+            row.push_bind(e.id.to_string())
+                .push_bind(routing.org.map(|o| o.to_string()))
+                .push_bind(routing.mo.map(|m| m.to_string()))
+                .push_bind(routing.resource.map(|r| r.to_string()))
+                .push_bind(routing.day.map(day))
+                .push_bind(e.route.map(|(t, _)| t.as_str().to_owned()))
+                .push_bind(e.route.map(|(_, id)| id.to_string()))
+                .push_bind(e.parents)
+                .push_bind(e.json)
                 .push_bind(e.hash)
                 .push("NULL, 1")
                 .push_bind(now_ms)
                 .push_bind(now_ms);
         });
-        q.push(
-            " ON CONFLICT (tbl, id) DO UPDATE SET org = excluded.org, mo = excluded.mo, \
+        query.push(
+            " ON CONFLICT (id, tbl) DO UPDATE SET org = excluded.org, mo = excluded.mo, \
              resource = excluded.resource, day = excluded.day, \
              route_tbl = excluded.route_tbl, route_id = excluded.route_id, parents = excluded.parents, \
              desired = excluded.desired, desired_hash = excluded.desired_hash, \
@@ -667,30 +843,27 @@ async fn upsert_entries(
              last_code = NULL, last_message = NULL \
              WHERE fer_sync_record.desired_hash IS NOT excluded.desired_hash",
         );
-        let changed = q.build().execute(&mut *conn).await?.rows_affected();
-        counts.changed += changed;
-        counts.unchanged += chunk.len() as u64 - changed;
+        UpsertStatement { query, keys }
     }
-    Ok(counts)
 }
 
 /// Where a record belongs: its organisation and subdivision (for routing and subdivision
 /// scopes) and its resource and day (for schedule scopes).
 #[derive(Debug, Clone, Default)]
 struct Routing {
-    org: Option<String>,
-    mo: Option<String>,
-    resource: Option<String>,
-    day: Option<String>,
+    org: Option<Arc<str>>,
+    mo: Option<Guid>,
+    resource: Option<Guid>,
+    day: Option<NaiveDate>,
 }
 
 impl Routing {
     fn of(e: &Entry) -> Routing {
         Routing {
-            org: e.org.clone(),
-            mo: e.mo.map(|m| m.to_string()),
-            resource: e.schedule.map(|(r, _)| r.to_string()),
-            day: e.schedule.map(|(_, d)| day(d)),
+            org: e.org.as_deref().map(Arc::from),
+            mo: e.mo,
+            resource: e.schedule.map(|(r, _)| r),
+            day: e.schedule.map(|(_, d)| d),
         }
     }
 
@@ -702,55 +875,94 @@ impl Routing {
     fn inherit(self, parent: &Routing) -> Routing {
         Routing {
             org: self.org.or_else(|| parent.org.clone()),
-            mo: self.mo.or_else(|| parent.mo.clone()),
-            resource: self.resource.or_else(|| parent.resource.clone()),
-            day: self.day.or_else(|| parent.day.clone()),
+            mo: self.mo.or(parent.mo),
+            resource: self.resource.or(parent.resource),
+            day: self.day.or(parent.day),
         }
     }
 }
 
 /// A day as the store keeps it: `YYYY-MM-DD`, ordered as text.
-fn day(d: chrono::NaiveDate) -> String {
+fn day(d: NaiveDate) -> String {
     d.format("%Y-%m-%d").to_string()
 }
 
-/// Where each entry belongs: its own, else its route parent's, from the entries before it in the
-/// same intake (parents come first in load order) or from the store (one look-up per distinct
-/// parent). Parts left `None` when the parent is not known yet: `Store::route` fills them in later.
-async fn route_entries(conn: &mut SqliteConnection, entries: &[Entry]) -> Result<Vec<Routing>, SyncError> {
-    let mut known: HashMap<(Table, Guid), Routing> = HashMap::new();
-    let mut out = Vec::with_capacity(entries.len());
-    for e in entries {
-        let mut routing = Routing::of(e);
-        if let Some(parent) = e.route.filter(|_| !routing.complete()) {
-            let found = match known.get(&parent) {
-                Some(found) => found.clone(),
-                None => {
-                    let row =
-                        sqlx::query("SELECT org, mo, resource, day FROM fer_sync_record WHERE tbl = ?1 AND id = ?2")
-                            .bind(parent.0.as_str())
-                            .bind(parent.1.to_string())
-                            .fetch_optional(&mut *conn)
-                            .await?;
-                    let found = match row {
-                        Some(r) => Routing {
-                            org: r.try_get("org")?,
-                            mo: r.try_get("mo")?,
-                            resource: r.try_get("resource")?,
-                            day: r.try_get("day")?,
-                        },
-                        None => Routing::default(),
-                    };
-                    known.insert(parent, found.clone());
-                    found
-                }
-            };
-            routing = routing.inherit(&found);
+/// Routes the entries of one intake: each takes what it lacks from its route parent, found among
+/// the entries before it (parents come first in load order) or in the store (one look-up per
+/// distinct parent). Parts stay `None` when the parent is not known yet: [`Store::route`] fills
+/// them in later. Only the routing of tables that are some table's parent is remembered.
+#[derive(Default)]
+struct Router {
+    known: HashMap<(Table, Guid), Routing>,
+}
+
+impl Router {
+    /// The route parents of `chunk` that are neither known nor among its earlier entries.
+    fn missing(&self, chunk: &[Entry]) -> Vec<(Table, Guid)> {
+        let mut earlier = std::collections::HashSet::new();
+        let mut missing = Vec::new();
+        for e in chunk {
+            if let Some(parent) = e.route.filter(|_| !Routing::of(e).complete())
+                && !self.known.contains_key(&parent)
+                && !earlier.contains(&parent)
+                && !missing.contains(&parent)
+            {
+                missing.push(parent);
+            }
+            earlier.insert((e.table, e.id));
         }
-        known.insert((e.table, e.id), routing.clone());
-        out.push(routing);
+        missing
     }
-    Ok(out)
+
+    /// Looks `parents` up in the store; one not there is remembered as unknown.
+    async fn look_up(&mut self, conn: &mut SqliteConnection, parents: &[(Table, Guid)]) -> Result<(), SyncError> {
+        for &(table, id) in parents {
+            let row = sqlx::query("SELECT org, mo, resource, day FROM fer_sync_record WHERE tbl = ?1 AND id = ?2")
+                .bind(table.as_str())
+                .bind(id.to_string())
+                .fetch_optional(&mut *conn)
+                .await?;
+            let found = match row {
+                Some(r) => Routing {
+                    org: r.try_get::<Option<String>, _>("org")?.map(Arc::from),
+                    mo: parse_column(r.try_get("mo")?, "a subdivision id", |s| s.parse().ok())?,
+                    resource: parse_column(r.try_get("resource")?, "a resource id", |s| s.parse().ok())?,
+                    day: parse_column(r.try_get("day")?, "a day", |s| NaiveDate::from_str(s).ok())?,
+                },
+                None => Routing::default(),
+            };
+            self.known.insert((table, id), found);
+        }
+        Ok(())
+    }
+
+    /// The routing of `e`, remembered for its children when its table has any.
+    fn route(&mut self, e: &Entry) -> Routing {
+        let mut routing = Routing::of(e);
+        if let Some(parent) = e.route.filter(|_| !routing.complete())
+            && let Some(found) = self.known.get(&parent)
+        {
+            routing = routing.inherit(found);
+        }
+        if is_a_parent(e.table) {
+            self.known.insert((e.table, e.id), routing.clone());
+        }
+        routing
+    }
+}
+
+/// Whether rows of `table` are some table's parent (their routing is inherited).
+fn is_a_parent(table: Table) -> bool {
+    Table::ALL.iter().any(|t| t.parents().contains(&table))
+}
+
+/// A column read back: `None` stays `None`, a value `parse` refuses is a corrupt store.
+fn parse_column<T>(
+    value: Option<String>,
+    what: &'static str,
+    parse: impl Fn(&str) -> Option<T>,
+) -> Result<Option<T>, SyncError> {
+    value.map(|v| parse(&v).ok_or(SyncError::Corrupt { what, value: v })).transpose()
 }
 
 /// Drops the rows of records that are deleted and known to be absent: nothing is left to do.

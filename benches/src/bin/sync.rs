@@ -56,17 +56,30 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     handle.upsert(&[mo]).await?;
     handle.upsert(&resources).await?;
     let started = Instant::now();
+    let (cpu_before, threads_before) = (engine_cpu(), thread_cpu());
     for chunk in slots.chunks(50_000) {
         handle.upsert(chunk).await?;
     }
     let intake = started.elapsed();
+    let intake_cpu = engine_cpu().saturating_sub(cpu_before);
+    // The busiest thread: on a quiet machine the intake takes at least its time.
+    let busiest = thread_cpu()
+        .into_iter()
+        .map(|(task, (name, ns))| {
+            let before = threads_before.get(&task).map_or(0, |(_, ns)| *ns);
+            (name, Duration::from_nanos(ns.saturating_sub(before)))
+        })
+        .max_by_key(|(_, cpu)| *cpu);
     let size = std::fs::metadata(&path)?.len()
         + std::fs::metadata(dir.path().join("sync.db-wal")).map(|m| m.len()).unwrap_or(0);
     println!(
-        "intake of {count} slots: {:.2} s ({:.0} slots/s); store {:.1} MB",
+        "intake of {count} slots: {:.2} s ({:.0} slots/s); store {:.1} MB; CPU {:.2} s, the busiest thread ({}) {:.2} s",
         intake.as_secs_f64(),
         count as f64 / intake.as_secs_f64(),
-        size as f64 / 1e6
+        size as f64 / 1e6,
+        intake_cpu.as_secs_f64(),
+        busiest.as_ref().map_or("-", |(name, _)| name.as_str()),
+        busiest.as_ref().map_or(0.0, |(_, cpu)| cpu.as_secs_f64()),
     );
     if rate == 0 {
         // Intake only: a change rate of 0 skips the push and the stream.
@@ -265,6 +278,20 @@ fn percentile(sorted: &[u64], q: f64) -> u64 {
         return 0;
     }
     sorted[((sorted.len() - 1) as f64 * q).round() as usize]
+}
+
+/// CPU time on a core of each live thread of this process (`/proc/self/task/*/schedstat`, in
+/// nanoseconds), by task id, with the thread's name.
+fn thread_cpu() -> HashMap<String, (String, u64)> {
+    let mut threads = HashMap::new();
+    for task in std::fs::read_dir("/proc/self/task").into_iter().flatten().flatten() {
+        let path = task.path();
+        let name = std::fs::read_to_string(path.join("comm")).unwrap_or_default().trim().to_owned();
+        let stat = std::fs::read_to_string(path.join("schedstat")).unwrap_or_default();
+        let ns = stat.split_whitespace().next().and_then(|ns| ns.parse::<u64>().ok()).unwrap_or(0);
+        threads.insert(task.file_name().to_string_lossy().into_owned(), (name, ns));
+    }
+    threads
 }
 
 /// CPU time of this process but the emulator's threads: the process's user and system time

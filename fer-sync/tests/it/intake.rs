@@ -144,3 +144,67 @@ async fn a_schedule_snapshot_touches_one_resource_over_its_days_only() {
     }
     assert_eq!(w.emulator.count(Table::Resource), r.resource.len(), "the resource itself is not in the scope");
 }
+
+/// A store written by the layout before the key was (id, tbl) and the two scope indexes became
+/// one: opening it copies every row into the new layout, pending and sent state included.
+#[tokio::test]
+async fn a_store_of_the_previous_layout_is_upgraded_with_its_records() {
+    use std::borrow::Cow;
+
+    use sqlx::migrate::{Migration, MigrationType, Migrator};
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sync.db");
+    let previous = Migrator {
+        migrations: Cow::Owned(
+            [
+                (1, "outbox", include_str!("../../migrations/0001_outbox.sql")),
+                (2, "schedule scope", include_str!("../../migrations/0002_schedule_scope.sql")),
+                (3, "indexes for the cycle", include_str!("../../migrations/0003_indexes_for_the_cycle.sql")),
+            ]
+            .into_iter()
+            .map(|(v, name, sql)| {
+                Migration::new(v, Cow::Borrowed(name), MigrationType::Simple, Cow::Borrowed(sql), false)
+            })
+            .collect(),
+        ),
+        ..Migrator::DEFAULT
+    };
+    let options = sqlx::sqlite::SqliteConnectOptions::new().filename(&path).create_if_missing(true);
+    let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
+    previous.run(&pool).await.unwrap();
+    let pending = fer_model::Guid::from_u128(7);
+    let sent = fer_model::Guid::from_u128(8);
+    sqlx::query(
+        "INSERT INTO fer_sync_record (tbl, id, org, desired, desired_hash, sent_hash, pending, pending_since_ms, changed_ms) \
+         VALUES ('slot', ?1, 'org', '{\"a\":1}', 11, NULL, 1, 5, 5), ('slot', ?2, 'org', '{\"b\":2}', 12, 12, 0, NULL, 5)",
+    )
+    .bind(pending.to_string())
+    .bind(sent.to_string())
+    .execute(&pool)
+    .await
+    .unwrap();
+    pool.close().await;
+
+    let store = Store::open(&path).await.unwrap();
+    assert_eq!(store.desired(Table::Slot, &pending).await.unwrap(), Some(Some("{\"a\":1}".to_owned())));
+    assert_eq!(store.desired(Table::Slot, &sent).await.unwrap(), Some(Some("{\"b\":2}".to_owned())));
+    let status = store.status().await.unwrap();
+    assert_eq!(status.table("org", Table::Slot).unwrap().pending, 1, "the sent one is not pending again");
+}
+
+/// Committed pages reach the database file without the writer copying them (the writer's own
+/// checkpoint comes only past a bound far above this intake).
+#[tokio::test]
+async fn committed_pages_are_checkpointed_in_the_background() {
+    let w = world().await;
+    let path = w.dir.path().join("sync.db");
+    let before = std::fs::metadata(&path).unwrap().len();
+    let r = region(w.emulator.username(), 2, 3);
+    w.engine.handle().snapshot(Scope::Region, &r).await.unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while std::fs::metadata(&path).unwrap().len() <= before {
+        assert!(std::time::Instant::now() < deadline, "the database file never took the committed pages");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
