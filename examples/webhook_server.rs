@@ -59,7 +59,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let app = fer_webhook::adapters::axum::router(service.clone())
         .route("/openapi.json", get(openapi))
         .fallback_service(service);
-    let listener = tokio::net::TcpListener::bind(args.listen).await?;
+    // A listen backlog of 4,096 (tokio's default is 1,024): see `fer_webhook::bind`.
+    let listener = fer_webhook::bind(args.listen).await?;
     let addr = listener.local_addr()?;
     println!("webhook listening on http://{addr}/booking/book (OpenAPI document: http://{addr}/openapi.json)");
     fer_webhook::adapters::axum::serve(

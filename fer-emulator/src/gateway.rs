@@ -385,17 +385,17 @@ async fn apply(
         .write(|store| {
             let mut changes = Vec::new();
             let tables = &mut store.tables;
-            if let Some(slot) = tables.slot.get_mut(&book.slot_id) {
+            if let Some(slot) = Arc::make_mut(&mut tables.slot).get_mut(&book.slot_id) {
                 changes.push(StoreChange::Slot { id: slot.id, from: slot.status, to: slot_status });
                 slot.status = slot_status;
             }
-            if let Some(referral) = book.referral_id.and_then(|id| tables.referral.get_mut(&id)) {
+            if let Some(referral) = book.referral_id.and_then(|id| Arc::make_mut(&mut tables.referral).get_mut(&id)) {
                 changes.push(StoreChange::Referral { id: referral.id, from: referral.status, to: referral_status });
                 referral.status = referral_status;
             }
             changes.push(StoreChange::Book { id: book.id, status_code: book.status_code });
             tables.note_gateway_book(&book);
-            tables.book.insert(book.id, book);
+            Arc::make_mut(&mut tables.book).insert(book.id, book);
             changes
         })
         .await

@@ -72,8 +72,10 @@
 //!   name the requested slot or booking. The preconditions of UC-1 / UC-1.1 are not enforced, so a
 //!   gateway's retry reaches the webhook (see the `gateway` module docs in the source).
 //! * **State file**: the truth. Rewritten whole and atomically after every change, from a snapshot
-//!   taken under the store's lock and written off it (a request that changed the store waits for
-//!   its own change to be on disk, others go on; one write covers the changes made meanwhile). A
+//!   taken under the store's lock when the writer is ready and written off it (a request that
+//!   changed the store waits for its own change to be on disk, others go on; one write covers the
+//!   changes made meanwhile). The snapshot shares the tables' rows copy-on-write instead of copying
+//!   them, so taking it holds the lock for moments whatever the region's size. A
 //!   change that cannot be saved is undone (the store goes back to the file) and answered 500. The
 //!   emulator refuses to start on a path it cannot write or that another emulator holds (the lock
 //!   file `<state>.lock`), and removes the temporary files a crashed writer left. Journal and

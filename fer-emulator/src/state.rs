@@ -78,8 +78,7 @@ struct Failures {
     last: Instant,
 }
 
-/// The durability of the state file: which change (numbered by [`Shared::write`]) is on disk, and
-/// the newest snapshot still to write.
+/// The durability of the state file: which change (numbered by [`Shared::write`]) is on disk.
 #[derive(Debug, Default)]
 struct Durability {
     /// The newest change on disk.
@@ -95,8 +94,6 @@ struct StateFile {
     _lock: persist::StateLock,
     /// Taken by the one thread that writes the file at a time.
     saving: Mutex<Durability>,
-    /// The newest snapshot not yet written, with the number of its change.
-    pending: Mutex<Option<(u64, Arc<Store>)>>,
 }
 
 /// State shared by every route and the handle.
@@ -139,8 +136,7 @@ impl Shared {
                 persist::remove_leftovers(path)?;
                 let store = persist::load(path)?;
                 persist::save(&store, path)?;
-                let state =
-                    StateFile { path: path.clone(), _lock: lock, saving: Mutex::default(), pending: Mutex::default() };
+                let state = StateFile { path: path.clone(), _lock: lock, saving: Mutex::default() };
                 (store, Some(state))
             }
             None => (Store::default(), None),
@@ -173,10 +169,15 @@ impl Shared {
 
     /// Changes the store and, when a state file is configured, returns once the change is on disk,
     /// so that an acknowledged change survives a restart. The file is written off the store's lock
-    /// (from a snapshot taken under it) on a blocking thread, so unrelated requests go on while it
-    /// is written, and one write covers every change made meanwhile (group commit). A change that
-    /// cannot be saved is undone: the store is reloaded from the file (the last saved state), and
-    /// the error returned (every change not yet saved then is undone and fails too).
+    /// on a blocking thread, from a snapshot taken when the writer is ready to write (so one
+    /// snapshot and one write cover every change made while the previous write ran: group commit);
+    /// a snapshot shares the tables' rows copy-on-write ([`Tables::snapshot`]), so taking it holds
+    /// the lock for a few references, not a copy of every row, and unrelated requests go on while
+    /// the file is written. A change that cannot be saved is undone: the store is reloaded from the
+    /// file (the last saved state), and the error returned (every change not yet saved then is
+    /// undone and fails too).
+    ///
+    /// [`Tables::snapshot`]: crate::store::Tables::snapshot
     pub async fn write<R>(self: &Arc<Self>, f: impl FnOnce(&mut Store) -> R) -> Result<R, EmulatorError> {
         let (r, version) = self.apply(f);
         if let Some(version) = version {
@@ -197,31 +198,37 @@ impl Shared {
         Ok(r)
     }
 
-    /// Applies a change under the store's lock; with a state file, numbers it and leaves a
-    /// snapshot for [`Shared::persist`].
+    /// Applies a change under the store's lock; with a state file, numbers it for
+    /// [`Shared::persist`].
     fn apply<R>(&self, f: impl FnOnce(&mut Store) -> R) -> (R, Option<u64>) {
         let mut store = lock(&self.store);
         let r = f(&mut store);
-        let Some(state) = &self.state else { return (r, None) };
+        if self.state.is_none() {
+            return (r, None);
+        }
         let version = self.version.fetch_add(1, Ordering::SeqCst) + 1;
-        *lock(&state.pending) = Some((version, Arc::new(store.clone())));
         (r, Some(version))
     }
 
-    /// Returns once change `version` is on disk: writes the newest snapshot unless a write since
-    /// has covered it.
+    /// Returns once change `version` is on disk: unless a write since has covered it, snapshots
+    /// the store as it is now (every change up to the newest number) and writes that.
     fn persist(&self, version: u64) -> Result<(), EmulatorError> {
         let Some(state) = &self.state else { return Ok(()) };
         let mut saving = lock(&state.saving);
-        let lost =
-            || EmulatorError::Server(format!("change {version} was undone: the state file could not be written"));
         if saving.durable >= version {
             return Ok(());
         }
         if version <= saving.lost_through {
-            return Err(lost());
+            return Err(EmulatorError::Server(format!(
+                "change {version} was undone: the state file could not be written"
+            )));
         }
-        let Some((newest, snapshot)) = lock(&state.pending).take() else { return Err(lost()) };
+        // Numbers are taken under the store's lock, so the snapshot holds exactly the changes up to
+        // `newest`.
+        let (newest, snapshot) = {
+            let store = lock(&self.store);
+            (self.version.load(Ordering::SeqCst), persist::snapshot(&store))
+        };
         match persist::save(&snapshot, &state.path) {
             Ok(()) => {
                 saving.durable = newest;
@@ -235,7 +242,6 @@ impl Shared {
                     Err(reload) => tracing::error!(error = %reload, "cannot reload the state file after a failed save"),
                 }
                 saving.lost_through = self.version.load(Ordering::SeqCst);
-                *lock(&state.pending) = None;
                 tracing::error!(error = %e, "a change could not be saved and was undone");
                 Err(e)
             }

@@ -84,7 +84,7 @@
 //!     let report = client.upload_dataset(&fer::validate::Dataset::default()).await?;
 //!     println!("{report}");
 //!
-//!     let listener = tokio::net::TcpListener::bind("0.0.0.0:8080").await?;
+//!     let listener = fer::webhook::bind("0.0.0.0:8080").await?;
 //!     fer::webhook::serve(listener, WebhookService::new(Mis)).await;
 //!     Ok(())
 //! }

@@ -58,12 +58,22 @@ impl Default for WebhookConfig {
 /// * an **idle timeout**: a kept-alive connection with no request in flight for this long is
 ///   closed (with HTTP/1.1 the header-read timer also runs while a kept-alive connection waits for
 ///   its next request, so there the shorter of the two applies);
-/// * a **cap on concurrent connections**, taken *before* `accept`: at the cap, the server stops
-///   accepting and new connections wait in the kernel's listen backlog (and are refused by the
-///   kernel when it is full) instead of costing the process a task and buffers each;
+/// * a **cap on concurrent connections**, with **eviction of idle ones**: a newcomer that finds
+///   [`max_connections`](Self::max_connections) connections open takes the place of the one that
+///   has had no request in flight for the longest, counted from its accept or from its last
+///   answer (a connection that never sent a whole request head, a slowloris one, or a kept-alive
+///   one between requests), which is closed at once. A connection with a request in flight (from
+///   its complete head until its answer is sent) is never evicted; when every connection has one,
+///   the server stops accepting and new connections wait in the kernel's listen backlog (refused
+///   by the kernel when it is full) until one finishes. So idle or slowloris connections, from any
+///   address, cannot keep the gateway's call out; they only take each other's places;
 /// * the **allow-list** of the [`WebhookConfig`] applied right after `accept`, when the peer's
-///   address is known: an unlisted peer is disconnected before anything is read from it (the
-///   per-request check of the service stays, with its 403);
+///   address is known: an unlisted peer is disconnected before anything is read from it and takes
+///   no connection's place (the per-request check of the service stays, with its 403);
+/// * a **listen backlog** large enough for a flood: bind with [`bind`](crate::bind) (4,096,
+///   [`LISTEN_BACKLOG`](crate::LISTEN_BACKLOG)) rather than tokio's `TcpListener::bind` (1,024),
+///   so that connections arriving faster than they are accepted do not overflow the kernel's queue
+///   and push the gateway's connection attempt out;
 /// * **HTTP/1.1 only** unless [`http2`](Self::http2) is set: the gateway speaks HTTP/1.1, and an
 ///   unused protocol is attack surface (`axum::serve` serves cleartext HTTP/2 as soon as any crate
 ///   of the build turns on hyper-util's `http2` feature, reqwest's does);
@@ -72,8 +82,10 @@ impl Default for WebhookConfig {
 ///   process.
 ///
 /// These protect the process, not the host: every connection, even one that never sends a byte,
-/// costs a file descriptor and kernel memory until a timeout closes it, and a SYN flood never
-/// reaches the process at all. Put a TCP-level filter in front of the webhook (a firewall that
+/// costs a file descriptor and kernel memory until it is evicted or a timeout closes it, a peer
+/// that keeps [`max_connections`](Self::max_connections) requests in flight at once (slow
+/// uploads of whole heads and bodies) still makes newcomers wait, and a SYN flood never reaches
+/// the process at all. Put a TCP-level filter in front of the webhook (a firewall that
 /// admits only the gateway's addresses, or a reverse proxy with its own limits).
 ///
 /// ```
@@ -90,7 +102,9 @@ pub struct ServeConfig {
     pub header_read_timeout: Duration,
     /// How long a connection may stay open with no request in flight. Default 60 s.
     pub idle_timeout: Duration,
-    /// Connections served at once; more wait in the listen backlog until one closes. Default 512.
+    /// Connections served at once. Default 512. A newcomer beyond it evicts the connection idle the
+    /// longest (no request in flight); when every connection has a request in flight, newcomers
+    /// wait in the listen backlog until one finishes or closes.
     /// Each is one task and a few kilobytes of buffers; keep it under the open-files limit
     /// (`ulimit -n`) with room for the MIS's own files and database connections.
     pub max_connections: usize,

@@ -117,18 +117,40 @@
 //!
 //! [`serve`], [`serve_with`] and [`adapters::axum::serve`] share one accept loop and one
 //! [`ServeConfig`]: a header-read timeout (10 s), an idle timeout (60 s), a cap on concurrent
-//! connections taken before `accept` (512), the [`AllowList`] applied right after `accept` (an
-//! unlisted peer is disconnected before anything is read), HTTP/1.1 only unless HTTP/2 is chosen,
-//! and on shutdown ([`shutdown_signal`]: SIGINT or SIGTERM) a drain of the calls in progress
-//! bounded by [`ServeConfig::shutdown_grace`], after which remaining connections are dropped.
+//! connections (512) at which a newcomer evicts the connection idle the longest (never one with a
+//! request in flight), the [`AllowList`] applied right after `accept` (an unlisted peer is
+//! disconnected before anything is read), HTTP/1.1 only unless HTTP/2 is chosen, and on shutdown
+//! ([`shutdown_signal`]: SIGINT or SIGTERM) a drain of the calls in progress bounded by
+//! [`ServeConfig::shutdown_grace`], after which remaining connections are dropped. Bind the
+//! listener with [`bind`]: its listen backlog (4,096) holds a flood's connections while they are
+//! accepted, where tokio's `TcpListener::bind` (1,024) lets the kernel drop the gateway's.
+//!
+//! ```no_run
+//! # use fer_webhook::*;
+//! # struct Mis;
+//! # #[async_trait::async_trait]
+//! # impl BookingHandler for Mis {
+//! #     async fn book(&self, _: fer_model::BookingRequest, _: RequestContext) -> Result<fer_model::BookingConfirmation, BookRejection> {
+//! #         Err(fer_model::BookingRejectionCode::SlotUnavailable.into())
+//! #     }
+//! #     async fn cancel(&self, _: fer_model::CancelRequest, _: RequestContext) -> Result<fer_model::CancelConfirmation, CancelRejection> { Err(CancelRejection::technical_error()) }
+//! # }
+//! # async fn run() -> std::io::Result<()> {
+//! let listener = fer_webhook::bind("0.0.0.0:8080").await?;
+//! fer_webhook::serve_with(listener, WebhookService::new(Mis), ServeConfig::default(), shutdown_signal()).await;
+//! # Ok(()) }
+//! ```
+//!
+//! So connections that never send a whole request, from any address, cannot keep the gateway's
+//! call out: they only take each other's places, and the gateway's call, once its head has
+//! arrived, is never evicted.
 //!
 //! They protect the process, not the host. A TCP-level filter is still needed in front of the
 //! webhook (a firewall admitting only the gateway's addresses, or a reverse proxy): a SYN flood
-//! never reaches the process, and every connection the process does accept, even one that never
-//! sends a byte, holds a file descriptor and a connection slot until a timeout closes it, so a
-//! peer that opens connections as fast as they are closed keeps the gateway's calls waiting in the
-//! listen backlog. Serving behind a proxy, the allow-list sees the proxy's address: filter at the
-//! proxy.
+//! never reaches the process, every connection the process accepts holds a file descriptor until
+//! it is evicted or a timeout closes it, and a peer that keeps `max_connections` requests in
+//! flight (whole heads, bodies sent slowly) makes newcomers wait in the listen backlog. Serving
+//! behind a proxy, the allow-list sees the proxy's address: filter at the proxy.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -153,7 +175,9 @@ pub use idempotency::{BookingKey, BookingRecord, IdempotencyStore, Idempotent, M
 pub use service::{REQUEST_ID_HEADER, RemoteAddr, WebhookService};
 
 #[cfg(feature = "server")]
-pub use adapters::server::{serve, serve_with, serve_with_shutdown, shutdown_signal};
+pub use adapters::server::{
+    LISTEN_BACKLOG, bind, bind_with_backlog, serve, serve_with, serve_with_shutdown, shutdown_signal,
+};
 
 #[doc = include_str!("../README.md")]
 #[cfg(doctest)]

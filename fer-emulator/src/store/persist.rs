@@ -73,6 +73,12 @@ pub(crate) fn load(path: &Path) -> Result<Store, EmulatorError> {
     Ok(Store { tables, callbacks: snapshot.callbacks.into_iter().map(|c| (c.key, c.address)).collect() })
 }
 
+/// What [`save`] needs of `store`, taken under the store's lock: each table's rows shared, not
+/// copied ([`Tables::snapshot`]), and the webhooks (a few).
+pub(crate) fn snapshot(store: &Store) -> Store {
+    Store { tables: store.tables.snapshot(), callbacks: store.callbacks.clone() }
+}
+
 /// Writes the store to `path` atomically: a temporary file in the same folder, flushed to disk,
 /// then renamed over the old file.
 pub(crate) fn save(store: &Store, path: &Path) -> Result<(), EmulatorError> {
@@ -254,6 +260,36 @@ mod tests {
         );
         assert_eq!(out.refused.len(), 1, "the reloaded slot still holds its time");
         assert_eq!(out.refused[0].1.code, fer_model::ErrorCode::R330);
+    }
+
+    #[test]
+    fn a_snapshot_shares_the_rows_and_keeps_its_content_while_the_store_changes() {
+        use std::collections::BTreeMap;
+        use std::sync::Arc;
+
+        use crate::store::rules::upsert_batch;
+
+        let slot = |id: &str, time: &str| {
+            serde_json::json!({"id": id, "mo_id": "ab7cbc4b-2e68-40d2-881b-6f957b044818",
+                "resource_id": "1919135c-7c9e-4564-a8b4-29aff7adfe72", "tag_type": "EPGU", "tag_age": "ALL",
+                "visit_time": time, "duration": 20, "status": "AVAILABLE",
+                "create_ts": "2023-10-01T09:00:00"})
+        };
+        let mut store = Store::default();
+        let first = vec![slot("aaaaaaa1-5eff-49b8-9d07-ff2486162b3f", "2024-03-28T05:00:00")];
+        assert_eq!(upsert_batch::<fer_model::Slot>(&mut store.tables, first, BTreeMap::new()).accepted.len(), 1);
+        let taken = snapshot(&store);
+        // Taken without copying a row: the snapshot holds the store's own table.
+        assert!(Arc::ptr_eq(&taken.tables.slot, &store.tables.slot));
+        let second = vec![slot("aaaaaaa2-5eff-49b8-9d07-ff2486162b3f", "2024-03-28T06:00:00")];
+        assert_eq!(upsert_batch::<fer_model::Slot>(&mut store.tables, second, BTreeMap::new()).accepted.len(), 1);
+        // The change copied the table instead of reaching into the snapshot being written.
+        assert!(!Arc::ptr_eq(&taken.tables.slot, &store.tables.slot));
+        assert_eq!((taken.tables.count(fer_model::Table::Slot), store.tables.count(fer_model::Table::Slot)), (1, 2));
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.json");
+        save(&taken, &path).unwrap();
+        assert_eq!(load(&path).unwrap().tables.count(fer_model::Table::Slot), 1);
     }
 
     #[test]

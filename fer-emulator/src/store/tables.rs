@@ -5,6 +5,7 @@
 //! ([`super::rules`]) read it and decide; nothing here depends on them.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use fer_model::{
@@ -27,24 +28,28 @@ pub(crate) type UniqueKey = DuplicateKey;
 /// through [`Tables::remove`], which keep the index in step; code that changes a stored row in
 /// place (the gateway's status changes) must not change its unique key. The index is not written
 /// to the state file: [`Tables::reindex`] rebuilds it on load.
+///
+/// Each table is shared copy-on-write ([`Rows`]): [`Tables::snapshot`], what the state file is
+/// written from, costs one reference per table, and a change copies a table only while a snapshot
+/// of it is still being written.
 #[derive(Debug, Default, Clone, Serialize, Deserialize)]
 pub(crate) struct Tables {
     #[serde(with = "rows")]
-    pub mo: BTreeMap<Guid, Mo>,
+    pub mo: Rows<Mo>,
     #[serde(with = "rows")]
-    pub resource: BTreeMap<Guid, Resource>,
+    pub resource: Rows<Resource>,
     #[serde(with = "rows")]
-    pub service: BTreeMap<Guid, Service>,
+    pub service: Rows<Service>,
     #[serde(with = "rows")]
-    pub slot: BTreeMap<Guid, Slot>,
+    pub slot: Rows<Slot>,
     #[serde(with = "rows")]
-    pub book: BTreeMap<Guid, Book>,
+    pub book: Rows<Book>,
     #[serde(with = "rows")]
-    pub referral: BTreeMap<Guid, Referral>,
+    pub referral: Rows<Referral>,
     #[serde(with = "rows")]
-    pub unaccessable_period: BTreeMap<Guid, UnaccessablePeriod>,
+    pub unaccessable_period: Rows<UnaccessablePeriod>,
     #[serde(with = "rows")]
-    pub profilecode_resource: BTreeMap<Guid, ProfilecodeResource>,
+    pub profilecode_resource: Rows<ProfilecodeResource>,
     /// The gateway's association of a slot with the `book_ext_id` it was booked under through the
     /// EPGU (the gateway's `associations_slots`, UC-1; removed by a successful cancel, UC-1.1).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -80,19 +85,25 @@ pub struct Visibility {
     pub writes: u64,
 }
 
+/// The rows of one table by id, shared copy-on-write: change them through [`Arc::make_mut`] (or
+/// [`Stored::rows_mut`]).
+pub(crate) type Rows<T> = Arc<BTreeMap<Guid, T>>;
+
 /// A table as a JSON array of its records (the id is inside each record).
 mod rows {
-    use std::collections::BTreeMap;
+    use std::sync::Arc;
 
-    use fer_model::{Guid, Record};
+    use fer_model::Record;
     use serde::{Deserialize, Deserializer, Serializer};
 
-    pub fn serialize<S: Serializer, T: Record>(rows: &BTreeMap<Guid, T>, s: S) -> Result<S::Ok, S::Error> {
+    use super::Rows;
+
+    pub fn serialize<S: Serializer, T: Record>(rows: &Rows<T>, s: S) -> Result<S::Ok, S::Error> {
         s.collect_seq(rows.values())
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>, T: Record>(d: D) -> Result<BTreeMap<Guid, T>, D::Error> {
-        Ok(Vec::<T>::deserialize(d)?.into_iter().map(|r| (r.id(), r)).collect())
+    pub fn deserialize<'de, D: Deserializer<'de>, T: Record>(d: D) -> Result<Rows<T>, D::Error> {
+        Ok(Arc::new(Vec::<T>::deserialize(d)?.into_iter().map(|r| (r.id(), r)).collect()))
     }
 }
 
@@ -100,7 +111,7 @@ mod rows {
 pub(crate) trait Stored: Record + PartialEq {
     /// The rows of this table.
     fn rows(tables: &Tables) -> &BTreeMap<Guid, Self>;
-    /// The rows of this table, to change them.
+    /// The rows of this table, to change them (copied first if a snapshot shares them).
     fn rows_mut(tables: &mut Tables) -> &mut BTreeMap<Guid, Self>;
 }
 
@@ -111,7 +122,7 @@ macro_rules! stored {
                 &tables.$field
             }
             fn rows_mut(tables: &mut Tables) -> &mut BTreeMap<Guid, Self> {
-                &mut tables.$field
+                Arc::make_mut(&mut tables.$field)
             }
         }
     )+};
@@ -218,6 +229,25 @@ impl Tables {
         seen.changed_at = now;
         seen.present = false;
         true
+    }
+
+    /// What the state file needs of the tables, without the in-memory index and accounts: a
+    /// reference to each table's rows (no row is copied) and the gateway's associations and the
+    /// blocked subdivisions.
+    pub fn snapshot(&self) -> Tables {
+        Tables {
+            mo: Arc::clone(&self.mo),
+            resource: Arc::clone(&self.resource),
+            service: Arc::clone(&self.service),
+            slot: Arc::clone(&self.slot),
+            book: Arc::clone(&self.book),
+            referral: Arc::clone(&self.referral),
+            unaccessable_period: Arc::clone(&self.unaccessable_period),
+            profilecode_resource: Arc::clone(&self.profilecode_resource),
+            gateway_books: self.gateway_books.clone(),
+            blocked: self.blocked.clone(),
+            ..Tables::default()
+        }
     }
 
     /// Rebuilds the unique-key index from the rows (after loading the state file).

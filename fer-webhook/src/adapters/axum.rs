@@ -47,7 +47,7 @@ use crate::{AllowList, BookingHandler, RemoteAddr, ServeConfig, WebhookService};
 /// let app = axum::Router::new()
 ///     .route("/health", axum::routing::get(|| async { "ok" }))
 ///     .merge(fer_webhook::adapters::axum::router(service));
-/// let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
+/// let listener = fer_webhook::bind("127.0.0.1:8080").await?;
 /// fer_webhook::adapters::axum::serve(listener, app, allow_list, ServeConfig::default(), shutdown_signal()).await;
 /// # Ok(()) }
 /// ```
@@ -64,8 +64,10 @@ pub fn router<H: BookingHandler + 'static>(service: WebhookService<H>) -> Router
 /// applied when a connection is accepted (pass the webhook's own,
 /// [`WebhookConfig::allow_list`](crate::WebhookConfig)), HTTP/1.1 only unless
 /// [`ServeConfig::http2`], and on `shutdown` ([`shutdown_signal`](crate::shutdown_signal)) a drain
-/// bounded by [`ServeConfig::shutdown_grace`]. Each request carries the peer's address, both as
-/// axum's `ConnectInfo<SocketAddr>` and as [`RemoteAddr`].
+/// bounded by [`ServeConfig::shutdown_grace`]. At the cap a newcomer evicts the connection idle the
+/// longest ([`ServeConfig`] says which). Each request carries the peer's address, both as axum's
+/// `ConnectInfo<SocketAddr>` and as [`RemoteAddr`]. Bind `listener` with [`bind`](crate::bind)
+/// for a listen backlog that holds a flood ([`LISTEN_BACKLOG`](crate::LISTEN_BACKLOG)).
 ///
 /// Use it instead of `axum::serve`, which has no header-read or idle timeout, no connection cap,
 /// and serves HTTP/2 whenever hyper-util's `http2` feature is on in the build.

@@ -1,6 +1,7 @@
 //! The connection level of every server fer-webhook offers (`serve_with` and
-//! `adapters::axum::serve`, one accept loop): the cap taken before accept, the allow-list at
-//! accept, the header-read and idle timeouts, HTTP/1.1 only, and the bounded drain on shutdown.
+//! `adapters::axum::serve`, one accept loop): the cap and the eviction of idle connections at it,
+//! the allow-list at accept, the header-read and idle timeouts, HTTP/1.1 only, and the bounded
+//! drain on shutdown.
 //! Raw TCP on 127.0.0.1; every wait is bounded, and no test asserts how long anything took.
 
 use std::net::SocketAddr;
@@ -44,7 +45,7 @@ impl Running {
         service: WebhookService<H>,
         limits: ServeConfig,
     ) -> Running {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let listener = fer_webhook::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = oneshot::channel::<()>();
         let shutdown = async move {
@@ -116,77 +117,174 @@ async fn probe_ok(url: &str) -> bool {
     matches!(answer, Ok(Ok(r)) if r.status() == 200)
 }
 
-/// One peer holds every connection the cap allows: the next waits (in the listen backlog, not in
-/// the process) and is served as soon as one of them closes.
+/// How many of `streams` the server has not closed: each is read for a moment at once (a
+/// connection it closed is at its end of stream already; one it keeps sends nothing).
+async fn still_open(streams: &mut [TcpStream]) -> usize {
+    let reads = streams.iter_mut().map(|stream| async move {
+        let mut buf = [0u8; 1024];
+        loop {
+            match tokio::time::timeout(Duration::from_millis(300), stream.read(&mut buf)).await {
+                Err(_) => return true,
+                Ok(Ok(0) | Err(_)) => return false,
+                Ok(Ok(_)) => {}
+            }
+        }
+    });
+    futures_util::future::join_all(reads).await.into_iter().filter(|open| *open).count()
+}
+
+/// The limits of the eviction tests: no timeout closes anything while they run.
+fn patient_limits(max_connections: usize) -> ServeConfig {
+    ServeConfig {
+        max_connections,
+        header_read_timeout: Duration::from_secs(300),
+        idle_timeout: Duration::from_secs(300),
+        ..ServeConfig::default()
+    }
+}
+
+/// A book call, whole, as raw bytes.
+fn book_call() -> Vec<u8> {
+    let body = fixture("booking_request.json");
+    let mut call = format!(
+        "POST /booking/book HTTP/1.1\r\nHost: webhook\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    call.extend_from_slice(&body);
+    call
+}
+
+/// Holds every book call until the test releases it: `entered` gets a permit per call that reached
+/// the handler, `release` lets one call through per permit.
+struct Gated {
+    mis: TestMis,
+    entered: std::sync::Arc<tokio::sync::Semaphore>,
+    release: std::sync::Arc<tokio::sync::Semaphore>,
+}
+
+#[async_trait::async_trait]
+impl BookingHandler for Gated {
+    async fn book(
+        &self,
+        request: fer_model::BookingRequest,
+        ctx: RequestContext,
+    ) -> Result<fer_model::BookingConfirmation, BookRejection> {
+        self.entered.add_permits(1);
+        self.release.acquire().await.expect("never closed").forget();
+        self.mis.book(request, ctx).await
+    }
+
+    async fn cancel(
+        &self,
+        request: fer_model::CancelRequest,
+        ctx: RequestContext,
+    ) -> Result<fer_model::CancelConfirmation, CancelRejection> {
+        self.mis.cancel(request, ctx).await
+    }
+}
+
+/// A connection with a request in flight is never evicted: with 64 book calls in the handler (cap
+/// 64) the 65th connection waits, in the listen backlog, not in the process. The moment one of the
+/// 64 has its answer and sits idle, the waiting connection takes its place (the idle one is closed)
+/// and is answered; the other 63 are answered on their own connections, still open.
 #[tokio::test]
-async fn connections_beyond_the_cap_wait_until_one_closes() {
+async fn busy_connections_are_never_evicted_and_an_idle_one_makes_room() {
     for adapter in [Adapter::Hyper, Adapter::Axum] {
-        let limits = ServeConfig {
-            max_connections: 64,
-            header_read_timeout: Duration::from_secs(60),
-            idle_timeout: Duration::from_secs(60),
-            ..ServeConfig::default()
-        };
-        let server = Running::start(adapter, WebhookConfig::default(), limits).await;
-        let mut held = Vec::new();
+        let entered = std::sync::Arc::new(tokio::sync::Semaphore::new(0));
+        let release = std::sync::Arc::new(tokio::sync::Semaphore::new(0));
+        let mis = Gated { mis: TestMis::new(Mode::Normal), entered: entered.clone(), release: release.clone() };
+        // The handler's deadline past every wait of the test: the 64 calls stay in flight.
+        let webhook = WebhookConfig { deadline: Duration::from_secs(300), ..WebhookConfig::default() };
+        let service = WebhookService::new(mis).with_config(webhook);
+        let server = Running::start_with(adapter, service, patient_limits(64)).await;
+        let mut busy = Vec::new();
         for _ in 0..64 {
             let mut stream = TcpStream::connect(server.addr).await.unwrap();
-            stream.write_all(PROBE).await.unwrap();
-            assert!(read_answer(&mut stream).await.starts_with("HTTP/1.1 200"), "{adapter:?}");
-            held.push(stream);
+            stream.write_all(&book_call()).await.unwrap();
+            busy.push(stream);
         }
-        // The 65th is connected by the kernel but not accepted: no answer while all 64 stay open.
+        let all_in = tokio::time::timeout(BOUND, entered.acquire_many(64)).await;
+        all_in.expect("64 calls reached the handler").unwrap().forget();
+        // The 65th is connected by the kernel but not accepted: every connection is busy.
         let mut waiting = TcpStream::connect(server.addr).await.unwrap();
         waiting.write_all(PROBE).await.unwrap();
         let mut byte = [0u8; 1];
         let early = tokio::time::timeout(Duration::from_millis(500), waiting.peek(&mut byte)).await;
-        assert!(early.is_err(), "{adapter:?}: a connection beyond the cap was served");
-        // One closes: the waiting one is accepted and answered.
-        drop(held.pop());
-        let answer = tokio::time::timeout(BOUND, read_answer(&mut waiting)).await.expect("served after a close");
+        assert!(early.is_err(), "{adapter:?}: a connection beyond the cap was served while all were busy");
+        // One call is answered: its connection is idle now, and the waiting one takes its place.
+        release.add_permits(1);
+        let answer = tokio::time::timeout(BOUND, read_answer(&mut waiting)).await.expect("served after a call ended");
         assert!(answer.starts_with("HTTP/1.1 200"), "{adapter:?}: {answer}");
-        drop(held);
+        // The others were never evicted: each gets its answer on its own connection.
+        release.add_permits(63);
+        for stream in &mut busy {
+            let answer = tokio::time::timeout(BOUND, read_answer(stream)).await.expect("answered");
+            assert!(answer.starts_with("HTTP/1.1 200"), "{adapter:?}: {answer}");
+        }
+        // Exactly one of the 64, the first answered, was closed for the newcomer.
+        assert_eq!(still_open(&mut busy).await, 63, "{adapter:?}");
+        assert_eq!(still_open(std::slice::from_mut(&mut waiting)).await, 1, "{adapter:?}");
+        server.stop().await;
+    }
+}
+
+/// 600 connections from the gateway's own address that never send a whole request head (every
+/// other one sends half of it, slowloris-like) against a cap of 64, with a header-read timeout of
+/// 5 minutes: the gateway's call is answered at once, not after a timeout, because each newcomer
+/// evicts the connection idle the longest. The oldest 537 are closed; the newest 63 and the
+/// gateway's are the 64 left.
+#[tokio::test]
+async fn the_gateway_is_answered_behind_600_silent_connections_from_its_own_address() {
+    for adapter in [Adapter::Hyper, Adapter::Axum] {
+        let server = Running::start(adapter, WebhookConfig::default(), patient_limits(64)).await;
+        let mut flood = Vec::new();
+        for i in 0..600 {
+            let mut stream = TcpStream::connect(server.addr).await.unwrap();
+            if i % 2 == 1 {
+                // Evicted already, perhaps: the write may fail, and that is fine.
+                let _ = stream.write_all(b"GET /booking/book HTTP/1.1\r\nHost: web").await;
+            }
+            flood.push(stream);
+        }
+        assert!(probe_ok(&server.url()).await, "{adapter:?}: the gateway was not answered");
+        let (oldest, newest) = flood.split_at_mut(537);
+        for stream in oldest.iter_mut() {
+            assert!(closed_by_server(stream).await, "{adapter:?}: an old idle connection was kept");
+        }
+        assert_eq!(still_open(newest).await, 63, "{adapter:?}: the newest idle connections are kept");
         server.stop().await;
     }
 }
 
 /// 600 connections that never send a byte, from an address not on the allow-list, cost nothing:
-/// each is closed right after accept, and the gateway's call is answered.
+/// each is closed right after accept and takes no connection's place, even at the cap, and the
+/// gateway's call is answered.
 #[tokio::test]
 async fn unlisted_peers_are_closed_at_accept_and_the_gateway_is_answered() {
     for adapter in [Adapter::Hyper, Adapter::Axum] {
         let webhook = WebhookConfig { allow_list: Some("127.0.0.1/32".parse().unwrap()), ..Default::default() };
-        let limits = ServeConfig { max_connections: 64, ..ServeConfig::default() };
-        let server = Running::start(adapter, webhook, limits).await;
+        let server = Running::start(adapter, webhook, patient_limits(64)).await;
+        // The cap's worth of silent connections from the listed address first.
+        let mut listed = Vec::new();
+        for _ in 0..64 {
+            listed.push(TcpStream::connect(server.addr).await.unwrap());
+        }
         let mut strangers = Vec::new();
         for _ in 0..600 {
             strangers.push(connect_from("127.0.0.2", server.addr).await);
         }
-        assert!(probe_ok(&server.url()).await, "{adapter:?}: the gateway was not answered");
         for stream in &mut strangers {
             assert!(closed_by_server(stream).await, "{adapter:?}: an unlisted peer was kept");
         }
+        // The strangers took no connection's place: the 64 are all open.
+        assert_eq!(still_open(&mut listed).await, 64, "{adapter:?}: an unlisted peer evicted a connection");
+        // The gateway's call evicts the oldest of them and is answered.
+        assert!(probe_ok(&server.url()).await, "{adapter:?}: the gateway was not answered");
+        assert!(closed_by_server(&mut listed[0]).await, "{adapter:?}");
+        assert_eq!(still_open(&mut listed[1..]).await, 63, "{adapter:?}");
         server.stop().await;
     }
-}
-
-/// 600 idle connections from the gateway's own address against a cap of 64: the header-read
-/// timeout closes them a cap's worth at a time, and the gateway's call, queued behind them, is
-/// answered.
-#[tokio::test]
-async fn the_gateway_is_answered_behind_600_idle_connections() {
-    let limits =
-        ServeConfig { max_connections: 64, header_read_timeout: Duration::from_millis(300), ..ServeConfig::default() };
-    let server = Running::start(Adapter::Hyper, WebhookConfig::default(), limits).await;
-    let mut idle = Vec::new();
-    for _ in 0..600 {
-        idle.push(TcpStream::connect(server.addr).await.unwrap());
-    }
-    assert!(probe_ok(&server.url()).await, "the gateway was not answered");
-    for stream in &mut idle {
-        assert!(closed_by_server(stream).await, "an idle connection was kept");
-    }
-    server.stop().await;
 }
 
 /// A client sending its request head one byte at a time is disconnected at the header-read
