@@ -4,24 +4,30 @@
 -- * one index serves both snapshot scopes, (mo, resource, day): a subdivision is a prefix of it,
 --   and a resource's schedule is found under the subdivision of the resource (a slot names the
 --   subdivision of its resource, a rule of the Vitrina), where two indexes cost two inserts a row.
+-- * no statement journal: SQLite copies every page a multi-row statement touches into one, so
+--   that the statement alone can be undone if it aborts half-way, which a NOT NULL constraint on
+--   a column the upsert sets could make it do (at a million rows, a third of the writer's time).
+--   The key columns are only ever inserted and fail the statement rather than abort it
+--   (`ON CONFLICT FAIL`: the intake's transaction is rolled back as a whole anyway); the columns
+--   the upsert sets have defaults and no NOT NULL, as fer-sync always writes them.
 -- SQLite cannot change a table's constraints in place: the table is copied.
 CREATE TABLE fer_sync_record_v4 (
-    tbl              TEXT    NOT NULL,
-    id               TEXT    NOT NULL,
+    tbl              TEXT    NOT NULL ON CONFLICT FAIL,
+    id               TEXT    NOT NULL ON CONFLICT FAIL,
     org              TEXT,
     mo               TEXT,
     route_tbl        TEXT,
     route_id         TEXT,
-    parents          TEXT    NOT NULL DEFAULT '',
+    parents          TEXT    DEFAULT '',
     desired          TEXT,
     desired_hash     INTEGER,
     sent_hash        INTEGER,
-    pending          INTEGER NOT NULL DEFAULT 0,
+    pending          INTEGER DEFAULT 0,
     pending_since_ms INTEGER,
-    changed_ms       INTEGER NOT NULL,
-    attempts         INTEGER NOT NULL DEFAULT 0,
-    next_try_ms      INTEGER NOT NULL DEFAULT 0,
-    parked           INTEGER NOT NULL DEFAULT 0,
+    changed_ms       INTEGER,
+    attempts         INTEGER DEFAULT 0,
+    next_try_ms      INTEGER DEFAULT 0,
+    parked           INTEGER DEFAULT 0,
     last_code        TEXT,
     last_message     TEXT,
     resource         TEXT,
