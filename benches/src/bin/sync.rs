@@ -14,8 +14,8 @@
 //! The emulator runs on a runtime of its own, in threads named `emulator`, so that the engine's
 //! CPU can be told apart from it.
 //!
-//! `cargo run --release -p fer-benches --bin sync -- [SLOTS] [CHANGES_PER_SECOND] [SECONDS]`; a rate of 0
-//! measures the intake only.
+//! `cargo run --release -p fer-benches --bin sync -- [SLOTS] [CHANGES_PER_SECOND] [SECONDS] [PER_CALL]`;
+//! a rate of 0 measures the intake only; the intake hands over PER_CALL slots a call (default 50,000).
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant, SystemTime};
@@ -31,6 +31,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let count = args.next().transpose()?.unwrap_or(1_000_000);
     let rate = args.next().transpose()?.unwrap_or(1_000);
     let seconds = args.next().transpose()?.unwrap_or(60);
+    let per_call = args.next().transpose()?.unwrap_or(50_000).max(1);
 
     let emulator_runtime =
         tokio::runtime::Builder::new_multi_thread().worker_threads(1).thread_name("emulator").enable_all().build()?;
@@ -57,7 +58,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     handle.upsert(&resources).await?;
     let started = Instant::now();
     let (cpu_before, threads_before) = (engine_cpu(), thread_cpu());
-    for chunk in slots.chunks(50_000) {
+    for chunk in slots.chunks(per_call) {
         handle.upsert(chunk).await?;
     }
     let intake = started.elapsed();
@@ -73,7 +74,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let size = std::fs::metadata(&path)?.len()
         + std::fs::metadata(dir.path().join("sync.db-wal")).map(|m| m.len()).unwrap_or(0);
     println!(
-        "intake of {count} slots: {:.2} s ({:.0} slots/s); store {:.1} MB; CPU {:.2} s, the busiest thread ({}) {:.2} s",
+        "intake of {count} slots ({per_call} a call): {:.2} s ({:.0} slots/s); store {:.1} MB; CPU {:.2} s, the busiest thread ({}) {:.2} s",
         intake.as_secs_f64(),
         count as f64 / intake.as_secs_f64(),
         size as f64 / 1e6,
