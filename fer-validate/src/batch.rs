@@ -55,20 +55,32 @@ pub(crate) fn record_prefix(buf: &mut String, prefix: &str, i: usize) {
     buf.push_str(itoa::Buffer::new().format(i));
 }
 
-/// A unique key as compact as the hash needs: a slot's resource and start as integers.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-enum Key {
-    Slot(u128, i64),
-    Other(DuplicateKey),
+/// The holders of unique keys: a slot's key as two integers (resource, start in seconds), 48
+/// bytes a slot with its holder; the rare other keys as they are.
+#[derive(Default)]
+struct Owners {
+    slots: IdMap<(u128, i64), (u32, Guid)>,
+    others: IdMap<DuplicateKey, (u32, Guid)>,
 }
 
-impl Key {
-    fn of(key: &DuplicateKey) -> Key {
+impl Owners {
+    fn get(&self, key: &DuplicateKey) -> Option<&(u32, Guid)> {
         match key {
             DuplicateKey::SlotTime { resource_id, visit_time } => {
-                Key::Slot(resource_id.as_uuid().as_u128(), visit_time.naive().and_utc().timestamp())
+                self.slots.get(&(resource_id.as_uuid().as_u128(), visit_time.naive().and_utc().timestamp()))
             }
-            other => Key::Other(other.clone()),
+            other => self.others.get(other),
+        }
+    }
+
+    fn insert(&mut self, key: DuplicateKey, holder: (u32, Guid)) {
+        match key {
+            DuplicateKey::SlotTime { resource_id, visit_time } => {
+                self.slots.insert((resource_id.as_uuid().as_u128(), visit_time.naive().and_utc().timestamp()), holder);
+            }
+            other => {
+                self.others.insert(other, holder);
+            }
         }
     }
 }
@@ -78,9 +90,9 @@ pub(crate) struct BatchState<T> {
     /// The body's pointer to the records (`/data`, or empty for a bare array).
     prefix: &'static str,
     /// Each id with the index of its first use.
-    first_use: IdMap<Guid, u32>,
+    first_use: IdMap<u128, u32>,
     /// Each unique key with the index and id of the record that holds it.
-    owners: IdMap<Key, (u32, Guid)>,
+    owners: Owners,
     keyed: bool,
     spans: Option<SlotSpans>,
     r310: Vec<Diagnostic>,
@@ -95,7 +107,10 @@ impl<T: Record> BatchState<T> {
         BatchState {
             prefix,
             first_use: IdMap::with_capacity_and_hasher(hint, IdHashBuilder),
-            owners: IdMap::with_hasher(IdHashBuilder),
+            owners: Owners {
+                slots: IdMap::with_capacity_and_hasher(if is_slot { hint } else { 0 }, IdHashBuilder),
+                others: IdMap::with_hasher(IdHashBuilder),
+            },
             keyed: has_duplicate_key::<T>(),
             spans: is_slot.then(SlotSpans::default),
             r310: Vec::new(),
@@ -108,7 +123,7 @@ impl<T: Record> BatchState<T> {
     pub(crate) fn push(&mut self, i: usize, record: &T, mut refused: bool) {
         let id = record.id();
         let index = u32::try_from(i).unwrap_or(u32::MAX);
-        match self.first_use.entry(id) {
+        match self.first_use.entry(id.as_uuid().as_u128()) {
             std::collections::hash_map::Entry::Vacant(e) => {
                 e.insert(index);
             }
@@ -145,8 +160,7 @@ impl<T: Record> BatchState<T> {
     fn key(&mut self, i: usize, record: &T, refused: bool) {
         let Some(key) = duplicate_key(record) else { return };
         let id = record.id();
-        let compact = Key::of(&key);
-        match self.owners.get(&compact) {
+        match self.owners.get(&key) {
             Some(&(j, other)) if other != id => {
                 let mut prefix = String::new();
                 record_prefix(&mut prefix, self.prefix, i);
@@ -182,7 +196,7 @@ impl<T: Record> BatchState<T> {
             }
             Some(_) => {}
             None if !refused => {
-                self.owners.insert(compact, (u32::try_from(i).unwrap_or(u32::MAX), id));
+                self.owners.insert(key, (u32::try_from(i).unwrap_or(u32::MAX), id));
             }
             None => {}
         }

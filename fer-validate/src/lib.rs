@@ -120,7 +120,7 @@ pub mod records;
 pub mod rules;
 
 pub use age::{age_group, slot_accepts};
-pub use dataset::{Dataset, DatasetExt};
+pub use dataset::{Dataset, DatasetExt, DatasetReader};
 pub use diagnostic::{Diagnostic, Report, Severity, Subject};
 pub use keys::{DuplicateKey, duplicate_key};
 pub use raw::{BodyForm, RawKind, StreamError, validate_raw, validate_raw_dto, validate_raw_tree, validate_reader};

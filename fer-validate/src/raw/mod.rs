@@ -84,8 +84,11 @@ impl RawKind {
 /// ```
 pub fn validate_raw(table: Table, body: &[u8]) -> Report {
     let subject = Subject::Table(table);
-    let diagnostics = table::check_table(table, BodyForm::Json, &mut stream::SliceSource::new(body), &mut table::Nothing)
-        .unwrap_or_else(|e| vec![table::malformed_diagnostic(subject, &e)]);
+    // About 300 bytes a slot: room for the batch indexes without growing them.
+    let hint = body.len() / 256;
+    let diagnostics =
+        table::check_table(table, BodyForm::Json, &mut stream::SliceSource::new(body), &mut table::Nothing, hint)
+            .unwrap_or_else(|e| vec![table::malformed_diagnostic(subject, &e)]);
     Report { diagnostics }
 }
 
@@ -111,7 +114,7 @@ pub fn validate_raw(table: Table, body: &[u8]) -> Report {
 /// ```
 pub fn validate_reader<R: std::io::Read>(table: Table, form: BodyForm, reader: R) -> Result<Report, StreamError> {
     let mut src = stream::ReaderSource::new(reader, stream::CHUNK);
-    let diagnostics = table::check_table(table, form, &mut src, &mut table::Nothing)?;
+    let diagnostics = table::check_table(table, form, &mut src, &mut table::Nothing, 0)?;
     Ok(Report { diagnostics })
 }
 
@@ -536,14 +539,14 @@ mod stream_tests {
         let lines: String = (0..5).map(|n| slot(n).to_string() + "\r\n").collect();
         for chunk in [1, 2, 3, 7, 64, 1000, 1 << 20] {
             let mut src = stream::ReaderSource::new(&body[..], chunk);
-            let got = table::check_table(Table::Slot, BodyForm::Json, &mut src, &mut table::Nothing).unwrap();
+            let got = table::check_table(Table::Slot, BodyForm::Json, &mut src, &mut table::Nothing, 0).unwrap();
             assert_eq!(got, whole.diagnostics, "chunk {chunk}");
             let mut src = stream::ReaderSource::new(lines.as_bytes(), chunk);
-            let got = table::check_table(Table::Slot, BodyForm::Ndjson, &mut src, &mut table::Nothing).unwrap();
+            let got = table::check_table(Table::Slot, BodyForm::Ndjson, &mut src, &mut table::Nothing, 0).unwrap();
             assert_eq!(got.len(), whole.diagnostics.len() - 1, "chunk {chunk}: no key besides data");
             let cut = &body[..body.len() - 40];
             let mut src = stream::ReaderSource::new(cut, chunk);
-            let e = table::check_table(Table::Slot, BodyForm::Json, &mut src, &mut table::Nothing).unwrap_err();
+            let e = table::check_table(Table::Slot, BodyForm::Json, &mut src, &mut table::Nothing, 0).unwrap_err();
             let StreamError::Malformed { line, record, .. } = e else { panic!("{e}") };
             let (want, _) = scan::line_column(cut, cut.len());
             assert_eq!((line, record), (want, Some(4)), "chunk {chunk}");

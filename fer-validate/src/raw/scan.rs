@@ -75,31 +75,35 @@ pub(crate) fn skip_ws(b: &[u8], mut at: usize) -> usize {
 
 /// Reads one JSON value starting at `at` (white space before it skipped). `eof` says the slice
 /// is the end of the input (a number may end with it).
-pub(crate) fn value(b: &[u8], at: usize, eof: bool) -> Read<Json<'_>> {
-    lift(Reader { b, eof }.value(skip_ws(b, at), 0))
+pub(crate) fn value(t: &str, at: usize, eof: bool) -> Read<Json<'_>> {
+    lift(Reader { t, b: t.as_bytes(), eof }.value(skip_ws(t.as_bytes(), at), 0))
 }
 
 /// Reads one string (the opening quote at `at`, white space before it skipped).
-pub(crate) fn string(b: &[u8], at: usize) -> Read<Cow<'_, str>> {
+pub(crate) fn string(t: &str, at: usize) -> Read<Cow<'_, str>> {
+    let b = t.as_bytes();
     let at = skip_ws(b, at);
     match b.get(at) {
         None => Ok(Step::More),
-        Some(b'"') => lift(Reader { b, eof: false }.string(at + 1)),
+        Some(b'"') => lift(Reader { t, b, eof: false }.string(at + 1)),
         Some(_) => Err(SyntaxError { at, reason: "key must be a string" }),
     }
 }
 
 /// Skips one JSON value from `at`, checking it as [`value`] does without building it.
-pub(crate) fn skip(b: &[u8], at: usize, eof: bool) -> Read<()> {
+pub(crate) fn skip(t: &str, at: usize, eof: bool) -> Read<()> {
     // Building and dropping the tree is simple and checks exactly what `value` checks; values
     // skipped are the rare keys of a body besides `data`.
-    match value(b, at, eof)? {
+    match value(t, at, eof)? {
         Step::Done(_, end) => Ok(Step::Done((), end)),
         Step::More => Ok(Step::More),
     }
 }
 
+/// Reads text already known to be UTF-8 (checked once per body or per chunk read, not per
+/// string): strings are slices of it.
 struct Reader<'a> {
+    t: &'a str,
     b: &'a [u8],
     eof: bool,
 }
@@ -196,16 +200,20 @@ impl<'a> Reader<'a> {
     /// A string whose opening quote is just before `at`.
     fn string(&self, at: usize) -> Result<(Cow<'a, str>, usize), Fault> {
         let b = self.b;
-        let mut i = at;
-        // The common case: no escape, borrowed.
-        loop {
-            let c = self.byte(i)?;
-            match c {
-                b'"' => return Ok((Cow::Borrowed(text(b, at, i)?), i + 1)),
-                b'\\' => break,
-                0..=0x1f => return err(i, "control character (\\u0000-\\u001F) found while parsing a string"),
-                _ => i += 1,
+        // The common case: no escape, borrowed. One tight search for the byte that ends it.
+        let Some(len) = b.get(at..).and_then(string_end) else {
+            return Err(Fault::More);
+        };
+        let mut i = at + len;
+        match b[i] {
+            b'"' => {
+                return match self.t.get(at..i) {
+                    Some(text) => Ok((Cow::Borrowed(text), i + 1)),
+                    None => err(at, "not UTF-8"),
+                };
             }
+            b'\\' => {}
+            _ => return err(i, "control character (\\u0000-\\u001F) found while parsing a string"),
         }
         let mut owned: Vec<u8> = Vec::with_capacity(i - at + 16);
         owned.extend_from_slice(&b[at..i]);
@@ -331,10 +339,7 @@ impl<'a> Reader<'a> {
             i = j;
         }
         // The number ends at a byte that is not part of it: the caller checks what follows.
-        let text = match std::str::from_utf8(&b[start..i]) {
-            Ok(t) => t,
-            Err(_) => return err(start, "invalid number"),
-        };
+        let Some(text) = self.t.get(start..i) else { return err(start, "invalid number") };
         if !float {
             let magnitude = &b[int_start..int_end];
             if magnitude.len() <= 19 {
@@ -370,13 +375,30 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// The bytes `b[from..to]` as text, or a syntax error at `from`.
+/// The offset of the first byte that ends a string's plain run (`"`, `\\` or a control
+/// character), eight bytes at a time: each test is the classic "has a zero byte" bit trick on the
+/// word XORed with the byte sought, exact for the lowest byte that matches.
 #[inline]
-fn text(b: &[u8], from: usize, to: usize) -> Result<&str, Fault> {
-    match std::str::from_utf8(&b[from..to]) {
-        Ok(s) => Ok(s),
-        Err(e) => err(from + e.valid_up_to(), "not UTF-8"),
+fn string_end(b: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut at = 0;
+    while let Some(chunk) = b.get(at..at + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let v = u64::from_le_bytes(word);
+        let quote = v ^ (ONES * u64::from(b'"'));
+        let slash = v ^ (ONES * u64::from(b'\\'));
+        let found = (quote.wrapping_sub(ONES) & !quote)
+            | (slash.wrapping_sub(ONES) & !slash)
+            | (v.wrapping_sub(ONES * 0x20) & !v);
+        let found = found & HIGH;
+        if found != 0 {
+            return Some(at + (found.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
     }
+    b[at..].iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20).map(|k| at + k)
 }
 
 /// Line and column (1-based, column in bytes) of `offset` in `b`.
@@ -392,7 +414,7 @@ mod tests {
     use super::*;
 
     fn read(text: &str) -> Result<Json<'_>, Option<SyntaxError>> {
-        match value(text.as_bytes(), 0, true) {
+        match value(text, 0, true) {
             Ok(Step::Done(v, end)) if skip_ws(text.as_bytes(), end) == text.len() => Ok(v),
             Ok(Step::Done(..)) => Err(Some(SyntaxError { at: 0, reason: "trailing characters" })),
             Ok(Step::More) => Err(None),
@@ -434,15 +456,23 @@ mod tests {
     fn a_cut_value_asks_for_more() {
         let text = r#"{"id": "abc", "n": [1, 2.5e1]}"#;
         for cut in 1..text.len() {
-            assert!(matches!(value(&text.as_bytes()[..cut], 0, false), Ok(Step::More)), "{cut}");
+            assert!(matches!(value(&text[..cut], 0, false), Ok(Step::More)), "{cut}");
         }
-        assert!(matches!(string(b"  \"k\\\"ey\": 1", 0), Ok(Step::Done(Cow::Owned(k), 9)) if k == "k\"ey"));
+        assert!(matches!(string("  \"k\\\"ey\": 1", 0), Ok(Step::Done(Cow::Owned(k), 9)) if k == "k\"ey"));
         assert_eq!(line_column(b"ab\ncd", 4), (2, 2));
     }
 
     #[test]
-    fn bytes_that_are_not_utf8_are_refused() {
-        assert!(value(b"\"\xff\"", 0, true).is_err());
-        assert!(value(b"\"a\\n\xc3\"", 0, true).is_err());
+    fn the_end_of_a_plain_run_is_found_at_every_offset() {
+        for len in 0..40 {
+            for end in [b'"', b'\\', 0x1f, 0] {
+                let mut b: Vec<u8> = (0..len).map(|k| b"ab\x7f\xc3\xa9 ~!"[k % 8]).collect();
+                b.push(end);
+                b.extend_from_slice(b"\"xx\\");
+                assert_eq!(string_end(&b), Some(len), "{len} {end}");
+            }
+            let plain: Vec<u8> = (0..len).map(|k| b'a' + (k % 26) as u8).collect();
+            assert_eq!(string_end(&plain), None);
+        }
     }
 }

@@ -45,12 +45,16 @@ pub enum StreamError {
     },
 }
 
-/// Where the bytes come from: a window onto the unread part of the body.
+/// Where the text comes from: a window onto the unread part of the body, checked to be UTF-8
+/// once (per body in memory, per chunk read), so that the reader slices strings from it without
+/// checking each again.
 pub(crate) trait Source {
-    /// The bytes read and not consumed yet.
-    fn window(&self) -> &[u8];
+    /// The text read and not consumed yet.
+    fn window(&self) -> &str;
     /// True when nothing is left to read beyond the window.
     fn at_eof(&self) -> bool;
+    /// True when the window ends where the body stops being UTF-8.
+    fn bad_utf8(&self) -> bool;
     /// Drops `n` bytes from the front of the window.
     fn consume(&mut self, n: usize);
     /// Reads more into the window; false when there was nothing more.
@@ -59,33 +63,50 @@ pub(crate) trait Source {
     fn position(&self, at: usize) -> (usize, usize);
 }
 
+/// The longest prefix of `bytes` that is UTF-8, whether bytes that are not follow it (`Some(true)`),
+/// or only the start of a character cut short (`Some(false)`), or nothing (`None`).
+fn utf8_prefix(bytes: &[u8]) -> (&str, Option<bool>) {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => (text, None),
+        Err(e) => {
+            let text = std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or_default();
+            (text, Some(e.error_len().is_some()))
+        }
+    }
+}
+
 /// A body in memory.
 pub(crate) struct SliceSource<'b> {
-    body: &'b [u8],
+    text: &'b str,
+    bad: bool,
     pos: usize,
 }
 
 impl<'b> SliceSource<'b> {
     pub(crate) fn new(body: &'b [u8]) -> Self {
-        SliceSource { body, pos: 0 }
+        let (text, rest) = utf8_prefix(body);
+        SliceSource { text, bad: rest.is_some(), pos: 0 }
     }
 }
 
 impl Source for SliceSource<'_> {
-    fn window(&self) -> &[u8] {
-        &self.body[self.pos..]
+    fn window(&self) -> &str {
+        self.text.get(self.pos..).unwrap_or_default()
     }
     fn at_eof(&self) -> bool {
         true
     }
+    fn bad_utf8(&self) -> bool {
+        self.bad
+    }
     fn consume(&mut self, n: usize) {
-        self.pos = (self.pos + n).min(self.body.len());
+        self.pos = (self.pos + n).min(self.text.len());
     }
     fn fill(&mut self) -> io::Result<bool> {
         Ok(false)
     }
     fn position(&self, at: usize) -> (usize, usize) {
-        scan::line_column(self.body, self.pos + at)
+        scan::line_column(self.text.as_bytes(), self.pos + at)
     }
 }
 
@@ -93,9 +114,13 @@ impl Source for SliceSource<'_> {
 /// (grown only for a single value larger than it).
 pub(crate) struct ReaderSource<R> {
     reader: R,
-    buf: Vec<u8>,
+    text: String,
     pos: usize,
+    /// Bytes read and not yet text: a character cut by the end of a read.
+    pending: Vec<u8>,
+    scratch: Vec<u8>,
     eof: bool,
+    bad: bool,
     chunk: usize,
     /// Lines consumed before the buffer, and bytes since the last newline consumed.
     lines: usize,
@@ -104,26 +129,40 @@ pub(crate) struct ReaderSource<R> {
 
 impl<R: io::Read> ReaderSource<R> {
     pub(crate) fn new(reader: R, chunk: usize) -> Self {
-        ReaderSource { reader, buf: Vec::with_capacity(chunk), pos: 0, eof: false, chunk: chunk.max(1), lines: 0, column: 0 }
+        ReaderSource {
+            reader,
+            text: String::with_capacity(chunk),
+            pos: 0,
+            pending: Vec::new(),
+            scratch: Vec::new(),
+            eof: false,
+            bad: false,
+            chunk: chunk.max(1),
+            lines: 0,
+            column: 0,
+        }
     }
 }
 
 impl<R: io::Read> Source for ReaderSource<R> {
-    fn window(&self) -> &[u8] {
-        &self.buf[self.pos..]
+    fn window(&self) -> &str {
+        self.text.get(self.pos..).unwrap_or_default()
     }
     fn at_eof(&self) -> bool {
         self.eof
     }
+    fn bad_utf8(&self) -> bool {
+        self.bad
+    }
     fn consume(&mut self, n: usize) {
-        self.pos = (self.pos + n).min(self.buf.len());
+        self.pos = (self.pos + n).min(self.text.len());
     }
     fn fill(&mut self) -> io::Result<bool> {
         if self.eof {
             return Ok(false);
         }
         if self.pos > 0 {
-            let gone = &self.buf[..self.pos];
+            let gone = &self.text.as_bytes()[..self.pos];
             match gone.iter().rposition(|c| *c == b'\n') {
                 Some(last) => {
                     self.lines += gone.iter().filter(|c| **c == b'\n').count();
@@ -131,16 +170,24 @@ impl<R: io::Read> Source for ReaderSource<R> {
                 }
                 None => self.column += gone.len(),
             }
-            self.buf.drain(..self.pos);
+            // Consumed up to the end of a token: always a character boundary.
+            if self.text.is_char_boundary(self.pos) {
+                self.text.drain(..self.pos);
+            } else {
+                self.text = self.text.get(self.pos..).unwrap_or_default().to_owned();
+            }
             self.pos = 0;
         }
-        let len = self.buf.len();
         // A value larger than the chunk: read another chunk after it.
-        let want = self.chunk.max(len);
-        self.buf.resize(len + want, 0);
+        let want = self.chunk.max(self.text.len());
+        let mut bytes = std::mem::take(&mut self.scratch);
+        bytes.clear();
+        bytes.append(&mut self.pending);
+        let start = bytes.len();
+        bytes.resize(start + want, 0);
         let mut got = 0;
         while got < want {
-            match self.reader.read(&mut self.buf[len + got..]) {
+            match self.reader.read(&mut bytes[start + got..]) {
                 Ok(0) => {
                     self.eof = true;
                     break;
@@ -148,20 +195,34 @@ impl<R: io::Read> Source for ReaderSource<R> {
                 Ok(n) => got += n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => {
-                    self.buf.truncate(len + got);
+                    bytes.truncate(start + got);
+                    self.pending = bytes;
                     return Err(e);
                 }
             }
         }
-        self.buf.truncate(len + got);
+        bytes.truncate(start + got);
+        let (text, rest) = utf8_prefix(&bytes);
+        self.text.push_str(text);
+        match rest {
+            None => {}
+            // Bytes that are not UTF-8: nothing after them is read.
+            Some(true) => {
+                self.bad = true;
+                self.eof = true;
+            }
+            // A character cut short: kept for the next read, or not UTF-8 at the end.
+            Some(false) if self.eof => self.bad = true,
+            Some(false) => self.pending.extend_from_slice(&bytes[text.len()..]),
+        }
+        self.scratch = bytes;
         Ok(got > 0 || !self.eof)
     }
     fn position(&self, at: usize) -> (usize, usize) {
-        let before = &self.buf[..(self.pos + at).min(self.buf.len())];
+        let text = self.text.as_bytes();
+        let before = &text[..(self.pos + at).min(text.len())];
         match before.iter().rposition(|c| *c == b'\n') {
-            Some(last) => {
-                (self.lines + before.iter().filter(|c| **c == b'\n').count() + 1, before.len() - last)
-            }
+            Some(last) => (self.lines + before.iter().filter(|c| **c == b'\n').count() + 1, before.len() - last),
             None => (self.lines + 1, self.column + before.len() + 1),
         }
     }
@@ -200,7 +261,7 @@ impl<S: Source> Driver<'_, S> {
     }
 
     /// Runs one step on the window, reading more while it asks for more.
-    fn step<T>(&mut self, mut f: impl FnMut(&[u8], bool) -> Read<T>) -> Result<T, StreamError> {
+    fn step<T>(&mut self, mut f: impl FnMut(&str, bool) -> Read<T>) -> Result<T, StreamError> {
         loop {
             match f(self.src.window(), self.src.at_eof()) {
                 Ok(Step::Done(v, n)) => {
@@ -216,10 +277,7 @@ impl<S: Source> Driver<'_, S> {
                                 self.src.consume(n);
                                 return Ok(v);
                             }
-                            Ok(Step::More) => {
-                                let end = self.src.window().len();
-                                return Err(self.malformed(end, "EOF while parsing a value"));
-                            }
+                            Ok(Step::More) => return Err(self.end_of_text()),
                             Err(SyntaxError { at, reason }) => return Err(self.malformed(at, reason)),
                         }
                     }
@@ -229,9 +287,16 @@ impl<S: Source> Driver<'_, S> {
         }
     }
 
+    /// The error where the text ends too early: the body is cut short, or not UTF-8 from there.
+    fn end_of_text(&self) -> StreamError {
+        let end = self.src.window().len();
+        self.malformed(end, if self.src.bad_utf8() { "not UTF-8" } else { "EOF while parsing a value" })
+    }
+
     /// The next byte after white space, not consumed (`None` at the end of the input).
     fn peek(&mut self) -> Result<Option<u8>, StreamError> {
-        self.step(|b, eof| {
+        self.step(|t, eof| {
+            let b = t.as_bytes();
             let at = scan::skip_ws(b, 0);
             match b.get(at) {
                 Some(c) => Ok(Step::Done(Some(*c), at)),
@@ -248,6 +313,7 @@ impl<S: Source> Driver<'_, S> {
 
     fn expect_end(&mut self) -> Result<(), StreamError> {
         match self.peek()? {
+            None if self.src.bad_utf8() => Err(self.end_of_text()),
             None => Ok(()),
             Some(_) => Err(self.malformed(0, "trailing characters")),
         }
@@ -321,7 +387,7 @@ pub(crate) fn read_body<S: Source>(src: &mut S, form: BodyForm, sink: &mut impl 
             d.expect_end()?;
             Ok(Outcome::NotABatch)
         }
-        None => Err(d.malformed(0, "EOF while parsing a value")),
+        None => Err(d.end_of_text()),
     }
 }
 
@@ -359,15 +425,17 @@ fn ndjson<S: Source>(d: &mut Driver<'_, S>, sink: &mut impl Records) -> Result<(
     let mut i = 0;
     loop {
         // The next line, whole.
-        let line = d.step(|b, eof| match b.iter().position(|c| *c == b'\n') {
+        let line = d.step(|t, eof| match t.as_bytes().iter().position(|c| *c == b'\n') {
             Some(end) => Ok(Step::Done(Some(end), 0)),
-            None if eof => Ok(Step::Done(if b.is_empty() { None } else { Some(b.len()) }, 0)),
+            None if eof => Ok(Step::Done(if t.is_empty() { None } else { Some(t.len()) }, 0)),
             None => Ok(Step::More),
         })?;
-        let Some(len) = line else { return Ok(()) };
+        let Some(len) = line else {
+            return if d.src.bad_utf8() { Err(d.end_of_text()) } else { Ok(()) };
+        };
         let window = d.src.window();
-        let text = &window[..len];
-        let start = scan::skip_ws(text, 0);
+        let text = window.get(..len).unwrap_or_default();
+        let start = scan::skip_ws(text.as_bytes(), 0);
         if start == text.len() {
             d.src.consume((len + 1).min(window.len()));
             continue;
@@ -375,11 +443,13 @@ fn ndjson<S: Source>(d: &mut Driver<'_, S>, sink: &mut impl Records) -> Result<(
         d.record = Some(i);
         match scan::value(text, start, true) {
             Ok(Step::Done(item, end)) => {
-                if scan::skip_ws(text, end) != text.len() {
-                    return Err(d.malformed(scan::skip_ws(text, end), "trailing characters"));
+                let after = scan::skip_ws(text.as_bytes(), end);
+                if after != text.len() {
+                    return Err(d.malformed(after, "trailing characters"));
                 }
                 sink.record("/data", i, &item);
             }
+            Ok(Step::More) if len == window.len() => return Err(d.end_of_text()),
             Ok(Step::More) => return Err(d.malformed(len, "EOF while parsing a value")),
             Err(SyntaxError { at, reason }) => return Err(d.malformed(at, reason)),
         }

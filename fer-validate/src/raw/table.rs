@@ -20,23 +20,25 @@ use crate::{Diagnostic, RuleCode, Severity, Validate};
 /// The checks of one table's records, collecting diagnostics in the order the tree path gives
 /// them: every record's raw findings, then every record's typed findings, then and
 /// the table's batch rules.
-pub(crate) struct TableCheck<T, K> {
+pub(crate) struct TableCheck<'k, T, K> {
     subject: Subject,
     shape: Option<&'static Shape>,
     raw: Vec<Diagnostic>,
     typed: Vec<Diagnostic>,
     batch: Option<BatchState<T>>,
     prefix: String,
-    keep: K,
+    keep: &'k mut K,
+    /// How many records to make room for in the batch indexes.
+    hint: usize,
 }
 
-impl<T, K> TableCheck<T, K>
+impl<'k, T, K> TableCheck<'k, T, K>
 where
     T: Record + Validate + Limited + DeserializeOwned,
-    K: FnMut(usize, T),
+    K: Keep,
 {
     /// `keep` receives every record that parses, with its index, after its rules ran.
-    pub(crate) fn new(keep: K) -> Self {
+    pub(crate) fn new(keep: &'k mut K, hint: usize) -> Self {
         TableCheck {
             subject: Subject::Table(T::TABLE),
             shape: fields::shape(T::TABLE.as_str()),
@@ -45,6 +47,7 @@ where
             batch: None,
             prefix: String::with_capacity(16),
             keep,
+            hint,
         }
     }
 
@@ -73,10 +76,10 @@ where
     }
 }
 
-impl<T, K> Records for TableCheck<T, K>
+impl<T, K> Records for TableCheck<'_, T, K>
 where
     T: Record + Validate + Limited + DeserializeOwned,
-    K: FnMut(usize, T),
+    K: Keep,
 {
     fn record(&mut self, prefix: &'static str, i: usize, item: &Json<'_>) {
         record_prefix(&mut self.prefix, prefix, i);
@@ -99,8 +102,8 @@ where
                         self.typed.push(d);
                     }
                 }
-                self.batch.get_or_insert_with(|| BatchState::new(prefix, 0)).push(i, &record, refused);
-                (self.keep)(i, record);
+                self.batch.get_or_insert_with(|| BatchState::new(prefix, self.hint)).push(i, &record, refused);
+                self.keep.keep(i, record);
             }
             Err(e) => {
                 // The typed rules cannot run: the lengths are still checked on the raw text.
@@ -121,6 +124,7 @@ where
         self.raw.clear();
         self.typed.clear();
         self.batch = None;
+        self.keep.reset();
     }
 }
 
@@ -178,6 +182,8 @@ fn other_keys(subject: Subject, others: &[String], out: &mut Vec<Diagnostic>) {
 pub(crate) trait Keep {
     /// Record `i` of the body, after its rules ran.
     fn keep<T: Record>(&mut self, i: usize, record: T);
+    /// Forget what this body gave so far (a later `data` key replaces the earlier one).
+    fn reset(&mut self) {}
 }
 
 /// Keeps nothing.
@@ -187,15 +193,17 @@ impl Keep for Nothing {
     fn keep<T: Record>(&mut self, _: usize, _: T) {}
 }
 
-/// The diagnostics of `table`'s body read from `src`, every record that parses handed to `keep`.
+/// The diagnostics of `table`'s body read from `src`, every record that parses handed to `keep`;
+/// `hint` records are expected.
 pub(crate) fn check_table<S: super::stream::Source>(
     table: Table,
     form: super::stream::BodyForm,
     src: &mut S,
     keep: &mut impl Keep,
+    hint: usize,
 ) -> Result<Vec<Diagnostic>, StreamError> {
     fer_model::with_record_type!(table, R => {
-        let mut check = TableCheck::<R, _>::new(|i, r: R| keep.keep(i, r));
+        let mut check = TableCheck::<R, _>::new(keep, hint);
         let outcome = super::stream::read_body(src, form, &mut check)?;
         Ok(check.finish(outcome))
     })

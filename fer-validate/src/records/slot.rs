@@ -90,11 +90,13 @@ impl SlotSpans {
         if slot.status == SlotStatus::Canceled {
             return;
         }
+        let start = slot.visit_time.naive().and_utc().timestamp();
         self.spans.push(Span {
             resource: slot.resource_id.as_uuid().as_u128(),
-            start: slot.visit_time.naive().and_utc().timestamp(),
+            start,
             index: u32::try_from(i).unwrap_or(u32::MAX),
-            end: slot.end_time().and_utc().timestamp(),
+            // `Slot::end_time` in seconds, without chrono's arithmetic.
+            end: start + i64::from(slot.duration.minutes()) * 60,
             id: slot.id.as_uuid().as_u128(),
         });
     }
