@@ -63,14 +63,18 @@ impl Guid {
     pub fn is_canonical(s: &str) -> bool {
         // Hyphens at their four places, lower-case hex digits in the five groups between them;
         // each group tested without a branch per byte (a million records check three GUIDs each).
-        let lower_hex = |g: &[u8]| g.iter().fold(true, |ok, &c| ok & (c.is_ascii_digit() | (c >= b'a') & (c <= b'f')));
+        let lower_hex = |g: &[u8]| g.iter().fold(true, |ok, &c| ok & (c.is_ascii_digit() | matches!(c, b'a'..=b'f')));
         let b = s.as_bytes();
         b.len() == 36
             && b[8] == b'-'
             && b[13] == b'-'
             && b[18] == b'-'
             && b[23] == b'-'
-            && lower_hex(&b[..8]) & lower_hex(&b[9..13]) & lower_hex(&b[14..18]) & lower_hex(&b[19..23]) & lower_hex(&b[24..])
+            && lower_hex(&b[..8])
+                & lower_hex(&b[9..13])
+                & lower_hex(&b[14..18])
+                & lower_hex(&b[19..23])
+                & lower_hex(&b[24..])
     }
 
     /// A new random (version 4) GUID.

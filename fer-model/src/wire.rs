@@ -77,7 +77,9 @@ pub struct Timestamp(NaiveDateTime);
 #[inline]
 pub(crate) fn trim(s: &str) -> &str {
     match (s.as_bytes().first(), s.as_bytes().last()) {
-        (Some(&a), Some(&z)) if a.is_ascii() && z.is_ascii() && !(a as char).is_whitespace() && !(z as char).is_whitespace() => {
+        (Some(&a), Some(&z))
+            if a.is_ascii() && z.is_ascii() && !(a as char).is_whitespace() && !(z as char).is_whitespace() =>
+        {
             s
         }
         _ => s.trim(),

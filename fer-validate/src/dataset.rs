@@ -10,11 +10,11 @@ use fer_model::{
 };
 
 use crate::batch::batch_into;
+use crate::check::{Checker, RecordId};
+use crate::diagnostic::Subject;
 use crate::ids::{IdHashBuilder, IdMap};
 use crate::raw::stream::{BodyForm, CHUNK, ReaderSource, StreamError};
 use crate::raw::table::{Keep, check_table};
-use crate::check::{Checker, RecordId};
-use crate::diagnostic::Subject;
 use crate::{Diagnostic, Report, RuleCode};
 
 pub use fer_model::Dataset;
@@ -224,7 +224,13 @@ impl Facts {
                 end: s.end_time(),
             });
         } else if let Some(b) = any.downcast_ref::<Book>() {
-            self.book.push(BookFact { i, status_code: b.status_code, id: b.id, slot_id: b.slot_id, referral_id: b.referral_id });
+            self.book.push(BookFact {
+                i,
+                status_code: b.status_code,
+                id: b.id,
+                slot_id: b.slot_id,
+                referral_id: b.referral_id,
+            });
         } else if let Some(r) = any.downcast_ref::<Referral>() {
             self.referral.push((i, r.clone()));
         }
@@ -498,11 +504,8 @@ impl<'a> CrossCheck<'a> {
     /// Referral statuses against active books, the target profile and the research service.
     fn referrals(&mut self) {
         let d = self.data;
-        let profiles: HashSet<(Guid, &str)> = d
-            .profile
-            .iter()
-            .filter_map(|p| self.resources.get(&p.resource_id).map(|mo| (*mo, &*p.code)))
-            .collect();
+        let profiles: HashSet<(Guid, &str)> =
+            d.profile.iter().filter_map(|p| self.resources.get(&p.resource_id).map(|mo| (*mo, &*p.code))).collect();
         let service_codes: HashSet<&str> = d.service.iter().map(|s| &*s.code).collect();
         for (i, r) in &d.referral {
             let i = *i;

@@ -16,12 +16,12 @@
 
 use std::collections::HashSet;
 
-mod tree_de;
 mod fields;
 mod json;
 mod scan;
 pub(crate) mod stream;
 pub(crate) mod table;
+mod tree_de;
 pub(crate) mod value;
 
 pub use stream::{BodyForm, StreamError};
@@ -533,7 +533,10 @@ mod stream_tests {
                 "visit_time": "2024-03-28T05:00:00", "duration": n, "create_ts": "2023-10-01 09:00:00", "status": "AVAILABLE",
                 "note\\u00e9": "é\"\\"})
         };
-        let body = serde_json::to_vec_pretty(&serde_json::json!({"x": [1.5e3, -0], "data": (0..5).map(slot).collect::<Vec<_>>()})).unwrap();
+        let body = serde_json::to_vec_pretty(
+            &serde_json::json!({"x": [1.5e3, -0], "data": (0..5).map(slot).collect::<Vec<_>>()}),
+        )
+        .unwrap();
         let whole = validate_raw(Table::Slot, &body);
         assert!(whole.diagnostics.len() > 5, "{whole:#?}");
         let lines: String = (0..5).map(|n| slot(n).to_string() + "\r\n").collect();

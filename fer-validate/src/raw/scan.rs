@@ -442,8 +442,22 @@ mod tests {
     #[test]
     fn refuses_what_serde_json_refuses() {
         for text in [
-            "{", "[1,]", r#"{"a" 1}"#, "nul", "01", "1.", ".5", "-", "1e", "\"\u{1}\"", r#""\x""#, r#""\ud800""#,
-            "1e400", "[1 2]", r#"{"a":1,}"#, "{1:2}",
+            "{",
+            "[1,]",
+            r#"{"a" 1}"#,
+            "nul",
+            "01",
+            "1.",
+            ".5",
+            "-",
+            "1e",
+            "\"\u{1}\"",
+            r#""\x""#,
+            r#""\ud800""#,
+            "1e400",
+            "[1 2]",
+            r#"{"a":1,}"#,
+            "{1:2}",
         ] {
             assert!(serde_json::from_str::<Json>(text).is_err(), "serde_json takes {text}");
             assert!(read(text).is_err(), "{text}");

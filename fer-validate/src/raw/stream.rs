@@ -1,5 +1,5 @@
 //! A table body read record by record: from bytes in memory ([`crate::validate_raw`]) or from any
-//! [`std::io::Read`] through a bounded buffer ([`crate::stream`]). The body's structure is read
+//! [`std::io::Read`] through a bounded buffer ([`crate::validate_reader`]). The body's structure is read
 //! step by step (`{"data": [` … `,` … `]}`, a bare array, or NDJSON lines), and each record is
 //! read into the borrowed tree, checked and dropped before the next one is read.
 
@@ -321,7 +321,11 @@ impl<S: Source> Driver<'_, S> {
 }
 
 /// Reads a whole body of `form` from `src`, handing every record to `sink`.
-pub(crate) fn read_body<S: Source>(src: &mut S, form: BodyForm, sink: &mut impl Records) -> Result<Outcome, StreamError> {
+pub(crate) fn read_body<S: Source>(
+    src: &mut S,
+    form: BodyForm,
+    sink: &mut impl Records,
+) -> Result<Outcome, StreamError> {
     let mut d = Driver { src, record: None };
     if form == BodyForm::Ndjson {
         ndjson(&mut d, sink)?;

@@ -61,7 +61,13 @@ where
             }
             Outcome::DataNotArray { others } => {
                 other_keys(subject, &others, &mut out);
-                body_shape(subject, "/data", "data должен быть массивом записей", "data must be an array of records", &mut out);
+                body_shape(
+                    subject,
+                    "/data",
+                    "data должен быть массивом записей",
+                    "data must be an array of records",
+                    &mut out,
+                );
             }
             Outcome::Records { others } => {
                 other_keys(subject, &others, &mut out);

@@ -58,7 +58,11 @@ impl<'j, 'a: 'j> Deserializer<'j> for De<'j, 'a> {
             Json::Array(items) => {
                 let mut seq = Seq { items: items.iter() };
                 let v = visitor.visit_seq(&mut seq)?;
-                if seq.items.len() == 0 { Ok(v) } else { Err(de::Error::invalid_length(items.len(), &"fewer elements")) }
+                if seq.items.as_slice().is_empty() {
+                    Ok(v)
+                } else {
+                    Err(de::Error::invalid_length(items.len(), &"fewer elements"))
+                }
             }
             Json::Object(map) => visitor.visit_map(Map { members: map.members().iter(), value: None }),
         }

@@ -52,14 +52,25 @@ fn check_object(c: &mut Checker<'_>, table: &str, shape: &Shape, map: &Object<'_
     let mut pointer = String::with_capacity(at.len() + 32);
     // Bit k: the last value of declared field k's own key is not null (exact when the shape has
     // at most 64 fields and no alias key is used; otherwise `present` looks the keys up).
-    let (mut set, mut exact) = (0u64, shape.fields.len() <= 64);
+    let (mut set, mut exact, mut next) = (0u64, shape.fields.len() <= 64, 0usize);
     for (key, v) in map.iter() {
         pointer.clear();
         pointer.push_str(at);
         pointer.push('/');
-        pointer.push_str(&escape_token(key));
+        if key.bytes().any(|b| b == b'~' || b == b'/') {
+            pointer.push_str(&escape_token(key));
+        } else {
+            pointer.push_str(key);
+        }
         let pointer = pointer.as_str();
-        if let Some((k, field)) = shape.fields.iter().enumerate().find(|(_, f)| f.name == key) {
+        // Records mostly list their keys in the schema's order: the field after the last one
+        // found is tried first.
+        let found = match shape.fields.get(next) {
+            Some(f) if f.name == key => Some((next, f)),
+            _ => shape.fields.iter().enumerate().find(|(_, f)| f.name == key),
+        };
+        if let Some((k, field)) = found {
+            next = k + 1;
             let bit = 1u64.checked_shl(k as u32).unwrap_or(0);
             if v.is_null() {
                 set &= !bit;

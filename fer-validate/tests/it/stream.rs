@@ -149,9 +149,20 @@ proptest! {
 #[test]
 fn the_other_body_shapes_read_the_same_both_ways() {
     for body in [
-        "", "[]", "{}", "5", "\"x\"", "{\"data\": 5}", "{\"data\": [], \"data\": [1]}", "{\"data\": [1], \"data\": 5}",
-        "{\"other\": {\"a\": [1, 2]}, \"data\": [{}]}", "[1, null, \"x\", []]", "{\"data\": {\"data\": []}}",
-        "[] x", "{\"data\": [{}]} {}", "  [ ]  ",
+        "",
+        "[]",
+        "{}",
+        "5",
+        "\"x\"",
+        "{\"data\": 5}",
+        "{\"data\": [], \"data\": [1]}",
+        "{\"data\": [1], \"data\": 5}",
+        "{\"other\": {\"a\": [1, 2]}, \"data\": [{}]}",
+        "[1, null, \"x\", []]",
+        "{\"data\": {\"data\": []}}",
+        "[] x",
+        "{\"data\": [{}]} {}",
+        "  [ ]  ",
     ] {
         same(Table::Slot, body.as_bytes());
         same(Table::Mo, body.as_bytes());
