@@ -18,7 +18,7 @@ use fer_model::{Guid, Record, Slot};
 
 use crate::check::{Checker, RecordId};
 use crate::diagnostic::Subject;
-use crate::ids::{IdHashBuilder, IdMap};
+use crate::ids::{IdHashBuilder, IdMap, IdSet};
 use crate::keys::{DuplicateKey, duplicate_key, has_duplicate_key};
 use crate::records::SlotSpans;
 use crate::{Diagnostic, RuleCode, Validate};
@@ -37,7 +37,9 @@ pub(crate) fn batch_into_refusing<T: Record + Validate>(records: &[T], refused: 
     for (i, record) in records.iter().enumerate() {
         let report = record.validate();
         let refused = report.has_errors() || refused.get(i).copied().unwrap_or(false);
-        record_prefix(&mut prefix, "/data", i);
+        if !report.diagnostics.is_empty() {
+            record_prefix(&mut prefix, "/data", i);
+        }
         out.extend(report.diagnostics.into_iter().map(|mut d| {
             d.pointer.insert_str(0, &prefix);
             d
@@ -55,11 +57,11 @@ pub(crate) fn record_prefix(buf: &mut String, prefix: &str, i: usize) {
     buf.push_str(itoa::Buffer::new().format(i));
 }
 
-/// The holders of unique keys: a slot's key as two integers (resource, start in seconds), 48
-/// bytes a slot with its holder; the rare other keys as they are.
+/// The holders of unique keys: a slot's key as its resource and its start in seconds (48 bytes
+/// a slot with its holder); the rare other keys as they are.
 #[derive(Default)]
 struct Owners {
-    slots: IdMap<(u128, i64), (u32, Guid)>,
+    slots: IdMap<(Guid, i64), (u32, Guid)>,
     others: IdMap<DuplicateKey, (u32, Guid)>,
 }
 
@@ -67,7 +69,7 @@ impl Owners {
     fn get(&self, key: &DuplicateKey) -> Option<&(u32, Guid)> {
         match key {
             DuplicateKey::SlotTime { resource_id, visit_time } => {
-                self.slots.get(&(resource_id.as_uuid().as_u128(), visit_time.naive().and_utc().timestamp()))
+                self.slots.get(&(*resource_id, visit_time.naive().and_utc().timestamp()))
             }
             other => self.others.get(other),
         }
@@ -76,7 +78,7 @@ impl Owners {
     fn insert(&mut self, key: DuplicateKey, holder: (u32, Guid)) {
         match key {
             DuplicateKey::SlotTime { resource_id, visit_time } => {
-                self.slots.insert((resource_id.as_uuid().as_u128(), visit_time.naive().and_utc().timestamp()), holder);
+                self.slots.insert((resource_id, visit_time.naive().and_utc().timestamp()), holder);
             }
             other => {
                 self.others.insert(other, holder);
@@ -89,8 +91,11 @@ impl Owners {
 pub(crate) struct BatchState<T> {
     /// The body's pointer to the records (`/data`, or empty for a bare array).
     prefix: &'static str,
-    /// Each id with the index of its first use.
-    first_use: IdMap<u128, u32>,
+    /// Every id seen (17 bytes an entry: a million ids stay cache-friendly), and the ids in
+    /// order, from which the index of an id's first use is found only when an id repeats.
+    seen: IdSet<Guid>,
+    ids: Vec<Guid>,
+    first_use: Option<IdMap<Guid, u32>>,
     /// Each unique key with the index and id of the record that holds it.
     owners: Owners,
     keyed: bool,
@@ -106,7 +111,9 @@ impl<T: Record> BatchState<T> {
         let is_slot = std::any::TypeId::of::<T>() == std::any::TypeId::of::<Slot>();
         BatchState {
             prefix,
-            first_use: IdMap::with_capacity_and_hasher(hint, IdHashBuilder),
+            seen: IdSet::with_capacity_and_hasher(hint, IdHashBuilder),
+            ids: Vec::with_capacity(hint),
+            first_use: None,
             owners: Owners {
                 slots: IdMap::with_capacity_and_hasher(if is_slot { hint } else { 0 }, IdHashBuilder),
                 others: IdMap::with_hasher(IdHashBuilder),
@@ -123,24 +130,30 @@ impl<T: Record> BatchState<T> {
     pub(crate) fn push(&mut self, i: usize, record: &T, mut refused: bool) {
         let id = record.id();
         let index = u32::try_from(i).unwrap_or(u32::MAX);
-        match self.first_use.entry(id.as_uuid().as_u128()) {
-            std::collections::hash_map::Entry::Vacant(e) => {
-                e.insert(index);
-            }
-            std::collections::hash_map::Entry::Occupied(e) => {
-                refused = true;
-                let j = *e.get();
-                let mut prefix = String::new();
-                record_prefix(&mut prefix, self.prefix, i);
-                let other = format!("{}/{j}", self.prefix_for_message());
-                Checker::new(Subject::Table(T::TABLE), RecordId::Guid(id), &prefix, &mut self.r310).report(
-                    RuleCode::R310,
-                    &format!("/{}", T::TABLE.id_field()),
-                    &format!("идентификатор {id} уже использован в {other}; у каждой записи свой id"),
-                    &format!("id {id} is already used by {other}; every record needs its own id"),
-                );
-            }
+        if !self.seen.insert(id) {
+            refused = true;
+            let ids = &self.ids;
+            let first = self.first_use.get_or_insert_with(|| {
+                let mut m = IdMap::with_capacity_and_hasher(ids.len(), IdHashBuilder);
+                for (k, g) in ids.iter().enumerate().rev() {
+                    m.insert(*g, u32::try_from(k).unwrap_or(u32::MAX));
+                }
+                m
+            });
+            let j = *first.entry(id).or_insert(index);
+            let mut prefix = String::new();
+            record_prefix(&mut prefix, self.prefix, i);
+            let other = format!("{}/{j}", self.prefix_for_message());
+            Checker::new(Subject::Table(T::TABLE), RecordId::Guid(id), &prefix, &mut self.r310).report(
+                RuleCode::R310,
+                &format!("/{}", T::TABLE.id_field()),
+                &format!("идентификатор {id} уже использован в {other}; у каждой записи свой id"),
+                &format!("id {id} is already used by {other}; every record needs its own id"),
+            );
+        } else if let Some(first) = &mut self.first_use {
+            first.insert(id, index);
         }
+        self.ids.push(id);
         if self.keyed {
             self.key(i, record, refused);
         }

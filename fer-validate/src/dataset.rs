@@ -290,7 +290,7 @@ struct CrossCheck<'a> {
     used_referrals: IdSet,
 }
 
-type IdSet = std::collections::HashSet<Guid, IdHashBuilder>;
+type IdSet = crate::ids::IdSet<Guid>;
 
 impl<'a> CrossCheck<'a> {
     fn new(data: &'a Facts, out: &'a mut Vec<Diagnostic>) -> Self {

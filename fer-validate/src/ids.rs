@@ -71,6 +71,9 @@ impl Hasher for IdHasher {
 /// A map keyed by GUIDs with [`IdHashBuilder`].
 pub(crate) type IdMap<K, V> = std::collections::HashMap<K, V, IdHashBuilder>;
 
+/// A set of GUIDs with [`IdHashBuilder`].
+pub(crate) type IdSet<K> = std::collections::HashSet<K, IdHashBuilder>;
+
 #[cfg(test)]
 mod tests {
     use fer_model::Guid;

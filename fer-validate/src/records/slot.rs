@@ -71,13 +71,14 @@ pub(crate) struct SlotSpans {
     spans: Vec<Span>,
 }
 
+/// 56 bytes: the resource as two `u64` halves (a `u128` would align the span to 16 bytes).
 #[derive(Debug, Clone, Copy)]
 struct Span {
-    resource: u128,
+    resource: (u64, u64),
     start: i64,
-    index: u32,
     end: i64,
-    id: u128,
+    index: u32,
+    id: Guid,
 }
 
 fn at_seconds(s: i64) -> NaiveDateTime {
@@ -91,13 +92,14 @@ impl SlotSpans {
             return;
         }
         let start = slot.visit_time.naive().and_utc().timestamp();
+        let resource = slot.resource_id.as_uuid().as_u64_pair();
         self.spans.push(Span {
-            resource: slot.resource_id.as_uuid().as_u128(),
+            resource,
             start,
             index: u32::try_from(i).unwrap_or(u32::MAX),
             // `Slot::end_time` in seconds, without chrono's arithmetic.
             end: start + i64::from(slot.duration.minutes()) * 60,
-            id: slot.id.as_uuid().as_u128(),
+            id: slot.id,
         });
     }
 
@@ -120,9 +122,9 @@ impl SlotSpans {
                 && r.start != span.start
             {
                 let (start, end, j) = (at_seconds(span.start), at_seconds(r.end), r.index);
-                let other = Guid::from_u128(r.id);
+                let other = r.id;
                 let at = format!("{prefix}/{}", span.index);
-                Checker::new(Slot::SUBJECT, RecordId::Guid(Guid::from_u128(span.id)), &at, out).report(
+                Checker::new(Slot::SUBJECT, RecordId::Guid(span.id), &at, out).report(
                     RuleCode::SlotOverlap,
                     "/visit_time",
                     &format!("начинается в {start}, до окончания слота {other} ({prefix}/{j}) в {end}"),
