@@ -34,7 +34,7 @@ fn same(table: Table, body: &[u8]) {
 
 #[test]
 fn spec_fixtures_read_the_same_both_ways() {
-    let dir = format!("{}/../fixtures/spec/004", env!("CARGO_MANIFEST_DIR"));
+    let dir = fer_testkit::fixture::spec_path(fer_testkit::Doc::Vitrina.folder());
     let mut n = 0;
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
