@@ -20,6 +20,38 @@ if [[ "${1:-}" != "--report" ]]; then
     # the other benches carry theirs (sample size 10-20, a few seconds each) in their config.
     cargo bench -p fer-benches --bench validate -- --warm-up-time 1 --measurement-time 5 --sample-size 10
     cargo bench -p fer-benches --bench codec --bench schema --bench webhook --bench webhook_ab --bench upload
+    # The region case: about a million slots, generated once and cached under the target folder;
+    # wall time and peak RSS of `fer validate` and of the JSON Schema route on the same files,
+    # medians of three runs each. FER_BEFORE=<an older fer binary> adds its row for comparison.
+    target="${CARGO_TARGET_DIR:-$root/target}"
+    region="$target/region-1m"
+    cargo build -q --release -p fer-cli --bin fer
+    cargo build -q --release -p fer-benches --bin region
+    if [[ ! -f "$region/slot.json" ]]; then
+        "$target/release/fer" sample --mos 250 --slots 32 --days 30 --out "$region" >/dev/null
+    fi
+    timing="$(mktemp)"
+    median() { sort -n | sed -n 2p; }
+    measure() {
+        local label="$1" runs
+        shift
+        runs="$(for _ in 1 2 3; do
+            /usr/bin/time -f "%e %M" -o "$timing" "$@" >/dev/null 2>&1 || true
+            tail -1 "$timing"
+        done)"
+        printf '| %s | %s s | %s MB |\n' "$label" "$(cut -d' ' -f1 <<<"$runs" | median)" \
+            "$(( $(cut -d' ' -f2 <<<"$runs" | median) / 1024 ))"
+    }
+    slots="$(grep -c '"visit_time"' "$region/slot.json" || true)"
+    mkdir -p "$target/fer-benches"
+    {
+        echo "| region of $slots slots, $(du -sm "$region" | cut -f1) MB of JSON | wall (median of 3) | peak RSS (median of 3) |"
+        echo "|---|---:|---:|"
+        if [[ -n "${FER_BEFORE:-}" ]]; then measure "fer validate, before (streaming off: whole files and trees)" "$FER_BEFORE" validate "$region"; fi
+        measure "fer validate (record by record)" "$target/release/fer" validate "$region"
+        measure "jsonschema: parse to Value + iter_errors, file by file" "$target/release/region" jsonschema "$region"
+    } >"$target/fer-benches/region.md"
+    rm -f "$timing"
     load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
     mkdir -p "$(dirname "$run_info")"
     {
@@ -35,6 +67,8 @@ trap 'rm -f "$figures"' EXIT
     if [[ -f "$run_info" ]]; then cat "$run_info"; else echo "(run.sh was not run in this target folder: machine and load unknown)"; fi
     echo
     cargo run -q --profile bench -p fer-benches --bin report
+    region_md="${CARGO_TARGET_DIR:-$root/target}/fer-benches/region.md"
+    if [[ -f "$region_md" ]]; then echo; cat "$region_md"; fi
 } >"$figures"
 
 awk -v figures="$figures" '

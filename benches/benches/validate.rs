@@ -7,6 +7,7 @@ use fer_validate::DatasetExt as _;
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use fer_benches::names::{VALIDATE_RAW, VALIDATE_RAW_100K};
 use fer_benches::{RegionSpec, generate_region, slot_batch_json, slots};
 use fer_model::Table;
 use fer_validate::{validate_batch, validate_raw};
@@ -21,9 +22,9 @@ fn typed_slots(c: &mut Criterion) {
 
 fn raw_slots(c: &mut Criterion) {
     let body = slot_batch_json(100_000, 2);
-    let mut group = c.benchmark_group("validate_raw");
+    let mut group = c.benchmark_group(VALIDATE_RAW);
     group.throughput(Throughput::Elements(100_000));
-    group.bench_function("100k raw slots", |b| b.iter(|| black_box(validate_raw(Table::Slot, black_box(&body)))));
+    group.bench_function(VALIDATE_RAW_100K, |b| b.iter(|| black_box(validate_raw(Table::Slot, black_box(&body)))));
     group.finish();
 }
 

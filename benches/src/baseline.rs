@@ -46,7 +46,13 @@ pub fn encode_by_hand_streaming(slots: &[Slot]) -> std::io::Result<Vec<u8>> {
 /// A JSON Schema of a whole upload body (`{"data": [slot, ...]}`) built around our exported slot
 /// schema (`schemas/slot.schema.json`, the same document as `fer_model::schema::by_name("slot")`).
 pub fn slot_batch_schema() -> Value {
-    let mut slot = fer_model::schema::by_name("slot").map(|s| s.as_value().clone()).unwrap_or(Value::Null);
+    batch_schema(fer_model::Table::Slot)
+}
+
+/// A JSON Schema of a whole upload body of `table` (`{"data": [record, ...]}`) built around our
+/// exported schema of the table (`schemas/<table>.schema.json`).
+pub fn batch_schema(table: fer_model::Table) -> Value {
+    let mut slot = fer_model::schema::by_name(table.as_str()).map(|s| s.as_value().clone()).unwrap_or(Value::Null);
     let defs = slot.as_object_mut().and_then(|o| o.remove("$defs")).unwrap_or_else(|| json!({}));
     if let Some(o) = slot.as_object_mut() {
         o.remove("$schema");
@@ -55,19 +61,24 @@ pub fn slot_batch_schema() -> Value {
         Value::Object(map) => map,
         _ => serde_json::Map::new(),
     };
-    defs.insert("Slot".into(), slot);
+    defs.insert("BatchRecord".into(), slot);
     json!({
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "type": "object",
         "required": ["data"],
-        "properties": { "data": { "type": "array", "items": { "$ref": "#/$defs/Slot" } } },
+        "properties": { "data": { "type": "array", "items": { "$ref": "#/$defs/BatchRecord" } } },
         "$defs": defs,
     })
 }
 
 /// The validator of [`slot_batch_schema`].
 pub fn slot_batch_validator() -> Result<jsonschema::Validator, String> {
-    jsonschema::validator_for(&slot_batch_schema()).map_err(|e| e.to_string())
+    batch_validator(fer_model::Table::Slot)
+}
+
+/// The validator of [`batch_schema`] for `table`.
+pub fn batch_validator(table: fer_model::Table) -> Result<jsonschema::Validator, String> {
+    jsonschema::validator_for(&batch_schema(table)).map_err(|e| e.to_string())
 }
 
 /// What the JSON Schema route costs for a raw body: parse it, then collect every error (as

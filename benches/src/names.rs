@@ -32,6 +32,10 @@ pub const PARSE_UNTYPED: &str = "by hand: untyped Value";
 pub const VALIDATE_TYPED: &str = "validate_batch";
 /// The 1,000,000-slot run of [`VALIDATE_TYPED`].
 pub const VALIDATE_TYPED_1M: &str = "1M typed slots";
+/// `validate` bench: one raw body (throughput: slots).
+pub const VALIDATE_RAW: &str = "validate_raw";
+/// The 100,000-slot body of [`VALIDATE_RAW`].
+pub const VALIDATE_RAW_100K: &str = "100k raw slots";
 
 /// `schema` bench: one raw 100,000-slot body checked (throughput: slots).
 pub const SCHEMA: &str = "check 100k raw slots";
@@ -41,6 +45,9 @@ pub const SCHEMA_OURS: &str = "fer-validate validate_raw";
 pub const SCHEMA_JSONSCHEMA: &str = "jsonschema: parse + iter_errors";
 /// The `jsonschema` crate on an already parsed `Value`.
 pub const SCHEMA_JSONSCHEMA_PARSED: &str = "jsonschema: iter_errors on parsed Value";
+/// The alternative of ours measured beside it: `fer_validate::validate_raw_tree`, the whole body
+/// split by serde_json and each record read twice (the route before the record-by-record reader).
+pub const SCHEMA_TREE: &str = "fer-validate validate_raw_tree (earlier route)";
 
 /// `webhook` bench: one book call over loopback HTTP/1.1, keep-alive (throughput: calls).
 pub const WEBHOOK_HTTP: &str = "book call over loopback HTTP";

@@ -239,7 +239,7 @@ pub enum Target {
 }
 
 /// The performance targets of the project, in their order.
-pub const TARGETS: [(&str, Target); 6] = [
+pub const TARGETS: [(&str, Target); 8] = [
     (
         "typed validation ≥ 2,000,000 slots/s (one core)",
         Target::Throughput { bench: (VALIDATE_TYPED, VALIDATE_TYPED_1M), min: 2_000_000.0, unit: "slots/s" },
@@ -255,6 +255,14 @@ pub const TARGETS: [(&str, Target); 6] = [
     (
         "fer-validate faster than the JSON Schema validator",
         Target::Ratio { bench: (SCHEMA, SCHEMA_OURS), baseline: (SCHEMA, SCHEMA_JSONSCHEMA), max: 1.0 },
+    ),
+    (
+        "validate_raw ≥ 1,000,000 slots/s (one core)",
+        Target::Throughput { bench: (VALIDATE_RAW, VALIDATE_RAW_100K), min: 1_000_000.0, unit: "slots/s" },
+    ),
+    (
+        "validate_raw at least as fast as jsonschema on a parsed Value",
+        Target::Ratio { bench: (SCHEMA, SCHEMA_OURS), baseline: (SCHEMA, SCHEMA_JSONSCHEMA_PARSED), max: 1.0 },
     ),
     (
         "webhook service within 10% of bare hyper",

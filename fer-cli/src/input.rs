@@ -37,20 +37,27 @@ pub fn table_of(path: &Path) -> Result<Table, CliError> {
 
 /// Every table file of a dataset folder, in load order; tables without a file are absent.
 pub fn read_dataset_folder(dir: &Path) -> Result<Vec<TableFile>, CliError> {
+    list_dataset_folder(dir)?.into_iter().map(|(path, table)| read_table_file(&path, Some(table))).collect()
+}
+
+/// The table files of a dataset folder and their tables, in load order, without reading them.
+pub fn list_dataset_folder(dir: &Path) -> Result<Vec<(PathBuf, Table)>, CliError> {
     let entries = std::fs::read_dir(dir).map_err(|source| CliError::Io { path: dir.to_owned(), source })?;
     let mut files = Vec::new();
     for entry in entries {
         let path = entry.map_err(|source| CliError::Io { path: dir.to_owned(), source })?.path();
         let is_data = matches!(path.extension().and_then(|e| e.to_str()), Some("json" | "ndjson" | "jsonl"));
         if path.is_file() && is_data {
-            files.push(read_table_file(&path, None)?);
+            let table = table_of(&path)?;
+            files.push((path, table));
         }
     }
-    files.sort_by_key(|f| Table::LOAD_ORDER.iter().position(|t| *t == f.table));
+    files.sort_by_key(|(_, table)| Table::LOAD_ORDER.iter().position(|t| t == table));
     Ok(files)
 }
 
-fn is_ndjson(path: &Path) -> bool {
+/// True for `.ndjson` and `.jsonl` files: one record per line.
+pub fn is_ndjson(path: &Path) -> bool {
     matches!(path.extension().and_then(|e| e.to_str()), Some("ndjson" | "jsonl"))
 }
 

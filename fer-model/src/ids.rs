@@ -51,7 +51,7 @@ impl Guid {
 
     /// Parses the hyphenated form, in any letter case, ignoring surrounding white space.
     pub fn parse(s: &str) -> Result<Self, IdError> {
-        let t = s.trim();
+        let t = crate::wire::trim(s);
         let b = t.as_bytes();
         if b.len() != 36 || b[8] != b'-' || b[13] != b'-' || b[18] != b'-' || b[23] != b'-' {
             return Err(IdError::Guid(s.to_owned()));
@@ -61,12 +61,20 @@ impl Guid {
 
     /// True when `s` is exactly the canonical form: 36 characters, lowercase, hyphenated.
     pub fn is_canonical(s: &str) -> bool {
+        // Hyphens at their four places, lower-case hex digits in the five groups between them;
+        // each group tested without a branch per byte (a million records check three GUIDs each).
+        let lower_hex = |g: &[u8]| g.iter().fold(true, |ok, &c| ok & (c.is_ascii_digit() | matches!(c, b'a'..=b'f')));
         let b = s.as_bytes();
         b.len() == 36
-            && b.iter().enumerate().all(|(i, &c)| match i {
-                8 | 13 | 18 | 23 => c == b'-',
-                _ => c.is_ascii_digit() || (b'a'..=b'f').contains(&c),
-            })
+            && b[8] == b'-'
+            && b[13] == b'-'
+            && b[18] == b'-'
+            && b[23] == b'-'
+            && lower_hex(&b[..8])
+                & lower_hex(&b[9..13])
+                & lower_hex(&b[14..18])
+                & lower_hex(&b[19..23])
+                & lower_hex(&b[24..])
     }
 
     /// A new random (version 4) GUID.

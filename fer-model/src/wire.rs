@@ -72,6 +72,20 @@ pub enum WireError {
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Timestamp(NaiveDateTime);
 
+/// `s` without surrounding white space, as `str::trim` gives it, without its Unicode search when
+/// both ends are ASCII and not white space (the common case: every GUID and timestamp of a body).
+#[inline]
+pub(crate) fn trim(s: &str) -> &str {
+    match (s.as_bytes().first(), s.as_bytes().last()) {
+        (Some(&a), Some(&z))
+            if a.is_ascii() && z.is_ascii() && !(a as char).is_whitespace() && !(z as char).is_whitespace() =>
+        {
+            s
+        }
+        _ => s.trim(),
+    }
+}
+
 #[inline]
 fn digits<const N: usize>(b: &[u8]) -> Option<u32> {
     let mut v = 0u32;
@@ -87,7 +101,7 @@ fn digits<const N: usize>(b: &[u8]) -> Option<u32> {
 impl Timestamp {
     /// Parses one of the three accepted forms (surrounding white space ignored).
     pub fn parse(s: &str) -> Result<Self, WireError> {
-        Self::parse_bytes(s.trim().as_bytes()).ok_or_else(|| WireError::Timestamp(s.to_owned()))
+        Self::parse_bytes(trim(s).as_bytes()).ok_or_else(|| WireError::Timestamp(s.to_owned()))
     }
 
     fn parse_bytes(b: &[u8]) -> Option<Self> {
@@ -634,6 +648,13 @@ pub fn null_as_default<'de, D: Deserializer<'de>, T: Deserialize<'de> + Default>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn trim_is_str_trim() {
+        for t in ["", " ", "a", " a", "a ", "\u{b}a", "a\u{b}", "\u{a0}a", "a\u{2003}", "\ta\n", "ab", "é"] {
+            assert_eq!(trim(t), t.trim(), "{t:?}");
+        }
+    }
 
     #[test]
     fn timestamps_with_rfc3339_extras() {

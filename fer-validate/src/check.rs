@@ -31,7 +31,11 @@ impl RecordId<'_> {
 
 /// Escapes one JSON pointer token (RFC 6901: `~` as `~0`, `/` as `~1`).
 pub(crate) fn escape_token(token: &str) -> std::borrow::Cow<'_, str> {
-    if token.contains(['~', '/']) { token.replace('~', "~0").replace('/', "~1").into() } else { token.into() }
+    if token.bytes().any(|b| b == b'~' || b == b'/') {
+        token.replace('~', "~0").replace('/', "~1").into()
+    } else {
+        token.into()
+    }
 }
 
 /// Collects the findings about one record (or one DTO).

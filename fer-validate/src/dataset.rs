@@ -1,13 +1,20 @@
 //! Whole datasets: all eight tables together, for the rules that cross tables.
 
+use std::any::Any;
 use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDateTime;
-use fer_model::{BookStatus, Guid, Record, ReferralKind, ReferralStatus, Resource, Slot, SlotStatus, Table};
+use fer_model::{
+    Book, BookStatus, Guid, Mo, ProfilecodeResource, Record, Referral, ReferralKind, ReferralStatus, Resource, Service,
+    Slot, SlotStatus, Table, UnaccessablePeriod,
+};
 
 use crate::batch::batch_into;
 use crate::check::{Checker, RecordId};
 use crate::diagnostic::Subject;
+use crate::ids::{IdHashBuilder, IdMap};
+use crate::raw::stream::{BodyForm, CHUNK, ReaderSource, StreamError};
+use crate::raw::table::{Keep, check_table};
 use crate::{Diagnostic, Report, RuleCode};
 
 pub use fer_model::Dataset;
@@ -46,38 +53,257 @@ impl DatasetExt for Dataset {
         for table in Table::LOAD_ORDER {
             fer_model::with_record_type!(table, R => batch_into(self.records::<R>(), &mut out));
         }
-        CrossCheck::new(self, &mut out).run();
+        let mut facts = Facts::default();
+        for table in Table::LOAD_ORDER {
+            fer_model::with_record_type!(table, R => {
+                for (i, r) in self.records::<R>().iter().enumerate() {
+                    facts.add(i, r);
+                }
+            });
+        }
+        facts.cross_into(&mut out);
         Report { diagnostics: out }
     }
 }
 
-/// Lookup tables over a dataset, built once per validation.
-struct CrossCheck<'a> {
-    data: &'a Dataset,
-    out: &'a mut Vec<Diagnostic>,
-    mos: HashSet<Guid>,
-    resources: HashMap<Guid, &'a Resource>,
-    slots: HashMap<Guid, &'a Slot>,
-    referrals: HashSet<Guid>,
-    /// Slots held by an active (5000) book.
-    booked_slots: HashSet<Guid>,
-    /// Referrals named by an active book.
-    booked_referrals: HashSet<Guid>,
-    /// Referrals named by a book that used them: active (5000) or in the past (5020 SUCCESS, 5030
-    /// PATIENT_NOT_ARRIVED). Such a referral stays RECORDED.
-    used_referrals: HashSet<Guid>,
+/// A dataset validated table by table as each table's body is read, in bounded memory: each
+/// body's own rules as [`crate::validate_reader`] checks them, and, when every table was read,
+/// the rules that cross tables ([`DatasetExt::validate`]'s) over the ids and keys kept from every
+/// record that parsed. Pointers are `/data/<i>/<field>` with `i` the record's index in its body.
+///
+/// ```
+/// use fer_model::Table;
+/// use fer_validate::{BodyForm, DatasetReader, RuleCode};
+/// let slot = br#"{"data": [{"id":"aaaaaaa1-5eff-49b8-9d07-ff2486162b3f","mo_id":"ab7cbc4b-2e68-40d2-881b-6f957b044818",
+///   "resource_id":"1919135c-7c9e-4564-a8b4-29aff7adfe72","tag_type":"EPGU","tag_age":"ALL",
+///   "visit_time":"2024-03-28T05:00:00","duration":20,"create_ts":"2023-10-01T09:00:00","status":"AVAILABLE"}]}"#;
+/// let mut dataset = DatasetReader::new();
+/// assert!(dataset.read_table(Table::Slot, BodyForm::Json, &slot[..]).unwrap().is_empty());
+/// let cross = dataset.cross_table();
+/// let found: Vec<_> = cross.errors().map(|d| (d.code, d.pointer.as_str())).collect();
+/// assert_eq!(found, [(RuleCode::Unresolved, "/data/0/mo_id"), (RuleCode::Unresolved, "/data/0/resource_id")]);
+/// ```
+#[derive(Debug, Default)]
+pub struct DatasetReader {
+    facts: Facts,
 }
 
+impl DatasetReader {
+    /// A dataset with no table read yet.
+    pub fn new() -> Self {
+        DatasetReader::default()
+    }
+
+    /// Reads one table's body from `reader` and checks its own rules (the diagnostics of
+    /// [`crate::validate_reader`]), keeping what the cross-table rules need. A body that cannot be
+    /// read to its end adds nothing to the dataset.
+    pub fn read_table<R: std::io::Read>(
+        &mut self,
+        table: Table,
+        form: BodyForm,
+        reader: R,
+    ) -> Result<Report, StreamError> {
+        let start = self.facts.len(table);
+        let mut keep = KeepFacts { facts: &mut self.facts, table, start };
+        let mut src = ReaderSource::new(reader, CHUNK);
+        match check_table(table, form, &mut src, &mut keep, 0) {
+            Ok(diagnostics) => Ok(Report { diagnostics }),
+            Err(e) => {
+                self.facts.truncate(table, start);
+                Err(e)
+            }
+        }
+    }
+
+    /// The rules that cross tables, over every table read.
+    pub fn cross_table(self) -> Report {
+        let mut out = Vec::new();
+        self.facts.cross_into(&mut out);
+        Report { diagnostics: out }
+    }
+}
+
+/// Keeps the facts of one body's records.
+struct KeepFacts<'a> {
+    facts: &'a mut Facts,
+    table: Table,
+    start: usize,
+}
+
+impl Keep for KeepFacts<'_> {
+    fn keep<T: Record>(&mut self, i: usize, record: T) {
+        self.facts.add(i, &record);
+    }
+
+    fn reset(&mut self) {
+        self.facts.truncate(self.table, self.start);
+    }
+}
+
+/// What the cross-table rules need of each record, with its index in its table: ids and the few
+/// fields the rules read, never whole records (but referrals, a small table whose rules read most
+/// of it). A million-slot region holds about 80 bytes a slot here.
+#[derive(Debug, Default)]
+pub(crate) struct Facts {
+    mo: Vec<(u32, Guid)>,
+    resource: Vec<(u32, Guid, Guid)>,
+    service: Vec<Coded>,
+    profile: Vec<Coded>,
+    period: Vec<PeriodFact>,
+    slot: Vec<SlotFact>,
+    book: Vec<BookFact>,
+    referral: Vec<(u32, Referral)>,
+}
+
+/// A service (its code) or a profilecode_resource (its profile code), with its resource.
+#[derive(Debug)]
+struct Coded {
+    i: u32,
+    id: Guid,
+    resource_id: Guid,
+    code: Box<str>,
+}
+
+#[derive(Debug)]
+struct PeriodFact {
+    i: u32,
+    id: Guid,
+    resource_id: Guid,
+    beg: NaiveDateTime,
+    end: NaiveDateTime,
+}
+
+#[derive(Debug)]
+struct SlotFact {
+    i: u32,
+    status: SlotStatus,
+    id: Guid,
+    mo_id: Guid,
+    resource_id: Guid,
+    start: NaiveDateTime,
+    end: NaiveDateTime,
+}
+
+#[derive(Debug)]
+struct BookFact {
+    i: u32,
+    status_code: BookStatus,
+    id: Guid,
+    slot_id: Guid,
+    referral_id: Option<Guid>,
+}
+
+fn index(i: usize) -> u32 {
+    u32::try_from(i).unwrap_or(u32::MAX)
+}
+
+impl Facts {
+    /// Record `i` of its table.
+    pub(crate) fn add<T: Record>(&mut self, i: usize, record: &T) {
+        let any = record as &dyn Any;
+        let i = index(i);
+        if let Some(m) = any.downcast_ref::<Mo>() {
+            self.mo.push((i, m.id));
+        } else if let Some(r) = any.downcast_ref::<Resource>() {
+            self.resource.push((i, r.id, r.mo_id));
+        } else if let Some(s) = any.downcast_ref::<Service>() {
+            self.service.push(Coded { i, id: s.id, resource_id: s.resource_id, code: s.code.trim().into() });
+        } else if let Some(p) = any.downcast_ref::<ProfilecodeResource>() {
+            self.profile.push(Coded { i, id: p.id, resource_id: p.resource_id, code: p.profile_code.trim().into() });
+        } else if let Some(p) = any.downcast_ref::<UnaccessablePeriod>() {
+            let (beg, end) = (p.beg_date.naive(), p.end_date.naive());
+            self.period.push(PeriodFact { i, id: p.period_id, resource_id: p.resource_id, beg, end });
+        } else if let Some(s) = any.downcast_ref::<Slot>() {
+            self.slot.push(SlotFact {
+                i,
+                status: s.status,
+                id: s.id,
+                mo_id: s.mo_id,
+                resource_id: s.resource_id,
+                start: s.visit_time.naive(),
+                end: s.end_time(),
+            });
+        } else if let Some(b) = any.downcast_ref::<Book>() {
+            self.book.push(BookFact {
+                i,
+                status_code: b.status_code,
+                id: b.id,
+                slot_id: b.slot_id,
+                referral_id: b.referral_id,
+            });
+        } else if let Some(r) = any.downcast_ref::<Referral>() {
+            self.referral.push((i, r.clone()));
+        }
+    }
+
+    /// How many facts of `table` are held.
+    pub(crate) fn len(&self, table: Table) -> usize {
+        match table {
+            Table::Mo => self.mo.len(),
+            Table::Resource => self.resource.len(),
+            Table::Service => self.service.len(),
+            Table::Slot => self.slot.len(),
+            Table::Book => self.book.len(),
+            Table::Referral => self.referral.len(),
+            Table::UnaccessablePeriod => self.period.len(),
+            Table::ProfilecodeResource => self.profile.len(),
+        }
+    }
+
+    /// Drops the facts of `table` beyond the first `len` (a body that turned out unreadable, or
+    /// whose `data` was replaced by a later one).
+    pub(crate) fn truncate(&mut self, table: Table, len: usize) {
+        match table {
+            Table::Mo => self.mo.truncate(len),
+            Table::Resource => self.resource.truncate(len),
+            Table::Service => self.service.truncate(len),
+            Table::Slot => self.slot.truncate(len),
+            Table::Book => self.book.truncate(len),
+            Table::Referral => self.referral.truncate(len),
+            Table::UnaccessablePeriod => self.period.truncate(len),
+            Table::ProfilecodeResource => self.profile.truncate(len),
+        }
+    }
+
+    /// Every cross-table rule, appended to `out`.
+    pub(crate) fn cross_into(&self, out: &mut Vec<Diagnostic>) {
+        CrossCheck::new(self, out).run();
+    }
+}
+
+/// Lookup tables over the facts, built once per validation.
+struct CrossCheck<'a> {
+    data: &'a Facts,
+    out: &'a mut Vec<Diagnostic>,
+    mos: IdSet,
+    /// Each resource's subdivision.
+    resources: IdMap<Guid, Guid>,
+    /// Each slot's status.
+    slots: IdMap<Guid, SlotStatus>,
+    referrals: IdSet,
+    /// Slots held by an active (5000) book.
+    booked_slots: IdSet,
+    /// Referrals named by an active book.
+    booked_referrals: IdSet,
+    /// Referrals named by a book that used them: active (5000) or in the past (5020 SUCCESS, 5030
+    /// PATIENT_NOT_ARRIVED). Such a referral stays RECORDED.
+    used_referrals: IdSet,
+}
+
+type IdSet = crate::ids::IdSet<Guid>;
+
 impl<'a> CrossCheck<'a> {
-    fn new(data: &'a Dataset, out: &'a mut Vec<Diagnostic>) -> Self {
+    fn new(data: &'a Facts, out: &'a mut Vec<Diagnostic>) -> Self {
         let active = || data.book.iter().filter(|b| b.status_code.is_active());
+        let mut slots = IdMap::with_capacity_and_hasher(data.slot.len(), IdHashBuilder);
+        slots.extend(data.slot.iter().map(|s| (s.id, s.status)));
         CrossCheck {
             data,
             out,
-            mos: data.mo.iter().map(|m| m.id).collect(),
-            resources: data.resource.iter().map(|r| (r.id, r)).collect(),
-            slots: data.slot.iter().map(|s| (s.id, s)).collect(),
-            referrals: data.referral.iter().map(|r| r.id).collect(),
+            mos: data.mo.iter().map(|m| m.1).collect(),
+            resources: data.resource.iter().map(|r| (r.1, r.2)).collect(),
+            slots,
+            referrals: data.referral.iter().map(|r| r.1.id).collect(),
             booked_slots: active().map(|b| b.slot_id).collect(),
             booked_referrals: active().filter_map(|b| b.referral_id).collect(),
             used_referrals: data
@@ -98,9 +324,10 @@ impl<'a> CrossCheck<'a> {
         self.referrals();
     }
 
-    fn report<T: Record>(&mut self, i: usize, record: &T, code: RuleCode, field: &str, ru: &str, en: &str) {
+    #[allow(clippy::too_many_arguments)]
+    fn report(&mut self, table: Table, i: u32, id: Guid, code: RuleCode, field: &str, ru: &str, en: &str) {
         let prefix = format!("/data/{i}");
-        Checker::new(Subject::Table(T::TABLE), RecordId::Guid(record.id()), &prefix, self.out).report(
+        Checker::new(Subject::Table(table), RecordId::Guid(id), &prefix, self.out).report(
             code,
             &format!("/{field}"),
             ru,
@@ -108,58 +335,60 @@ impl<'a> CrossCheck<'a> {
         );
     }
 
-    fn unresolved<T: Record>(&mut self, i: usize, record: &T, field: &str, target: Table, id: Guid) {
+    fn unresolved(&mut self, table: Table, i: u32, id: Guid, field: &str, target: Table, to: Guid) {
         let (name_ru, name_en) = (target.name_ru(), target.as_str());
         self.report(
+            table,
             i,
-            record,
+            id,
             RuleCode::Unresolved,
             field,
-            &format!("{name_ru} {id} отсутствует в наборе; выгрузите его раньше (порядок загрузки)"),
-            &format!("{name_en} {id} is not in the dataset; upload it first (load order)"),
+            &format!("{name_ru} {to} отсутствует в наборе; выгрузите его раньше (порядок загрузки)"),
+            &format!("{name_en} {to} is not in the dataset; upload it first (load order)"),
         );
     }
 
     /// Every reference that the load order presumes resolves ([`fer_model::spec::profile`]).
     fn references(&mut self) {
         let d = self.data;
-        for (i, r) in d.resource.iter().enumerate() {
-            if !self.mos.contains(&r.mo_id) {
-                self.unresolved(i, r, "mo_id", Table::Mo, r.mo_id);
+        for &(i, id, mo_id) in &d.resource {
+            if !self.mos.contains(&mo_id) {
+                self.unresolved(Table::Resource, i, id, "mo_id", Table::Mo, mo_id);
             }
         }
-        for (i, s) in d.service.iter().enumerate() {
+        for s in &d.service {
             if !self.resources.contains_key(&s.resource_id) {
-                self.unresolved(i, s, "resource_id", Table::Resource, s.resource_id);
+                self.unresolved(Table::Service, s.i, s.id, "resource_id", Table::Resource, s.resource_id);
             }
         }
-        for (i, p) in d.profilecode_resource.iter().enumerate() {
+        for p in &d.profile {
             if !self.resources.contains_key(&p.resource_id) {
-                self.unresolved(i, p, "resource_id", Table::Resource, p.resource_id);
+                self.unresolved(Table::ProfilecodeResource, p.i, p.id, "resource_id", Table::Resource, p.resource_id);
             }
         }
-        for (i, p) in d.unaccessable_period.iter().enumerate() {
+        for p in &d.period {
             if !self.resources.contains_key(&p.resource_id) {
-                self.unresolved(i, p, "resource_id", Table::Resource, p.resource_id);
+                self.unresolved(Table::UnaccessablePeriod, p.i, p.id, "resource_id", Table::Resource, p.resource_id);
             }
         }
-        for (i, b) in d.book.iter().enumerate() {
+        for b in &d.book {
             if !self.slots.contains_key(&b.slot_id) {
-                self.unresolved(i, b, "slot_id", Table::Slot, b.slot_id);
+                self.unresolved(Table::Book, b.i, b.id, "slot_id", Table::Slot, b.slot_id);
             }
             if let Some(r) = b.referral_id
                 && !self.referrals.contains(&r)
             {
-                self.unresolved(i, b, "referral_id", Table::Referral, r);
+                self.unresolved(Table::Book, b.i, b.id, "referral_id", Table::Referral, r);
             }
         }
         // A referral is issued by one organisation for another: a target subdivision or an
         // issuing resource outside the dataset belongs to the other one (a warning, V064).
-        for (i, r) in d.referral.iter().enumerate() {
+        for (i, r) in &d.referral {
             if !self.mos.contains(&r.to_mo_id) {
                 self.report(
-                    i,
-                    r,
+                    Table::Referral,
+                    *i,
+                    r.id,
                     RuleCode::ReferralOtherOrganisation,
                     "to_mo_id",
                     &format!(
@@ -174,8 +403,9 @@ impl<'a> CrossCheck<'a> {
             }
             if !self.resources.contains_key(&r.from_resource_id) {
                 self.report(
-                    i,
-                    r,
+                    Table::Referral,
+                    *i,
+                    r.id,
                     RuleCode::ReferralOtherOrganisation,
                     "from_resource_id",
                     &format!(
@@ -195,20 +425,21 @@ impl<'a> CrossCheck<'a> {
     fn slots(&mut self) {
         let d = self.data;
         let mut periods: HashMap<Guid, Vec<(NaiveDateTime, NaiveDateTime, Guid)>> = HashMap::new();
-        for p in &d.unaccessable_period {
-            periods.entry(p.resource_id).or_default().push((p.beg_date.naive(), p.end_date.naive(), p.period_id));
+        for p in &d.period {
+            periods.entry(p.resource_id).or_default().push((p.beg, p.end, p.id));
         }
-        for (i, s) in d.slot.iter().enumerate() {
+        for s in &d.slot {
+            let (i, id) = (s.i, s.id);
             if !self.mos.contains(&s.mo_id) {
-                self.unresolved(i, s, "mo_id", Table::Mo, s.mo_id);
+                self.unresolved(Table::Slot, i, id, "mo_id", Table::Mo, s.mo_id);
             }
             match self.resources.get(&s.resource_id) {
-                None => self.unresolved(i, s, "resource_id", Table::Resource, s.resource_id),
-                Some(r) if r.mo_id != s.mo_id => {
-                    let rm = r.mo_id;
+                None => self.unresolved(Table::Slot, i, id, "resource_id", Table::Resource, s.resource_id),
+                Some(&rm) if rm != s.mo_id => {
                     self.report(
+                        Table::Slot,
                         i,
-                        s,
+                        id,
                         RuleCode::SlotMoMismatch,
                         "mo_id",
                         &format!("ресурс {} относится к подразделению {rm}; укажите его", s.resource_id),
@@ -219,8 +450,9 @@ impl<'a> CrossCheck<'a> {
             }
             if s.status == SlotStatus::Recorded && !self.booked_slots.contains(&s.id) {
                 self.report(
+                    Table::Slot,
                     i,
-                    s,
+                    id,
                     RuleCode::SlotRecordedWithoutBook,
                     "status",
                     "нет бирки со статусом 5000 на этот слот; выгрузите бирку или верните статус AVAILABLE",
@@ -230,12 +462,13 @@ impl<'a> CrossCheck<'a> {
             if s.status == SlotStatus::Canceled {
                 continue;
             }
-            let (start, end) = (s.visit_time.naive(), s.end_time());
+            let (start, end) = (s.start, s.end);
             let hit = periods.get(&s.resource_id).and_then(|ps| ps.iter().find(|(b, e, _)| start < *e && end > *b));
             if let Some(&(b, e, pid)) = hit {
                 self.report(
+                    Table::Slot,
                     i,
-                    s,
+                    id,
                     RuleCode::SlotInUnavailablePeriod,
                     "visit_time",
                     &format!("ресурс недоступен с {b} по {e} (период {pid}); удалите слот или период"),
@@ -248,17 +481,17 @@ impl<'a> CrossCheck<'a> {
     /// A book with 5000 needs its slot RECORDED (Appendix 1, table 7).
     fn books(&mut self) {
         let d = self.data;
-        for (i, b) in d.book.iter().enumerate() {
+        for b in &d.book {
             if !b.status_code.is_active() {
                 continue;
             }
-            if let Some(slot) = self.slots.get(&b.slot_id)
-                && slot.status != SlotStatus::Recorded
+            if let Some(&st) = self.slots.get(&b.slot_id)
+                && st != SlotStatus::Recorded
             {
-                let st = slot.status;
                 self.report(
-                    i,
-                    b,
+                    Table::Book,
+                    b.i,
+                    b.id,
                     RuleCode::BookSlotNotRecorded,
                     "slot_id",
                     &format!("слот {} в статусе {st}; перед биркой выгрузите слот со статусом RECORDED", b.slot_id),
@@ -271,28 +504,28 @@ impl<'a> CrossCheck<'a> {
     /// Referral statuses against active books, the target profile and the research service.
     fn referrals(&mut self) {
         let d = self.data;
-        let profiles: HashSet<(Guid, &str)> = d
-            .profilecode_resource
-            .iter()
-            .filter_map(|p| self.resources.get(&p.resource_id).map(|r| (r.mo_id, p.profile_code.trim())))
-            .collect();
-        let service_codes: HashSet<&str> = d.service.iter().map(|s| s.code.trim()).collect();
-        for (i, r) in d.referral.iter().enumerate() {
+        let profiles: HashSet<(Guid, &str)> =
+            d.profile.iter().filter_map(|p| self.resources.get(&p.resource_id).map(|mo| (*mo, &*p.code))).collect();
+        let service_codes: HashSet<&str> = d.service.iter().map(|s| &*s.code).collect();
+        for (i, r) in &d.referral {
+            let i = *i;
             let booked = self.booked_referrals.contains(&r.id);
             // The book of a referral to another organisation is that organisation's to upload.
             let own = self.mos.contains(&r.to_mo_id);
             match r.status {
                 ReferralStatus::Recorded if own && !self.used_referrals.contains(&r.id) => self.report(
+                    Table::Referral,
                     i,
-                    r,
+                    r.id,
                     RuleCode::ReferralRecordedWithoutBook,
                     "status",
                     "ни одна бирка (5000, 5020, 5030) не ссылается на направление; выгрузите бирку записи по нему",
                     "no book (5000, 5020, 5030) names this referral; upload the book made with it",
                 ),
                 ReferralStatus::Available if booked => self.report(
+                    Table::Referral,
                     i,
-                    r,
+                    r.id,
                     RuleCode::ReferralAvailableWithBook,
                     "status",
                     "активная бирка ссылается на направление; установите статус RECORDED",
@@ -302,8 +535,9 @@ impl<'a> CrossCheck<'a> {
             }
             if self.mos.contains(&r.to_mo_id) && !profiles.contains(&(r.to_mo_id, r.to_profile_code.trim())) {
                 self.report(
+                    Table::Referral,
                     i,
-                    r,
+                    r.id,
                     RuleCode::ReferralProfile,
                     "to_profile_code",
                     &format!(
@@ -320,8 +554,9 @@ impl<'a> CrossCheck<'a> {
                 && !service_codes.contains(to_service_id.trim())
             {
                 self.report(
+                    Table::Referral,
                     i,
-                    r,
+                    r.id,
                     RuleCode::ReferralService,
                     "to_service_id",
                     &format!("ни у одной услуги нет кода {to_service_id}; выгрузите услугу (service.code)"),
@@ -531,6 +766,46 @@ mod tests {
         assert!(d.validate().is_empty());
         d.referral[0].kind = ReferralKind::Research { to_service_id: "B01.001.001".into(), to_service_name: name };
         only_in(&d, Table::Referral, RuleCode::ReferralService, "/data/0/to_service_id");
+    }
+
+    /// Each table read from its JSON body, then the cross-table rules over what was kept, give
+    /// what the typed dataset gives.
+    #[test]
+    fn read_table_by_table_as_the_typed_dataset() {
+        let mut cases = vec![dataset()];
+        let mut d = dataset();
+        d.book[0].slot_id = Guid::from_u128(0xdead);
+        cases.push(d);
+        let mut d = dataset();
+        d.slot[0].status = SlotStatus::Available;
+        cases.push(d);
+        let mut d = dataset();
+        d.referral[0].status = ReferralStatus::Recorded;
+        cases.push(d);
+        let mut d = dataset();
+        d.slot[0].visit_time = ts("2026-12-19T23:50:00");
+        cases.push(d);
+        let mut d = dataset();
+        d.profilecode_resource[0].resource_id = Guid::from_u128(0xdead);
+        d.resource[0].mo_id = Guid::from_u128(0xbeef);
+        cases.push(d);
+        let mut d = dataset();
+        let mut copy = d.slot[0].clone();
+        copy.visit_time = ts("2026-12-01T08:10:00");
+        d.slot.push(copy.clone());
+        copy.id = Guid::from_u128(0x77);
+        d.slot.push(copy);
+        cases.push(d);
+        for d in cases {
+            let mut reader = super::DatasetReader::new();
+            let mut got = Vec::new();
+            for table in Table::LOAD_ORDER {
+                let body = fer_model::with_record_type!(table, R => serde_json::to_vec(&BatchRef::new(d.records::<R>())).unwrap());
+                got.extend(reader.read_table(table, crate::BodyForm::Json, &body[..]).unwrap().diagnostics);
+            }
+            got.extend(reader.cross_table().diagnostics);
+            assert_eq!(got, d.validate().diagnostics);
+        }
     }
 
     #[test]

@@ -120,10 +120,10 @@ pub mod records;
 pub mod rules;
 
 pub use age::{age_group, slot_accepts};
-pub use dataset::{Dataset, DatasetExt};
+pub use dataset::{Dataset, DatasetExt, DatasetReader};
 pub use diagnostic::{Diagnostic, Report, Severity, Subject};
 pub use keys::{DuplicateKey, duplicate_key};
-pub use raw::{RawKind, validate_raw, validate_raw_dto};
+pub use raw::{BodyForm, RawKind, StreamError, validate_raw, validate_raw_dto, validate_raw_tree, validate_reader};
 pub use records::{Validate, validate_batch, validate_slot_update};
 pub use rules::{RuleCode, RuleInfo};
 

@@ -1,20 +1,26 @@
 //! `fer validate`: every rule of fer-validate on files or a dataset folder.
+//!
+//! Files are read record by record (`fer_validate::validate_reader`, `DatasetReader`): memory
+//! holds a buffer of the file and the ids and keys the batch and cross-table rules need, never a
+//! whole file or its tree.
 
 use fer_validate::DatasetExt as _;
 use std::collections::HashSet;
+use std::path::Path;
 
-use fer_validate::{Dataset, Diagnostic, Severity, validate_raw};
+use fer_model::Table;
+use fer_validate::{BodyForm, Dataset, DatasetReader, Diagnostic, Report, Severity, StreamError, validate_raw};
 use serde::de::DeserializeOwned;
 
 use crate::cli::{Format, ValidateArgs};
 use crate::error::CliError;
-use crate::input::{TableFile, read_dataset_folder, read_table_file};
+use crate::input::{TableFile, is_ndjson, list_dataset_folder, table_of};
 use crate::{Verdict, output};
 
 /// Runs `fer validate`.
 pub fn run(args: &ValidateArgs, format: Format) -> Result<Verdict, CliError> {
     let found = match args.paths.as_slice() {
-        [dir] if dir.is_dir() => validate_folder(&read_dataset_folder(dir)?),
+        [dir] if dir.is_dir() => stream_folder(dir)?,
         paths => {
             let mut found = Vec::new();
             for path in paths {
@@ -24,7 +30,8 @@ pub fn run(args: &ValidateArgs, format: Format) -> Result<Verdict, CliError> {
                         path.display()
                     )));
                 }
-                found.extend(validate_file(&read_table_file(path, args.table)?));
+                let table = args.table.map_or_else(|| table_of(path), Ok)?;
+                found.extend(stream_file(path, table, |form, file| fer_validate::validate_reader(table, form, file))?);
             }
             found
         }
@@ -37,6 +44,50 @@ pub fn run(args: &ValidateArgs, format: Format) -> Result<Verdict, CliError> {
     Ok(if errors > 0 { Verdict::Wrong } else { Verdict::Fine })
 }
 
+/// Every diagnostic of one file read record by record by `check`, labelled with its path; a file
+/// that is not JSON gives the malformed-JSON finding, as `validate_raw` would.
+fn stream_file(
+    path: &Path,
+    table: Table,
+    check: impl FnOnce(BodyForm, std::fs::File) -> Result<Report, StreamError>,
+) -> Result<Vec<(String, Diagnostic)>, CliError> {
+    let file = std::fs::File::open(path).map_err(|source| CliError::Io { path: path.to_owned(), source })?;
+    let form = if is_ndjson(path) { BodyForm::Ndjson } else { BodyForm::Json };
+    let diagnostics = match check(form, file) {
+        Ok(report) => report.diagnostics,
+        Err(StreamError::Io { source }) => return Err(CliError::Io { path: path.to_owned(), source }),
+        Err(e) => vec![e.diagnostic(table)],
+    };
+    let label = path.display().to_string();
+    Ok(diagnostics.into_iter().map(|d| (label.clone(), d)).collect())
+}
+
+/// A dataset folder read file by file in load order: every file's own diagnostics, then the
+/// cross-table ones (those already reported for the same record and rule are not repeated).
+fn stream_folder(dir: &Path) -> Result<Vec<(String, Diagnostic)>, CliError> {
+    let mut dataset = DatasetReader::new();
+    let mut found = Vec::new();
+    for (path, table) in list_dataset_folder(dir)? {
+        found.extend(stream_file(&path, table, |form, file| dataset.read_table(table, form, file))?);
+    }
+    Ok(with_cross(found, dataset.cross_table()))
+}
+
+/// `found` followed by the cross-table diagnostics not already reported for the same record and
+/// rule, labelled `dataset`.
+fn with_cross(mut found: Vec<(String, Diagnostic)>, cross: Report) -> Vec<(String, Diagnostic)> {
+    let seen: HashSet<(String, Option<String>, &str)> =
+        found.iter().map(|(_, d)| (d.table.as_str().to_owned(), d.record_id.clone(), d.code.as_str())).collect();
+    let cross: Vec<(String, Diagnostic)> = cross
+        .diagnostics
+        .into_iter()
+        .filter(|d| !seen.contains(&(d.table.as_str().to_owned(), d.record_id.clone(), d.code.as_str())))
+        .map(|d| ("dataset".to_owned(), d))
+        .collect();
+    found.extend(cross);
+    found
+}
+
 /// Every diagnostic of one file, labelled with its path.
 fn validate_file(file: &TableFile) -> Vec<(String, Diagnostic)> {
     let label = file.path.display().to_string();
@@ -46,18 +97,8 @@ fn validate_file(file: &TableFile) -> Vec<(String, Diagnostic)> {
 /// Every file's own diagnostics, then the cross-table ones of the dataset they make together
 /// (those already reported for the same record and rule are not repeated).
 pub fn validate_folder(files: &[TableFile]) -> Vec<(String, Diagnostic)> {
-    let mut found: Vec<(String, Diagnostic)> = files.iter().flat_map(validate_file).collect();
-    let seen: HashSet<(String, Option<String>, &str)> =
-        found.iter().map(|(_, d)| (d.table.as_str().to_owned(), d.record_id.clone(), d.code.as_str())).collect();
-    let cross: Vec<(String, Diagnostic)> = dataset_of(files)
-        .validate()
-        .diagnostics
-        .into_iter()
-        .filter(|d| !seen.contains(&(d.table.as_str().to_owned(), d.record_id.clone(), d.code.as_str())))
-        .map(|d| ("dataset".to_owned(), d))
-        .collect();
-    found.extend(cross);
-    found
+    let found: Vec<(String, Diagnostic)> = files.iter().flat_map(validate_file).collect();
+    with_cross(found, dataset_of(files).validate())
 }
 
 /// The records of every file that parse (the others are reported by [`validate_raw`]).

@@ -37,6 +37,16 @@ pub(crate) enum Json<'a> {
 pub(crate) struct Object<'a>(Vec<(Cow<'a, str>, Json<'a>)>);
 
 impl<'a> Object<'a> {
+    /// An object of these members, in body order.
+    pub(crate) fn from_members(members: Vec<(Cow<'a, str>, Json<'a>)>) -> Self {
+        Object(members)
+    }
+
+    /// The members with their keys as stored.
+    pub(crate) fn members(&self) -> &[(Cow<'a, str>, Json<'a>)] {
+        &self.0
+    }
+
     /// The value of `key` (the last one when the key is repeated).
     pub(crate) fn get(&self, key: &str) -> Option<&Json<'a>> {
         self.0.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v)

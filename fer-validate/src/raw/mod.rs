@@ -1,19 +1,30 @@
 //! Rules on raw JSON: what typed parsing would hide.
 //!
-//! Each record is read as a borrowed JSON tree first (`raw/json.rs`: strings borrowed from the body,
-//! objects as vectors, no `serde_json::Value` to build and free) and checked field by field against
-//! the shape derived from fer-model's JSON Schema (`raw/fields.rs`): unknown or misspelled keys (with a
-//! "did you mean"), alternative spellings, fields the service sets, wrong JSON types, missing
-//! required and type-conditional fields, values outside their sets, malformed or non-canonical
-//! GUIDs, OIDs, SNILS and timestamps. Then every record is parsed from its own text into the typed
-//! record, and those that parse are checked by the typed rules ([`crate::Validate`]) and the batch
-//! rules, with pointers mapped back to the body (`/data/3/visit_time`).
+//! A body is read record by record (`raw/stream.rs`, `raw/scan.rs`: one pass over the bytes, from
+//! memory or from a bounded buffer over a reader). Each record is read as a borrowed JSON tree
+//! (`raw/json.rs`: strings borrowed from the body, objects as vectors, no `serde_json::Value` to
+//! build and free) and checked field by field against the shape derived from fer-model's JSON
+//! Schema (`raw/fields.rs`): unknown or misspelled keys (with a "did you mean"), alternative
+//! spellings, fields the service sets, wrong JSON types, missing required and type-conditional
+//! fields, values outside their sets, malformed or non-canonical GUIDs, OIDs, SNILS and
+//! timestamps. Then the typed record is built from that tree (`raw/de.rs`, no second read of the
+//! text), checked by the typed rules ([`crate::Validate`]) and fed to the batch rules, which keep
+//! ids and keys only (`/data/3/visit_time` pointers throughout).
+//!
+//! [`validate_raw_tree`] is the earlier route (the whole body split by serde_json, each record
+//! parsed twice), kept as the reference the record-by-record route is tested against.
 
 use std::collections::HashSet;
 
 mod fields;
 mod json;
+mod scan;
+pub(crate) mod stream;
+pub(crate) mod table;
+mod tree_de;
 pub(crate) mod value;
+
+pub use stream::{BodyForm, StreamError};
 
 use fer_model::{BookingRequest, BookingResponse, Callback, CancelRequest, CancelResponse, Record, Table};
 use serde::de::{self, Deserialize, DeserializeOwned, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -72,6 +83,54 @@ impl RawKind {
 /// assert!(report.warnings().any(|d| d.code == RuleCode::NonDeclaredForm && d.pointer == "/data/0/duration"));
 /// ```
 pub fn validate_raw(table: Table, body: &[u8]) -> Report {
+    let subject = Subject::Table(table);
+    // About 300 bytes a slot: room for the batch indexes without growing them.
+    let hint = body.len() / 256;
+    let diagnostics =
+        table::check_table(table, BodyForm::Json, &mut stream::SliceSource::new(body), &mut table::Nothing, hint)
+            .unwrap_or_else(|e| vec![table::malformed_diagnostic(subject, &e)]);
+    Report { diagnostics }
+}
+
+/// Validates a table's body read from `reader` record by record, in bounded memory: the buffer
+/// holds a chunk of the body (a record larger than the chunk is read whole), and the batch rules
+/// keep ids and keys, never records. The diagnostics are those of [`validate_raw`] on the same
+/// bytes ([`BodyForm::Ndjson`]: as if the lines were the records of one `{"data": [...]}` body).
+///
+/// A body that is not JSON (cut short, a syntax error mid-array) is [`StreamError::Malformed`]
+/// naming its line, column and the index of the record being read; [`StreamError::diagnostic`]
+/// gives the [`RuleCode::MalformedJson`] finding [`validate_raw`] reports for it.
+///
+/// ```
+/// use fer_model::Table;
+/// use fer_validate::{validate_reader, BodyForm, StreamError};
+/// let body = br#"{"data": [{"id": "x"}, {"id": "#;
+/// let Err(StreamError::Malformed { record, .. }) = validate_reader(Table::Slot, BodyForm::Json, &body[..]) else {
+///     panic!("a cut body is malformed")
+/// };
+/// assert_eq!(record, Some(1));
+/// let report = validate_reader(Table::Slot, BodyForm::Ndjson, &b"{\"id\": \"x\"}\n"[..]).unwrap();
+/// assert!(report.errors().any(|d| d.pointer == "/data/0/id"));
+/// ```
+pub fn validate_reader<R: std::io::Read>(table: Table, form: BodyForm, reader: R) -> Result<Report, StreamError> {
+    let mut src = stream::ReaderSource::new(reader, stream::CHUNK);
+    let diagnostics = table::check_table(table, form, &mut src, &mut table::Nothing, 0)?;
+    Ok(Report { diagnostics })
+}
+
+impl StreamError {
+    /// The [`RuleCode::MalformedJson`] finding for a body of `table` that could not be read.
+    pub fn diagnostic(&self, table: Table) -> Diagnostic {
+        table::malformed_diagnostic(Subject::Table(table), self)
+    }
+}
+
+/// [`validate_raw`] the earlier way, kept as the reference the record-by-record reader is tested
+/// against: serde_json splits the whole body into records first, then each record is read into
+/// the tree and, separately, parsed from its text into the typed record, and the batch rules run
+/// over the vector of parsed records. Same rules, same diagnostics; slower, and it holds every
+/// record.
+pub fn validate_raw_tree(table: Table, body: &[u8]) -> Report {
     let mut out = Vec::new();
     let subject = Subject::Table(table);
     let Some(root) = body_text(subject, body, &mut out).and_then(|text| parse::<Root>(subject, text, &mut out)) else {
@@ -288,7 +347,7 @@ fn records<T: Record + Validate + Limited + DeserializeOwned>(
                     }
                 }
                 if !raw_errors {
-                    unparsable(&mut c, &e);
+                    unparsable(&mut c, &serde_reason(&e));
                 }
             }
         }
@@ -346,7 +405,7 @@ impl Dto<'_, '_> {
         let raw_errors = out[before..].iter().any(|d| d.severity == crate::Severity::Error);
         match serde_json::from_str::<T>(text) {
             Ok(v) => out.extend(v.validate().diagnostics),
-            Err(e) if !raw_errors => unparsable(&mut Checker::new(subject, id, "", out), &e),
+            Err(e) if !raw_errors => unparsable(&mut Checker::new(subject, id, "", out), &serde_reason(&e)),
             Err(_) => {}
         }
     }
@@ -396,11 +455,16 @@ fn answer_time(c: &mut Checker<'_>, root: &Json<'_>) {
 /// A record the field rules found no error in, but that fer-model still refuses: never silent.
 /// serde_json's position ("at line 1 column 80") is dropped: it counts inside the record's text,
 /// not the body; the pointer says where the record is.
-fn unparsable(c: &mut Checker<'_>, e: &serde_json::Error) {
+fn unparsable(c: &mut Checker<'_>, reason: &str) {
+    c.report(RuleCode::Unparsable, "", reason, reason);
+}
+
+/// serde_json's reason without its position ("at line 1 column 80" counts inside the record's
+/// text, not the body).
+fn serde_reason(e: &serde_json::Error) -> String {
     let text = e.to_string();
     let position = format!(" at line {} column {}", e.line(), e.column());
-    let reason = text.strip_suffix(&position).unwrap_or(&text);
-    c.report(RuleCode::Unparsable, "", reason, reason);
+    text.strip_suffix(&position).unwrap_or(&text).to_owned()
 }
 
 #[cfg(test)]
@@ -453,5 +517,42 @@ mod tests {
     fn rebase_maps_parsed_indices_back() {
         assert_eq!(rebase("/data/1/id", "/data", &[0, 3]), "/data/3/id");
         assert_eq!(rebase("/data/0", "", &[2]), "/2");
+    }
+}
+
+#[cfg(test)]
+mod stream_tests {
+    use super::*;
+
+    /// A buffer of any size reads what the whole body reads: records cut at every chunk boundary.
+    #[test]
+    fn every_chunk_size_reads_the_same() {
+        let slot = |n: u32| {
+            serde_json::json!({"id": format!("aaaaaaa1-5eff-49b8-9d07-{n:012x}"), "mo_id": "ab7cbc4b-2e68-40d2-881b-6f957b044818",
+                "resource_id": "1919135c-7c9e-4564-a8b4-29aff7adfe72", "tag_type": "EPGU", "tag_age": "ALL",
+                "visit_time": "2024-03-28T05:00:00", "duration": n, "create_ts": "2023-10-01 09:00:00", "status": "AVAILABLE",
+                "note\\u00e9": "é\"\\"})
+        };
+        let body = serde_json::to_vec_pretty(
+            &serde_json::json!({"x": [1.5e3, -0], "data": (0..5).map(slot).collect::<Vec<_>>()}),
+        )
+        .unwrap();
+        let whole = validate_raw(Table::Slot, &body);
+        assert!(whole.diagnostics.len() > 5, "{whole:#?}");
+        let lines: String = (0..5).map(|n| slot(n).to_string() + "\r\n").collect();
+        for chunk in [1, 2, 3, 7, 64, 1000, 1 << 20] {
+            let mut src = stream::ReaderSource::new(&body[..], chunk);
+            let got = table::check_table(Table::Slot, BodyForm::Json, &mut src, &mut table::Nothing, 0).unwrap();
+            assert_eq!(got, whole.diagnostics, "chunk {chunk}");
+            let mut src = stream::ReaderSource::new(lines.as_bytes(), chunk);
+            let got = table::check_table(Table::Slot, BodyForm::Ndjson, &mut src, &mut table::Nothing, 0).unwrap();
+            assert_eq!(got.len(), whole.diagnostics.len() - 1, "chunk {chunk}: no key besides data");
+            let cut = &body[..body.len() - 40];
+            let mut src = stream::ReaderSource::new(cut, chunk);
+            let e = table::check_table(Table::Slot, BodyForm::Json, &mut src, &mut table::Nothing, 0).unwrap_err();
+            let StreamError::Malformed { line, record, .. } = e else { panic!("{e}") };
+            let (want, _) = scan::line_column(cut, cut.len());
+            assert_eq!((line, record), (want, Some(4)), "chunk {chunk}");
+        }
     }
 }

@@ -50,17 +50,36 @@ fn referral_other_type(c: &mut Checker<'_>, map: &Object<'_>) {
 fn check_object(c: &mut Checker<'_>, table: &str, shape: &Shape, map: &Object<'_>, at: &str) {
     // One buffer for every key's pointer: no allocation per field of a valid record.
     let mut pointer = String::with_capacity(at.len() + 32);
+    // Bit k: the last value of declared field k's own key is not null (exact when the shape has
+    // at most 64 fields and no alias key is used; otherwise `present` looks the keys up).
+    let (mut set, mut exact, mut next) = (0u64, shape.fields.len() <= 64, 0usize);
     for (key, v) in map.iter() {
         pointer.clear();
         pointer.push_str(at);
         pointer.push('/');
-        pointer.push_str(&escape_token(key));
+        if key.bytes().any(|b| b == b'~' || b == b'/') {
+            pointer.push_str(&escape_token(key));
+        } else {
+            pointer.push_str(key);
+        }
         let pointer = pointer.as_str();
-        if let Some(field) = shape.field(key) {
-            if !v.is_null() {
+        // Records mostly list their keys in the schema's order: the field after the last one
+        // found is tried first.
+        let found = match shape.fields.get(next) {
+            Some(f) if f.name == key => Some((next, f)),
+            _ => shape.fields.iter().enumerate().find(|(_, f)| f.name == key),
+        };
+        if let Some((k, field)) = found {
+            next = k + 1;
+            let bit = 1u64.checked_shl(k as u32).unwrap_or(0);
+            if v.is_null() {
+                set &= !bit;
+            } else {
+                set |= bit;
                 check_value(c, table, key, &field.kind, v, pointer);
             }
         } else if let Some(canonical) = fields::alias_of(key).filter(|k| shape.field(k).is_some()) {
+            exact = false;
             c.report(
                 RuleCode::AliasField,
                 pointer,
@@ -95,7 +114,8 @@ fn check_object(c: &mut Checker<'_>, table: &str, shape: &Shape, map: &Object<'_
         map.get(name).is_some_and(|v| !v.is_null())
             || fields::aliases_of(name).any(|a| map.get(a).is_some_and(|v| !v.is_null()))
     };
-    for field in shape.fields.iter().filter(|f| f.required && !present(&f.name)) {
+    let required = shape.fields.iter().enumerate().filter(|(_, f)| f.required);
+    for (_, field) in required.filter(|(k, f)| if exact { set & (1u64 << k) == 0 } else { !present(&f.name) }) {
         let what = if map.contains_key(&field.name) {
             ("равно null", "is null")
         } else {

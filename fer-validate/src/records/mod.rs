@@ -20,6 +20,7 @@ use crate::batch::batch_into;
 use crate::check::{Checker, RecordId};
 use crate::diagnostic::Subject;
 
+pub(crate) use slot::SlotSpans;
 pub use slot::validate_slot_update;
 
 /// Checks one typed record or DTO against every single-record rule of the spec.

@@ -53,56 +53,91 @@ impl Validate for Slot {
     /// one resource at the same `visit_time` are R-330 whatever their status, a rule common to
     /// the keyed tables ([`crate::keys`]).
     fn batch_rules(records: &[Self]) -> Report {
-        let mut out = Vec::new();
-        // Sorted by plain integers (resource, start in seconds, index): far cheaper to compare
-        // than the GUID and chrono types, which matters for a million slots.
-        let mut by_time: Vec<(u128, i64, u32)> = records
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| s.status != SlotStatus::Canceled)
-            .map(|(i, s)| (s.resource_id.as_uuid().as_u128(), s.visit_time.naive().and_utc().timestamp(), i as u32))
-            .collect();
-        by_time.sort_unstable();
-        // The slot of the current resource that ends last so far: (end, index).
-        let mut reach: Option<(Guid, NaiveDateTime, usize)> = None;
-        let mut prev: Option<(Guid, NaiveDateTime, usize)> = None;
-        for &(_, _, i) in &by_time {
-            let i = i as usize;
-            let slot = &records[i];
-            let (resource, start) = (slot.resource_id, slot.visit_time.naive());
-            // The same start is R-330 ([`crate::keys`]), not an overlap.
-            if let Some((r, t, _)) = prev
-                && r == resource
-                && t == start
-            {
-            } else if let Some((r, end, j)) = reach
-                && r == resource
-                && start < end
-                && records[j].visit_time.naive() != start
-            {
-                report(
-                    &mut out,
-                    slot,
-                    i,
-                    RuleCode::SlotOverlap,
-                    &format!("начинается в {start}, до окончания слота {} (/data/{j}) в {end}", records[j].id),
-                    &format!("starts at {start}, before slot {} (/data/{j}) ends at {end}", records[j].id),
-                );
-            }
-            prev = Some((resource, start, i));
-            let end = slot.end_time();
-            match reach {
-                Some((r, e, _)) if r == resource && e >= end => {}
-                _ => reach = Some((resource, end, i)),
-            }
+        let mut spans = SlotSpans::default();
+        for (i, s) in records.iter().enumerate() {
+            spans.push(i, s);
         }
+        let mut out = Vec::new();
+        spans.overlaps_into("/data", &mut out);
         Report { diagnostics: out }
     }
 }
 
-fn report(out: &mut Vec<crate::Diagnostic>, slot: &Slot, i: usize, code: RuleCode, ru: &str, en: &str) {
-    let prefix = format!("/data/{i}");
-    Checker::new(Slot::SUBJECT, RecordId::Guid(slot.id), &prefix, out).report(code, "/visit_time", ru, en);
+/// The spans of a request's slots, kept as plain integers for the overlap rule ([`Slot`]'s
+/// [`Validate::batch_rules`]): resource, start and end in seconds, index and id. Far cheaper to
+/// sort than the GUID and chrono types, and no record is kept, which matters for a million slots.
+#[derive(Debug, Default)]
+pub(crate) struct SlotSpans {
+    spans: Vec<Span>,
+}
+
+/// 56 bytes: the resource as two `u64` halves (a `u128` would align the span to 16 bytes).
+#[derive(Debug, Clone, Copy)]
+struct Span {
+    resource: (u64, u64),
+    start: i64,
+    end: i64,
+    index: u32,
+    id: Guid,
+}
+
+fn at_seconds(s: i64) -> NaiveDateTime {
+    chrono::DateTime::from_timestamp(s, 0).map(|d| d.naive_utc()).unwrap_or_default()
+}
+
+impl SlotSpans {
+    /// Slot `i` of the request (a CANCELED slot takes no time).
+    pub(crate) fn push(&mut self, i: usize, slot: &Slot) {
+        if slot.status == SlotStatus::Canceled {
+            return;
+        }
+        let start = slot.visit_time.naive().and_utc().timestamp();
+        let resource = slot.resource_id.as_uuid().as_u64_pair();
+        self.spans.push(Span {
+            resource,
+            start,
+            index: u32::try_from(i).unwrap_or(u32::MAX),
+            // `Slot::end_time` in seconds, without chrono's arithmetic.
+            end: start + i64::from(slot.duration.minutes()) * 60,
+            id: slot.id,
+        });
+    }
+
+    /// [`RuleCode::SlotOverlap`] for every slot that starts before an earlier slot of its resource
+    /// ends, with pointers `<prefix>/<i>/visit_time`.
+    pub(crate) fn overlaps_into(mut self, prefix: &str, out: &mut Vec<crate::Diagnostic>) {
+        self.spans.sort_unstable_by_key(|s| (s.resource, s.start, s.index));
+        // The slot of the current resource that ends last so far, and the one before.
+        let mut reach: Option<Span> = None;
+        let mut prev: Option<Span> = None;
+        for &span in &self.spans {
+            // The same start is R-330 ([`crate::keys`]), not an overlap.
+            if let Some(p) = prev
+                && p.resource == span.resource
+                && p.start == span.start
+            {
+            } else if let Some(r) = reach
+                && r.resource == span.resource
+                && span.start < r.end
+                && r.start != span.start
+            {
+                let (start, end, j) = (at_seconds(span.start), at_seconds(r.end), r.index);
+                let other = r.id;
+                let at = format!("{prefix}/{}", span.index);
+                Checker::new(Slot::SUBJECT, RecordId::Guid(span.id), &at, out).report(
+                    RuleCode::SlotOverlap,
+                    "/visit_time",
+                    &format!("начинается в {start}, до окончания слота {other} ({prefix}/{j}) в {end}"),
+                    &format!("starts at {start}, before slot {other} ({prefix}/{j}) ends at {end}"),
+                );
+            }
+            prev = Some(span);
+            match reach {
+                Some(r) if r.resource == span.resource && r.end >= span.end => {}
+                _ => reach = Some(span),
+            }
+        }
+    }
 }
 
 /// Checks a change of a slot already on the Vitrina: `previous` is the stored state, `next` the one

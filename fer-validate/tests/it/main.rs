@@ -5,3 +5,4 @@ mod fixtures;
 mod fuzz_regressions;
 mod never_panics;
 mod raw;
+mod stream;
