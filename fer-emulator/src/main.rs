@@ -33,8 +33,10 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // Listening before the banner says the emulator is ready: a SIGTERM right after it stops it.
+    let stop = fer_emulator::cli::shutdown_signal();
     println!("{}", banner(&emulator));
-    fer_emulator::cli::shutdown_signal().await;
+    stop.await;
     emulator.shutdown().await;
     ExitCode::SUCCESS
 }
