@@ -55,7 +55,7 @@ struct SyncRun<'a> {
 /// `fer sync DIR`: the engine, the folder source and the status line, until a signal.
 async fn sync(args: &SyncRun<'_>, format: Format) -> Result<Verdict, CliError> {
     // First, so that a signal from now on stops the run cleanly instead of killing the process.
-    let mut signals = Signals::install()?;
+    let signal = fer_emulator::cli::shutdown_signal();
     std::fs::read_dir(args.dir).map_err(|source| CliError::Io { path: args.dir.to_owned(), source })?;
     // A retry budget well inside the 30-second window: a failing batch must not hold newer changes.
     let client = push::builder(args.connection)?
@@ -100,7 +100,7 @@ async fn sync(args: &SyncRun<'_>, format: Format) -> Result<Verdict, CliError> {
     let status_run = status_loop(&engine, &reporter, &folder, format, stop_rx.clone());
     let signal_run = async {
         tokio::select! {
-            () = signals.recv() => {}
+            () = signal => {}
             () = stopped(stop_rx.clone()) => {}
         }
         stop.send_replace(true);
@@ -116,38 +116,6 @@ async fn sync(args: &SyncRun<'_>, format: Format) -> Result<Verdict, CliError> {
 /// Resolves once `stop` says so (or its sender is gone).
 async fn stopped(mut stop: watch::Receiver<bool>) {
     let _ = stop.wait_for(|s| *s).await;
-}
-
-/// SIGINT and SIGTERM (Ctrl-C elsewhere).
-struct Signals {
-    #[cfg(unix)]
-    interrupt: tokio::signal::unix::Signal,
-    #[cfg(unix)]
-    terminate: tokio::signal::unix::Signal,
-}
-
-impl Signals {
-    fn install() -> Result<Signals, CliError> {
-        #[cfg(unix)]
-        {
-            use tokio::signal::unix::{SignalKind, signal};
-            let listen =
-                |kind| signal(kind).map_err(|source| CliError::System { what: "cannot listen for signals", source });
-            Ok(Signals { interrupt: listen(SignalKind::interrupt())?, terminate: listen(SignalKind::terminate())? })
-        }
-        #[cfg(not(unix))]
-        Ok(Signals {})
-    }
-
-    async fn recv(&mut self) {
-        #[cfg(unix)]
-        tokio::select! {
-            _ = self.interrupt.recv() => {}
-            _ = self.terminate.recv() => {}
-        }
-        #[cfg(not(unix))]
-        let _ = tokio::signal::ctrl_c().await;
-    }
 }
 
 /// What the folder source did, for the status.
