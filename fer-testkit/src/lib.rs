@@ -174,6 +174,8 @@ impl std::io::Write for LogBuffer {
     }
 }
 
+pub mod postgres;
+
 /// Child processes of the tests (the `fer` and `fer-emulator` programs).
 pub mod process {
     use std::process::{Child, Command};
