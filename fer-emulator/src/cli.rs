@@ -130,3 +130,52 @@ fn ratio(s: &str) -> Result<f64, String> {
     let value: f64 = s.parse().map_err(|e| format!("not a number: {e}"))?;
     if (0.0..=1.0).contains(&value) { Ok(value) } else { Err(format!("must be between 0 and 1, not {value}")) }
 }
+
+/// The `fer-emulator` program's command line.
+#[derive(Debug, clap::Parser)]
+#[command(name = "fer-emulator", version, about = "A local double of the FER 2.0 Vitrina («Витрина данных \"Запись к врачу\"») and gateway.")]
+pub struct Program {
+    /// The emulator's flags.
+    #[command(flatten)]
+    pub emulator: EmulatorArgs,
+}
+
+/// The `fer-emulator` program, for every binary that is it (this crate's, and the one the Python
+/// wheel of the `fer` command line carries): parses the process's arguments, logs to stderr
+/// (`RUST_LOG`, default `fer_emulator=info`), prints the [`banner`] on stdout once it listens, and
+/// serves until SIGINT or SIGTERM.
+pub fn main() -> std::process::ExitCode {
+    use clap::Parser as _;
+    use std::process::ExitCode;
+
+    // Logs go to stderr: stdout carries the start-up lines scripts read.
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "fer_emulator=info".into()),
+        )
+        .init();
+    let program = Program::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("fer-emulator: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async {
+        let emulator = match crate::Emulator::spawn(program.emulator.config()).await {
+            Ok(emulator) => emulator,
+            Err(e) => {
+                eprintln!("fer-emulator: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        // Listening before the banner says the emulator is ready: a SIGTERM right after it stops it.
+        let stop = shutdown_signal();
+        println!("{}", banner(&emulator));
+        stop.await;
+        emulator.shutdown().await;
+        ExitCode::SUCCESS
+    })
+}
