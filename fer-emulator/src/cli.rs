@@ -133,7 +133,11 @@ fn ratio(s: &str) -> Result<f64, String> {
 
 /// The `fer-emulator` program's command line.
 #[derive(Debug, clap::Parser)]
-#[command(name = "fer-emulator", version, about = "A local double of the FER 2.0 Vitrina («Витрина данных \"Запись к врачу\"») and gateway.")]
+#[command(
+    name = "fer-emulator",
+    version,
+    about = "A local double of the FER 2.0 Vitrina («Витрина данных \"Запись к врачу\"») and gateway."
+)]
 pub struct Program {
     /// The emulator's flags.
     #[command(flatten)]
