@@ -388,7 +388,9 @@ impl SyncHandle {
         }
         for (org, table) in metrics.keys() {
             if let Some(o) = organisations.iter_mut().find(|o| o.organisation.as_deref() == Some(org.as_str())) {
-                table_status(&mut o.tables, *table).latency = metrics.latency(org, *table, window);
+                let status = table_status(&mut o.tables, *table);
+                status.latency = metrics.latency(org, *table, window);
+                status.latency_histogram = metrics.histogram(org, *table);
             }
         }
         drop(metrics);
