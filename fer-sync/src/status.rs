@@ -16,6 +16,8 @@ pub struct SyncStatus {
     /// Parked records: the Vitrina (or pre-flight validation) refused them; they wait for the MIS
     /// to change them. The first 100.
     pub parked: Vec<ParkedRecord>,
+    /// Every parked record counted per refusal code, most frequent code first.
+    pub parked_by_code: Vec<ParkedCount>,
     /// Slots whose change has waited longer than the freshness window (30 s by default).
     pub late_slots: u64,
     /// The last reconciliation of this engine, if it ran one.
@@ -157,6 +159,15 @@ impl Default for LatencyHistogram {
     fn default() -> Self {
         LatencyHistogram { count: 0, sum_ms: 0, buckets: vec![0; Self::BOUNDS_MS.len()] }
     }
+}
+
+/// How many parked records a refusal code has.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ParkedCount {
+    /// The refusal code, as in [`ParkedRecord::code`].
+    pub code: String,
+    /// Parked records with it.
+    pub count: u64,
 }
 
 /// A record the Vitrina refused, with its reason.

@@ -504,6 +504,18 @@ impl Store {
             .collect()
     }
 
+    /// Parked records per refusal code (all of them, where [`Store::parked`] lists the first few).
+    pub(crate) async fn parked_codes(&self) -> Result<Vec<crate::ParkedCount>, SyncError> {
+        let rows: Vec<(String, i64)> = sqlx::query_as(
+            // `+tbl` as in `late_slots`: through the partial index of the pending rows.
+            "SELECT COALESCE(last_code, ''), COUNT(*) FROM fer_sync_record \
+             WHERE pending = 1 AND parked = 1 AND +tbl IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(|(code, n)| crate::ParkedCount { code, count: u64::try_from(n).unwrap_or(0) }).collect())
+    }
+
     /// The number of slots whose change has waited longer than `older_than_ms` (ms since epoch).
     pub(crate) async fn late_slots(&self, older_than_ms: i64) -> Result<u64, SyncError> {
         let n: i64 = sqlx::query_scalar(
@@ -635,9 +647,10 @@ impl Store {
             o.tables.sort_by_key(|t| Table::LOAD_ORDER.iter().position(|l| *l == t.table));
         }
         let parked = self.parked(100).await?;
+        let parked_by_code = self.parked_codes().await?;
         let window = crate::SyncConfig::default().freshness.as_millis() as i64;
         let late_slots = self.late_slots(now - window).await?;
-        Ok(crate::SyncStatus { organisations, parked, late_slots, last_reconciliation: None })
+        Ok(crate::SyncStatus { organisations, parked, parked_by_code, late_slots, last_reconciliation: None })
     }
 
     /// Closes the pool, waiting for the connections to finish.
