@@ -96,5 +96,7 @@ mod store;
 pub use engine::{CycleReport, SyncConfig, SyncEngine, SyncEngineBuilder, SyncHandle};
 pub use error::SyncError;
 pub use reconcile::ReconcileReport;
-pub use status::{Latency, LatencyHistogram, OrganisationStatus, ParkedCount, ParkedRecord, Reconciliation, SyncStatus, TableStatus};
+pub use status::{
+    Latency, LatencyHistogram, OrganisationStatus, ParkedCount, ParkedRecord, Reconciliation, SyncStatus, TableStatus,
+};
 pub use store::{IntakeCounts, Scope, Store};

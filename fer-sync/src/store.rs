@@ -513,7 +513,10 @@ impl Store {
         )
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows.into_iter().map(|(code, n)| crate::ParkedCount { code, count: u64::try_from(n).unwrap_or(0) }).collect())
+        Ok(rows
+            .into_iter()
+            .map(|(code, n)| crate::ParkedCount { code, count: u64::try_from(n).unwrap_or(0) })
+            .collect())
     }
 
     /// The number of slots whose change has waited longer than `older_than_ms` (ms since epoch).
