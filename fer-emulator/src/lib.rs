@@ -90,6 +90,7 @@ pub mod cli;
 pub mod codes;
 mod config;
 pub mod conformance;
+pub mod console;
 mod error;
 mod gateway;
 mod handle;
