@@ -162,8 +162,8 @@ th,td{border-bottom:1px solid var(--line);padding:5px 8px;text-align:left;vertic
 th{background:var(--soft);font-weight:600;font-size:12px;color:var(--muted);text-transform:uppercase;letter-spacing:.02em}
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 tr:hover td{background:#fbfcfd}
-.cards{display:flex;gap:10px;flex-wrap:wrap;margin:10px 0}
-.card{border:1px solid var(--line);border-radius:8px;padding:8px 14px;min-width:130px;background:#fff}
+.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(220px,1fr));gap:10px;margin:10px 0}
+.card{border:1px solid var(--line);border-radius:8px;padding:8px 14px;background:#fff}
 .card b{display:block;font-size:20px;font-variant-numeric:tabular-nums}
 .card span{color:var(--muted);font-size:12px}
 .badge{display:inline-block;padding:0 7px;border-radius:10px;font-size:12px;font-weight:600;line-height:19px;border:1px solid transparent;white-space:nowrap}

@@ -32,7 +32,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{FromRequestParts, Path, Query, Request, State};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -173,37 +173,30 @@ struct PageQuery {
     dir: Option<String>,
 }
 
-type Q = Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>;
+impl<S: Send + Sync> FromRequestParts<S> for PageQuery {
+    type Rejection = Response;
 
-fn query(q: Q) -> Result<PageQuery, Response> {
-    q.map(|Query(q)| q).map_err(|e| bad_request(&e.body_text()))
+    async fn from_request_parts(parts: &mut http::request::Parts, state: &S) -> Result<Self, Response> {
+        Query::<PageQuery>::from_request_parts(parts, state)
+            .await
+            .map(|Query(q)| q)
+            .map_err(|e| bad_request(&e.body_text()))
+    }
 }
 
-async fn overview(State(shared): State<Arc<Shared>>, q: Q) -> Response {
-    let q = match query(q) {
-        Ok(q) => q,
-        Err(r) => return r,
-    };
+async fn overview(State(shared): State<Arc<Shared>>, q: PageQuery) -> Response {
     let view = shared.read(|store| vitrina::overview(store, q.offset));
     let freshness = uploads::render_freshness(&shared.uploads.freshness(), Utc::now());
     html_page("Vitrina", Section::Vitrina, &vitrina::render_overview(&view, q.offset, &freshness))
 }
 
-async fn organisation(State(shared): State<Arc<Shared>>, Path(oid): Path<String>, q: Q) -> Response {
-    let q = match query(q) {
-        Ok(q) => q,
-        Err(r) => return r,
-    };
+async fn organisation(State(shared): State<Arc<Shared>>, Path(oid): Path<String>, q: PageQuery) -> Response {
     let Ok(oid) = oid.parse::<Oid>() else { return not_found("That is not an OID.") };
     let (rows, total) = shared.read(|store| vitrina::organisation(store, &oid, q.offset));
     html_page(oid.as_str(), Section::Vitrina, &vitrina::render_organisation(&oid, &rows, q.offset, total))
 }
 
-async fn subdivision(State(shared): State<Arc<Shared>>, Path(id): Path<String>, q: Q) -> Response {
-    let q = match query(q) {
-        Ok(q) => q,
-        Err(r) => return r,
-    };
+async fn subdivision(State(shared): State<Arc<Shared>>, Path(id): Path<String>, q: PageQuery) -> Response {
     let Ok(id) = id.parse::<Guid>() else { return not_found("That is not a GUID.") };
     match shared.read(|store| vitrina::subdivision(store, &id, q.offset)) {
         Some(view) => html_page(&view.mo.name, Section::Vitrina, &vitrina::render_subdivision(&view, q.offset)),
@@ -211,11 +204,7 @@ async fn subdivision(State(shared): State<Arc<Shared>>, Path(id): Path<String>, 
     }
 }
 
-async fn resource(State(shared): State<Arc<Shared>>, Path(id): Path<String>, q: Q) -> Response {
-    let q = match query(q) {
-        Ok(q) => q,
-        Err(r) => return r,
-    };
+async fn resource(State(shared): State<Arc<Shared>>, Path(id): Path<String>, q: PageQuery) -> Response {
     let Ok(id) = id.parse::<Guid>() else { return not_found("That is not a GUID.") };
     let today = chrono::Local::now().date_naive();
     match shared.read(|store| vitrina::resource(store, &id, q.day, today)) {
@@ -227,31 +216,19 @@ async fn resource(State(shared): State<Arc<Shared>>, Path(id): Path<String>, q: 
     }
 }
 
-async fn journal_page(State(shared): State<Arc<Shared>>, q: Q) -> Response {
-    let q = match query(q) {
-        Ok(q) => q,
-        Err(r) => return r,
-    };
+async fn journal_page(State(shared): State<Arc<Shared>>, q: PageQuery) -> Response {
     let filter = journal::Filter::parse(q.dir.as_deref());
     let (entries, total) = shared.journal.newest(q.offset, journal::ENTRIES_PER_PAGE, |d| filter.keeps(d));
     html_page("Journal", Section::Journal, &journal::render(&entries, filter, q.offset, total, Utc::now()))
 }
 
-async fn uploads_page(State(shared): State<Arc<Shared>>, q: Q) -> Response {
-    let q = match query(q) {
-        Ok(q) => q,
-        Err(r) => return r,
-    };
+async fn uploads_page(State(shared): State<Arc<Shared>>, q: PageQuery) -> Response {
     let (list, total) = shared.uploads.newest(q.offset, uploads::UPLOADS_PER_PAGE);
     let freshness = shared.uploads.freshness();
     html_page("Uploads", Section::Uploads, &uploads::render_list(&list, q.offset, total, &freshness, Utc::now()))
 }
 
-async fn upload_page(State(shared): State<Arc<Shared>>, Path(seq): Path<String>, q: Q) -> Response {
-    let q = match query(q) {
-        Ok(q) => q,
-        Err(r) => return r,
-    };
+async fn upload_page(State(shared): State<Arc<Shared>>, Path(seq): Path<String>, q: PageQuery) -> Response {
     let Some(upload) = seq.parse().ok().and_then(|seq| shared.uploads.get(seq)) else {
         return not_found("This upload is not kept (the console keeps the last ones only).");
     };

@@ -264,7 +264,7 @@ pub(crate) fn render_freshness(rows: &[((Option<Oid>, Table), Freshness)], now: 
             E(at(f.last.0)),
             status_class(Some(f.last.1)),
             f.last.1,
-            E(age(now, f.last.0)),
+            E(format!("{} ago", age(now, f.last.0))),
             f.last_accepted.map_or_else(|| "—".to_owned(), |t| format!("{} ago", age(now, t))),
         );
     }

@@ -43,7 +43,8 @@ impl Counts {
         let mut out = String::new();
         for (status, n) in SlotStatus::ALL.iter().zip(self.0) {
             if n > 0 {
-                let _ = write!(out, "<span class=\"badge st-{0}\" title=\"{0}\">{n}</span> ", E(status));
+                let name = status.as_str().to_ascii_lowercase();
+                let _ = write!(out, "<span class=\"badge st-{}\">{} {n}</span> ", E(status), E(name));
             }
         }
         if out.is_empty() { "<span class=\"muted\">—</span>".to_owned() } else { out }
@@ -161,7 +162,7 @@ pub(crate) fn render_overview(view: &Overview, offset: usize, freshness: &str) -
     for (table, n) in &view.tables {
         let _ = write!(
             out,
-            "<div class=\"card\" id=\"count-{}\"><b>{n}</b><span>{}</span> <span class=\"mono\">{}</span></div>",
+            "<div class=\"card\" id=\"count-{}\"><b>{n}</b><span>{}</span><br><span class=\"mono\">{}</span></div>",
             E(table.as_str()),
             E(table.name_ru()),
             E(table.path())
@@ -552,10 +553,11 @@ pub(crate) fn render_resource(view: &ResourceView, now: DateTime<Utc>) -> String
         if let Some((changed, writes)) = c.visible {
             let _ = write!(
                 out,
-                "<div class=\"m\" title=\"visible as it is since {}\">visible {} ago · {} writes</div>",
+                "<div class=\"m\" title=\"visible as it is since {}\">visible {} ago · {} write{}</div>",
                 E(at_system(changed)),
                 E(age(now, DateTime::<Utc>::from(changed))),
-                writes
+                writes,
+                if writes == 1 { "" } else { "s" }
             );
         }
         if !c.books.is_empty() {
@@ -669,7 +671,7 @@ mod tests {
         assert!(html.contains("class=\"slot st-RECORDED\" id=\"slot-aaaaaaa1-5eff-49b8-9d07-ff2486162b3f\""), "{html}");
         assert!(html.contains("book 5000 Recorded · EPGU · APPOINTMENT · patient"), "{html}");
         assert!(!html.contains("953f8666"), "the patient id is masked");
-        assert!(html.contains("visible 0 s ago · 1 writes") || html.contains("visible 1 s ago"), "{html}");
+        assert!(html.contains(" s ago · 1 write</div>"), "{html}");
         let first = resource(&store, &rid, NaiveDate::from_ymd_opt(2026, 12, 1), today).unwrap();
         assert_eq!(first.slots.0[0].slot.status, SlotStatus::Available);
         let later = resource(&store, &rid, None, NaiveDate::from_ymd_opt(2027, 1, 1).unwrap()).unwrap();
