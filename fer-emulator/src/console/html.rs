@@ -157,6 +157,7 @@ a{color:var(--accent)}
 .muted{color:var(--muted)}
 .small{font-size:12px}
 code,.mono{font:12px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
+.oid{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-weight:600}
 table{border-collapse:collapse;width:100%;margin:6px 0 10px}
 th,td{border-bottom:1px solid var(--line);padding:5px 8px;text-align:left;vertical-align:top}
 th{background:var(--soft);font-weight:600;font-size:12px;color:var(--muted);text-transform:uppercase;letter-spacing:.02em}

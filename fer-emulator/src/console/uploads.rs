@@ -94,11 +94,10 @@ fn cut(text: &str) -> String {
 }
 
 impl Report {
-    /// The report of a batch the store decided: its accepted and refused records, and the errors
-    /// of the request as a whole (reported as refusals without an id, as the answer does).
+    /// The report of a batch the store decided: its accepted and refused records, the errors of
+    /// the request as a whole first (refusals without an id, as the answer's `errors` has them).
     pub fn batch(table: Table, org: Option<&Oid>, outcome: &BatchOutcome, request_errors: &[RequestError]) -> Report {
         let refused_total = outcome.refused.len() + request_errors.len();
-        let whole = request_errors.iter().map(|e| e.message.as_str()).collect::<Vec<_>>().join("; ");
         let refused = request_errors
             .iter()
             .map(|e| Refused { id: None, code: cut(&e.code), message: cut(&e.message) })
@@ -109,14 +108,7 @@ impl Report {
             }))
             .take(REFUSALS_KEPT)
             .collect();
-        Report {
-            table,
-            org: org.cloned(),
-            accepted: outcome.accepted.len(),
-            refused_total,
-            refused,
-            whole: (!whole.is_empty()).then(|| cut(&whole)),
-        }
+        Report { table, org: org.cloned(), accepted: outcome.accepted.len(), refused_total, refused, whole: None }
     }
 
     /// The report of a request refused whole (a body that is not a batch, too large, ...).

@@ -275,7 +275,7 @@ fn enabled_badge(mo: &Mo, blocked: bool) -> String {
 /// Renders `/org/{oid}`.
 pub(crate) fn render_organisation(oid: &Oid, rows: &[MoRow], offset: usize, total: usize) -> String {
     let mut out = format!(
-        "<div class=\"crumbs\"><a href=\"/\">Vitrina</a> › organisation</div><h1 class=\"mono\">{}</h1>\
+        "<div class=\"crumbs\"><a href=\"/\">Vitrina</a> › organisation</div><h1>Organisation <span class=\"oid\">{}</span></h1>\
          <p class=\"muted\">{total} subdivisions</p>",
         E(oid)
     );

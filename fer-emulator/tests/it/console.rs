@@ -270,7 +270,9 @@ async fn the_console_shows_a_booking_and_a_refused_upload_in_a_real_browser() {
     let orgs = browser.text("#orgs").await;
     assert!(orgs.contains(org.as_str()), "{orgs}");
     browser.click(&format!("a[href=\"/org/{org}\"]")).await;
+    browser.screenshot("organisation").await;
     browser.click(&format!("a[href=\"/mo/{}\"]", mo.id)).await;
+    browser.screenshot("subdivision").await;
     browser.click(&format!("a[href=\"/resource/{resource}\"]")).await;
     browser.click(&format!("a[href=\"/resource/{resource}?day={day}\"]")).await;
     let card = format!("#slot-{}", slot.id);
