@@ -1,8 +1,8 @@
 //! The flags of the emulator as a program, defined once for the `fer-emulator` binary and the
 //! `fer emulator` subcommand (enabled by the `bin` feature, which also brings `clap`).
 //!
-//! `fer-emulator --listen ADDR [--username OID --password PASS] [--state FILE]`, plus the token
-//! lifetime and the fault injection of [`Faults`]. Every flag is parsed by clap into its type (an
+//! `fer-emulator --listen ADDR [--username OID --password PASS] [--state FILE] [--console ADDR]`,
+//! plus the token lifetime and the fault injection of [`Faults`]. Every flag is parsed by clap into its type (an
 //! [`Oid`] for `--username`, a ratio between 0 and 1 for the fault shares): bad input is refused
 //! before start-up with exit code 2 and a message naming the flag.
 //!
@@ -23,6 +23,9 @@
 //! assert!(!config.strict);
 //! let strict = Program::try_parse_from(["x", "--strict"]).unwrap();
 //! assert!(strict.emulator.config().strict);
+//! assert_eq!(config.console, None); // the web console is off unless asked
+//! let console = Program::try_parse_from(["x", "--console", "127.0.0.1:0"]).unwrap();
+//! assert_eq!(console.emulator.config().console.map(|a| a.port()), Some(0));
 //! ```
 
 use std::fmt::Write as _;
@@ -83,6 +86,10 @@ pub struct EmulatorArgs {
     /// refuses.
     #[arg(long)]
     pub strict: bool,
+    /// Serve the web console (the Vitrina's contents, the journal, the last uploads) on this
+    /// loopback address, e.g. 127.0.0.1:2101; off when not given.
+    #[arg(long, env = "FER_EMULATOR_CONSOLE")]
+    pub console: Option<SocketAddr>,
 }
 
 impl EmulatorArgs {
@@ -96,6 +103,7 @@ impl EmulatorArgs {
             state_file: self.state.clone(),
             sandbox_key: self.sandbox_key.clone(),
             strict: self.strict,
+            console: self.console,
             shutdown_grace: Duration::from_millis(self.shutdown_grace_ms),
             faults: Faults {
                 unavailable_ratio: self.unavailable_ratio,
@@ -115,6 +123,9 @@ pub fn banner(emulator: &EmulatorHandle) -> String {
     let mut out = format!("fer-emulator serving at {}\n", emulator.base_url());
     let _ = writeln!(out, "  username: {}", emulator.username());
     let _ = writeln!(out, "  password: {}", emulator.password());
+    if let Some(console) = emulator.console_url() {
+        let _ = writeln!(out, "  console:  {console}");
+    }
     if emulator.sandbox_key_required() {
         let _ = writeln!(out, "  sandbox:  needs the {} header or a Vitrina token", crate::SANDBOX_KEY_HEADER);
     }
