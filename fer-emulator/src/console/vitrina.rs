@@ -6,7 +6,7 @@
 //! Each page is gathered under the store's lock into a small view (bounded: a page of rows), then
 //! rendered off the lock.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::time::SystemTime;
 
@@ -237,22 +237,17 @@ pub(crate) fn organisation(store: &Store, oid: &Oid, offset: usize) -> (Vec<MoRo
     let mos: Vec<&Mo> = t.mo.values().filter(|m| &m.parent_id == oid).collect();
     let total = mos.len();
     let page: Vec<&Mo> = mos.into_iter().skip(offset).take(ROWS_PER_PAGE).collect();
-    let ids: BTreeSet<Guid> = page.iter().map(|m| m.id).collect();
-    let mut resources: HashMap<Guid, usize> = HashMap::new();
-    for r in t.resource.values().filter(|r| ids.contains(&r.mo_id)) {
-        *resources.entry(r.mo_id).or_default() += 1;
-    }
-    let mut slots: HashMap<Guid, Counts> = HashMap::new();
-    for s in t.slot.values().filter(|s| ids.contains(&s.mo_id)) {
-        slots.entry(s.mo_id).or_default().add(s.status);
-    }
     let rows = page
         .into_iter()
         .map(|m| MoRow {
             mo: m.clone(),
             blocked: t.is_blocked(&m.id),
-            resources: resources.get(&m.id).copied().unwrap_or(0),
-            slots: slots.get(&m.id).copied().unwrap_or_default(),
+            // From the parent index: the page's subdivisions' own rows, no scan of the tables.
+            resources: t.children(Table::Mo, m.id, Table::Resource).count(),
+            slots: t.children_rows::<Slot>(Table::Mo, m.id).fold(Counts::default(), |mut c, s| {
+                c.add(s.status);
+                c
+            }),
         })
         .collect();
     (rows, total)
@@ -336,21 +331,19 @@ pub(crate) struct MoView {
 pub(crate) fn subdivision(store: &Store, id: &Guid, offset: usize) -> Option<MoView> {
     let t = &store.tables;
     let mo = t.mo.get(id)?.clone();
-    let all: Vec<&Resource> = t.resource.values().filter(|r| r.mo_id == *id).collect();
-    let total = all.len();
-    let page: Vec<&Resource> = all.into_iter().skip(offset).take(ROWS_PER_PAGE).collect();
-    let ids: BTreeSet<Guid> = page.iter().map(|r| r.id).collect();
-    let mut slots: HashMap<Guid, (Counts, Option<(NaiveDate, NaiveDate)>)> = HashMap::new();
-    for s in t.slot.values().filter(|s| ids.contains(&s.resource_id)) {
-        let (counts, days) = slots.entry(s.resource_id).or_default();
-        counts.add(s.status);
-        let day = s.visit_time.date();
-        *days = Some(days.map_or((day, day), |(a, b)| (a.min(day), b.max(day))));
-    }
-    let resources = page
-        .into_iter()
+    let total = t.children(Table::Mo, *id, Table::Resource).count();
+    // From the parent index: the page's resources and their own slots, no scan of the tables.
+    let resources = t
+        .children_rows::<Resource>(Table::Mo, *id)
+        .skip(offset)
+        .take(ROWS_PER_PAGE)
         .map(|r| {
-            let (slots, days) = slots.get(&r.id).copied().unwrap_or_default();
+            let (mut slots, mut days) = (Counts::default(), None::<(NaiveDate, NaiveDate)>);
+            for s in t.children_rows::<Slot>(Table::Resource, r.id) {
+                slots.add(s.status);
+                let day = s.visit_time.date();
+                days = Some(days.map_or((day, day), |(a, b)| (a.min(day), b.max(day))));
+            }
             ResourceRow { resource: r.clone(), slots, days }
         })
         .collect();
@@ -454,7 +447,7 @@ pub(crate) fn resource(store: &Store, id: &Guid, day: Option<NaiveDate>, today: 
     let resource = t.resource.get(id)?.clone();
     let mo = t.mo.get(&resource.mo_id).cloned();
     let mut by_day: BTreeMap<NaiveDate, Vec<&Slot>> = BTreeMap::new();
-    for s in t.slot.values().filter(|s| s.resource_id == *id) {
+    for s in t.children_rows::<Slot>(Table::Resource, *id) {
         by_day.entry(s.visit_time.date()).or_default().push(s);
     }
     let day =
@@ -468,17 +461,10 @@ pub(crate) fn resource(store: &Store, id: &Guid, day: Option<NaiveDate>, today: 
     slots.sort_by_key(|s| (s.visit_time, s.id));
     let total = slots.len();
     slots.truncate(SLOTS_PER_DAY);
-    let ids: BTreeSet<Guid> = slots.iter().map(|s| s.id).collect();
-    let mut books: HashMap<Guid, Vec<Book>> = HashMap::new();
-    if !ids.is_empty() {
-        for b in t.book.values().filter(|b| ids.contains(&b.slot_id)) {
-            books.entry(b.slot_id).or_default().push(b.clone());
-        }
-    }
     let cards = slots
         .into_iter()
         .map(|s| SlotCard {
-            books: books.remove(&s.id).unwrap_or_default(),
+            books: t.children_rows::<Book>(Table::Slot, s.id).cloned().collect(),
             visible: t.visibility(Table::Slot, &s.id).map(|v| (v.changed_at, v.writes)),
             slot: s.clone(),
         })
