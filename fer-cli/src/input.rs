@@ -83,6 +83,133 @@ fn ndjson_to_batch(bytes: &[u8]) -> Vec<u8> {
     body
 }
 
+/// The records of a table file, read one at a time on a blocking thread and handed over in chunks
+/// of `chunk` through a channel with room for one more: memory for about three chunks, whatever
+/// the file's size. The file is `{"data": [...]}`, a JSON array, or NDJSON (`is_ndjson`).
+/// Elements that do not read as `R` are left out (the validation that runs first reports them);
+/// a file that is not JSON of those forms ends the stream with an error.
+pub fn record_chunks<R>(path: PathBuf, chunk: usize) -> tokio::sync::mpsc::Receiver<Result<Vec<R>, CliError>>
+where
+    R: serde::de::DeserializeOwned + Send + 'static,
+{
+    let (tx, rx) = tokio::sync::mpsc::channel(1);
+    tokio::task::spawn_blocking(move || {
+        let result =
+            std::fs::File::open(&path).map_err(|source| CliError::Io { path: path.clone(), source }).and_then(|file| {
+                let reader = std::io::BufReader::with_capacity(1 << 20, file);
+                let mut sink = Chunks { chunk: chunk.max(1), rows: Vec::new(), tx: &tx };
+                let read = if is_ndjson(&path) { sink.ndjson(reader) } else { sink.json(reader) };
+                read.map_err(|e| CliError::Io { path: path.clone(), source: std::io::Error::other(e) })?;
+                sink.flush();
+                Ok(())
+            });
+        if let Err(e) = result {
+            let _ = tx.blocking_send(Err(e));
+        }
+    });
+    rx
+}
+
+/// Collects records into chunks and sends them; stops the reading (an error) once nobody listens.
+struct Chunks<'a, R> {
+    chunk: usize,
+    rows: Vec<R>,
+    tx: &'a tokio::sync::mpsc::Sender<Result<Vec<R>, CliError>>,
+}
+
+/// The reader stopped because the receiver is gone.
+const STOPPED: &str = "the reader of the records stopped";
+
+impl<R: serde::de::DeserializeOwned> Chunks<'_, R> {
+    /// Takes one element; `false` when nobody listens any more.
+    fn take(&mut self, raw: &serde_json::value::RawValue) -> bool {
+        if let Ok(row) = serde_json::from_str::<R>(raw.get()) {
+            self.rows.push(row);
+            if self.rows.len() >= self.chunk {
+                return self.flush();
+            }
+        }
+        true
+    }
+
+    fn flush(&mut self) -> bool {
+        if self.rows.is_empty() {
+            return true;
+        }
+        self.tx.blocking_send(Ok(std::mem::take(&mut self.rows))).is_ok()
+    }
+
+    fn ndjson(&mut self, reader: impl std::io::Read) -> Result<(), serde_json::Error> {
+        for raw in serde_json::Deserializer::from_reader(reader).into_iter::<Box<serde_json::value::RawValue>>() {
+            if !self.take(&raw?) {
+                return Err(serde::de::Error::custom(STOPPED));
+            }
+        }
+        Ok(())
+    }
+
+    fn json(&mut self, reader: impl std::io::Read) -> Result<(), serde_json::Error> {
+        use serde::Deserializer as _;
+        let mut de = serde_json::Deserializer::from_reader(reader);
+        (&mut de).deserialize_any(Body(self))?;
+        de.end()
+    }
+}
+
+/// `{"data": [...]}` or `[...]`, each element handed to [`Chunks::take`].
+struct Body<'s, 'a, R>(&'s mut Chunks<'a, R>);
+
+/// The elements of the array.
+struct Elements<'s, 'a, R>(&'s mut Chunks<'a, R>);
+
+impl<'de, R: serde::de::DeserializeOwned> serde::de::Visitor<'de> for Body<'_, '_, R> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a {\"data\": [...]} batch or a JSON array of records")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<(), A::Error> {
+        Elements(self.0).visit_seq(seq)
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            if key == "data" {
+                map.next_value_seed(Elements(&mut *self.0))?;
+            } else {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl<'de, R: serde::de::DeserializeOwned> serde::de::DeserializeSeed<'de> for Elements<'_, '_, R> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de, R: serde::de::DeserializeOwned> serde::de::Visitor<'de> for Elements<'_, '_, R> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON array of records")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(raw) = seq.next_element::<Box<serde_json::value::RawValue>>()? {
+            if !self.0.take(&raw) {
+                return Err(serde::de::Error::custom(STOPPED));
+            }
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -99,6 +226,51 @@ mod tests {
             assert_eq!(table_of(Path::new(name)).unwrap(), table, "{name}");
         }
         assert!(matches!(table_of(Path::new("doctors.json")), Err(CliError::UnknownTable { .. })));
+    }
+
+    /// Every chunk of a file, in order.
+    async fn chunks(name: &str, text: &str, chunk: usize) -> Vec<Vec<fer_model::Mo>> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        let mut rx = record_chunks::<fer_model::Mo>(path, chunk);
+        let mut out = Vec::new();
+        while let Some(c) = rx.recv().await {
+            out.push(c.unwrap());
+        }
+        out
+    }
+
+    #[tokio::test]
+    async fn record_chunks_read_every_form_in_chunks_and_skip_what_does_not_read() {
+        let batch = fer_testkit::fixture::json(fer_testkit::Doc::Vitrina, "mo_batch_duplicate_name.json");
+        let mo = batch["data"][0].clone();
+        let rows: Vec<serde_json::Value> = (0..5u128)
+            .map(|n| {
+                let mut r = mo.clone();
+                r["id"] = serde_json::json!(fer_model::Guid::from_u128(n + 1).to_string());
+                r
+            })
+            .collect();
+        let wrapped = serde_json::json!({"before": [1, 2], "data": rows, "after": {"x": 1}}).to_string();
+        let sizes = |c: &[Vec<fer_model::Mo>]| c.iter().map(Vec::len).collect::<Vec<_>>();
+        assert_eq!(sizes(&chunks("mo.json", &wrapped, 2).await), [2, 2, 1]);
+        let bare = serde_json::to_string(&rows).unwrap();
+        assert_eq!(sizes(&chunks("mo.json", &bare, 10).await), [5]);
+        let mut lines: Vec<String> = rows.iter().map(|r| r.to_string()).collect();
+        lines.insert(2, r#"{"id": "not a mo"}"#.into());
+        let read = chunks("mo.ndjson", &lines.join("\n"), 3).await;
+        assert_eq!(sizes(&read), [3, 2], "the element that is not an MO is left out");
+        assert_eq!(read[1][1].id, fer_model::Guid::from_u128(5));
+    }
+
+    #[tokio::test]
+    async fn a_file_that_is_not_a_batch_ends_with_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("mo.json");
+        std::fs::write(&path, "{\"data\": [").unwrap();
+        let mut rx = record_chunks::<fer_model::Mo>(path, 10);
+        assert!(matches!(rx.recv().await, Some(Err(CliError::Io { .. }))));
     }
 
     #[test]

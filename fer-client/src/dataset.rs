@@ -81,7 +81,7 @@ impl fmt::Display for DatasetReport {
 }
 
 /// What the upload knows so far: the records of the dataset that were not accepted.
-#[derive(Default)]
+#[derive(Debug, Default)]
 struct Progress {
     not_accepted: HashMap<(Table, Guid), OutcomeKind>,
 }
@@ -177,6 +177,72 @@ impl VitrinaClient {
         }
         // The dataset was validated as a whole already.
         upload(self.transport(), records, Preflight::Off, withheld).await
+    }
+}
+
+/// A dataset uploaded in chunks while the caller reads it ([`VitrinaClient::dataset_upload`]):
+/// memory for the records in flight and for the report (an id and an outcome per record), never
+/// for the whole dataset.
+///
+/// Send the tables in [`Table::LOAD_ORDER`], each in as many chunks as it takes
+/// ([`send`](Self::send)); a record whose parent was sent earlier and not accepted is skipped as
+/// in [`VitrinaClient::upload_dataset`], and [`finish`](Self::finish) gives the same report. The
+/// caller validates first (the whole-dataset rules need every table; fer-validate's
+/// `DatasetReader` runs them record by record) and passes the records it found wrong as
+/// `invalid`: they are reported as [`Outcome::Invalid`], not sent, and their children skipped.
+///
+/// ```no_run
+/// # async fn demo(client: fer_client::VitrinaClient, chunks: Vec<Vec<fer_model::Slot>>) -> Result<(), fer_client::Error> {
+/// let mut upload = client.dataset_upload();
+/// for chunk in &chunks {
+///     upload.send(chunk, Default::default()).await?;
+/// }
+/// let report = upload.finish();
+/// println!("{report}");
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct DatasetUpload<'c> {
+    client: &'c VitrinaClient,
+    progress: Progress,
+    tables: Vec<UploadReport>,
+}
+
+impl VitrinaClient {
+    /// Starts an upload of a dataset in chunks (see [`DatasetUpload`]).
+    pub fn dataset_upload(&self) -> DatasetUpload<'_> {
+        DatasetUpload {
+            client: self,
+            progress: Progress::default(),
+            tables: Table::LOAD_ORDER.iter().map(|t| UploadReport::new(*t)).collect(),
+        }
+    }
+}
+
+impl DatasetUpload<'_> {
+    /// Sends a chunk of one table's records (with the client's batching and concurrency); the
+    /// records in `invalid` (by id, with the diagnostics that refused them) are reported, not sent.
+    /// Fails only as [`VitrinaClient::upsert`] does (a transport or authentication failure).
+    pub async fn send<T: Record + Validate>(
+        &mut self,
+        records: &[T],
+        invalid: HashMap<Guid, Vec<Diagnostic>>,
+    ) -> Result<(), Error> {
+        let mut invalid: HashMap<(Table, Guid), Vec<Diagnostic>> =
+            invalid.into_iter().map(|(id, d)| ((T::TABLE, id), d)).collect();
+        let report = self.client.upload_table(records, &mut invalid, &self.progress).await?;
+        self.progress.learn(&report);
+        if let Some(table) = self.tables.iter_mut().find(|r| r.table() == T::TABLE) {
+            table.absorb(report);
+        }
+        Ok(())
+    }
+
+    /// The report of every chunk sent, one [`UploadReport`] per table in load order.
+    pub fn finish(self) -> DatasetReport {
+        let report = DatasetReport { tables: self.tables, warnings: Vec::new() };
+        tracing::info!("{report}");
+        report
     }
 }
 

@@ -62,7 +62,7 @@ pub use config::{
     ClientConfig, DEFAULT_BATCH_SIZE, DEFAULT_CONCURRENCY, DEFAULT_REFRESH_MARGIN, Preflight, ProgressHook,
     UploadProgress, VitrinaClientBuilder,
 };
-pub use dataset::DatasetReport;
+pub use dataset::{DatasetReport, DatasetUpload};
 pub use error::{Error, UrlError, error_chain};
 pub use handles::TableHandle;
 pub use transport::retry::RetryPolicy;

@@ -210,6 +210,16 @@ impl UploadReport {
         }
     }
 
+    /// Adds the outcomes and warnings of a later upload of the same table (a dataset sent in
+    /// chunks), by the rule of [`record`](Self::record).
+    pub(crate) fn absorb(&mut self, other: UploadReport) {
+        debug_assert_eq!(self.table, other.table);
+        for (id, outcome) in other.entries {
+            self.record(id, outcome);
+        }
+        self.warnings.extend(other.warnings);
+    }
+
     /// The table uploaded.
     pub fn table(&self) -> Table {
         self.table

@@ -1,48 +1,53 @@
-//! `fer push`: validate, then upload in load order with fer-client, and account for every record.
+//! `fer push`: validate, then upload in load order with fer-client while the files are read, and
+//! account for every record.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use fer_client::{DatasetReport, OutcomeKind, VitrinaClient, VitrinaClientBuilder};
 use fer_model::{Guid, Record, Table};
-use fer_validate::Dataset;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{Value, json};
 
 use crate::cli::{Connection, Format, PushArgs};
-use crate::cmd::validate::{dataset_of, validate_folder};
+use crate::cmd::validate::{stream_file, stream_folder};
 use crate::error::CliError;
-use crate::input::{read_dataset_folder, read_table_file};
+use crate::input::{list_dataset_folder, record_chunks, table_of};
 use crate::{Verdict, output};
+
+/// Records read and sent at a time: what `fer push` holds of a file besides the report.
+const CHUNK: usize = 20_000;
 
 /// Runs `fer push`.
 ///
-/// Every file is validated first (the same diagnostics as `fer validate`). Records with errors are
-/// not sent and count as invalid; the others are uploaded with [`VitrinaClient::upload_dataset`],
-/// which sends the tables in load order and withholds the children of a parent that was not accepted.
-/// Exit 0 only when every record of every file was accepted.
+/// Every file is validated first, record by record (the same diagnostics as `fer validate`, the
+/// cross-table rules from compact indexes). Then each file is read again record by record and
+/// sent in chunks while it is read, the tables in load order ([`fer_client::DatasetUpload`]):
+/// memory for the chunks in flight and the report, never for a whole file. Records with errors
+/// are not sent and count as invalid; the children of a record that was not sent or not accepted
+/// are withheld. Exit 0 only when every record of every file was accepted.
 pub async fn run(args: &PushArgs, format: Format) -> Result<Verdict, CliError> {
-    let files = if args.path.is_dir() {
+    let (files, found) = if args.path.is_dir() {
         if args.table.is_some() {
             return Err(CliError::Usage("--table names the table of a single file, not of a folder".into()));
         }
-        read_dataset_folder(&args.path)?
+        (list_dataset_folder(&args.path)?, stream_folder(&args.path)?)
     } else {
-        vec![read_table_file(&args.path, args.table)?]
+        let table = args.table.map_or_else(|| table_of(&args.path), Ok)?;
+        let found = stream_file(&args.path, table, |form, file| fer_validate::validate_reader(table, form, file))?;
+        (vec![(args.path.clone(), table)], found)
     };
-    let found = validate_folder(&files);
-    let errors: Vec<_> = found.iter().filter(|(_, d)| d.severity == fer_validate::Severity::Error).cloned().collect();
-    let mut dataset = dataset_of(&files);
-    // Records refused by the checks are not in the dataset; their children must not go either
-    // (the client takes a reference it cannot resolve for a row already on the Vitrina, a delta).
+    let errors: Vec<_> = found.into_iter().filter(|(_, d)| d.severity == fer_validate::Severity::Error).collect();
+    // Records refused by the checks are not sent; their children must not go either (the client
+    // takes a reference it cannot resolve for a row already on the Vitrina, a delta).
     let refused: HashSet<Guid> = errors.iter().filter_map(|(_, d)| d.record_id.as_deref()?.parse().ok()).collect();
-    let withheld = withhold_children(&mut dataset, refused);
 
     if args.dry_run {
         if format == Format::Human {
             output::diagnostics(format, &errors);
             for table in Table::LOAD_ORDER {
-                let n = files.iter().filter(|f| f.table == table).count();
+                let n = files.iter().filter(|(_, t)| *t == table).count();
                 if n > 0 {
                     say!("{table}: would send the valid records of {n} file(s)");
                 }
@@ -54,8 +59,7 @@ pub async fn run(args: &PushArgs, format: Format) -> Result<Verdict, CliError> {
         return Ok(if errors.is_empty() { Verdict::Fine } else { Verdict::Wrong });
     }
 
-    let total: usize = Table::LOAD_ORDER.iter().map(|t| dataset.len(*t)).sum();
-    let bar = progress_bar(total as u64, format);
+    let bar = progress_bar(format);
     let ticker = bar.clone();
     let client = builder(&args.connection)?
         .on_progress(move |p| {
@@ -63,9 +67,9 @@ pub async fn run(args: &PushArgs, format: Format) -> Result<Verdict, CliError> {
             ticker.inc(p.settled as u64);
         })
         .build()?;
-    let report = client.upload_dataset(&dataset).await;
+    let sent = send_files(&client, &files, refused).await;
     bar.finish_and_clear();
-    let report = report?;
+    let (report, withheld) = sent?;
 
     match format {
         Format::Human => {
@@ -81,38 +85,51 @@ pub async fn run(args: &PushArgs, format: Format) -> Result<Verdict, CliError> {
     Ok(if report.all_accepted() && !unparsed && withheld.is_empty() { Verdict::Fine } else { Verdict::Wrong })
 }
 
-/// Removes from `dataset` every record that names a refused record as its parent, in load order
-/// (so a grandchild follows its child), and returns them by table and id.
-fn withhold_children(dataset: &mut Dataset, mut refused: HashSet<Guid>) -> Vec<(Table, Guid)> {
-    fn withhold<R: Record>(rows: &mut Vec<R>, refused: &mut HashSet<Guid>, out: &mut Vec<(Table, Guid)>) {
-        rows.retain(|row| {
-            let orphan = row.parents().iter().any(|p| refused.contains(&p.id));
-            if orphan {
-                refused.insert(row.id());
-                out.push((R::TABLE, row.id()));
-            }
-            !orphan
-        });
-    }
-    let mut out = Vec::new();
-    if refused.is_empty() {
-        return out;
-    }
+/// Reads and sends every file in load order, chunk by chunk, leaving out the `refused` records
+/// and every record that names one of them (or a record left out so) as its parent; returns the
+/// report and the records left out for their parent, by table and id.
+async fn send_files(
+    client: &VitrinaClient,
+    files: &[(PathBuf, Table)],
+    mut refused: HashSet<Guid>,
+) -> Result<(DatasetReport, Vec<(Table, Guid)>), CliError> {
+    let mut upload = client.dataset_upload();
+    let mut withheld = Vec::new();
     for table in Table::LOAD_ORDER {
-        fer_model::with_record_type!(table, R => withhold(dataset.records_mut::<R>(), &mut refused, &mut out));
+        for (path, _) in files.iter().filter(|(_, t)| *t == table) {
+            fer_model::with_record_type!(table, R => {
+                let mut chunks = record_chunks::<R>(path.clone(), CHUNK);
+                while let Some(chunk) = chunks.recv().await {
+                    let mut rows = chunk?;
+                    rows.retain(|row| {
+                        let id = row.id();
+                        if refused.contains(&id) {
+                            return false;
+                        }
+                        let orphan = row.parents().iter().any(|p| refused.contains(&p.id));
+                        if orphan {
+                            refused.insert(id);
+                            withheld.push((table, id));
+                        }
+                        !orphan
+                    });
+                    upload.send(&rows, HashMap::new()).await?;
+                }
+            });
+        }
     }
-    out
+    Ok((upload.finish(), withheld))
 }
 
-/// A bar of `total` records on stderr for people; nothing for machines.
-fn progress_bar(total: u64, format: Format) -> ProgressBar {
+/// A counter of the records settled on stderr for people (the files are read while they are
+/// sent, so the total is not known up front); nothing for machines.
+fn progress_bar(format: Format) -> ProgressBar {
     if format == Format::Json {
         return ProgressBar::hidden();
     }
-    let style = ProgressStyle::with_template("{spinner} {msg:>20} [{bar:40}] {pos}/{len} records ({per_sec}, {eta})")
-        .unwrap_or_else(|_| ProgressStyle::default_bar())
-        .progress_chars("=> ");
-    let bar = ProgressBar::new(total).with_style(style);
+    let style = ProgressStyle::with_template("{spinner} {msg:>20} {pos} records settled ({per_sec})")
+        .unwrap_or_else(|_| ProgressStyle::default_spinner());
+    let bar = ProgressBar::no_length().with_style(style);
     bar.enable_steady_tick(Duration::from_millis(120));
     bar
 }

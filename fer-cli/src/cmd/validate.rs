@@ -46,7 +46,7 @@ pub fn run(args: &ValidateArgs, format: Format) -> Result<Verdict, CliError> {
 
 /// Every diagnostic of one file read record by record by `check`, labelled with its path; a file
 /// that is not JSON gives the malformed-JSON finding, as `validate_raw` would.
-fn stream_file(
+pub fn stream_file(
     path: &Path,
     table: Table,
     check: impl FnOnce(BodyForm, std::fs::File) -> Result<Report, StreamError>,
@@ -64,7 +64,7 @@ fn stream_file(
 
 /// A dataset folder read file by file in load order: every file's own diagnostics, then the
 /// cross-table ones (those already reported for the same record and rule are not repeated).
-fn stream_folder(dir: &Path) -> Result<Vec<(String, Diagnostic)>, CliError> {
+pub fn stream_folder(dir: &Path) -> Result<Vec<(String, Diagnostic)>, CliError> {
     let mut dataset = DatasetReader::new();
     let mut found = Vec::new();
     for (path, table) in list_dataset_folder(dir)? {

@@ -78,6 +78,36 @@ async fn push_uploads_a_sample_region_and_accounts_for_every_record() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn push_sends_files_larger_than_a_chunk_while_reading_them_and_reports_every_id_once() {
+    let emulator = Emulator::spawn(EmulatorConfig::default()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let region = dir.path().join("region").to_str().unwrap().to_owned();
+    let args = ["sample", "--out", &region, "--mos", "16", "--days", "30", "--org", emulator.username().as_str()];
+    let o = fer(args.iter().map(|a| a.to_string()).collect(), None).await;
+    assert!(o.status.success(), "{}", text(&o));
+    let count = |table: &str| {
+        let body = std::fs::read_to_string(format!("{region}/{table}.json")).unwrap();
+        serde_json::from_str::<serde_json::Value>(&body).unwrap()["data"].as_array().unwrap().len()
+    };
+    let (slots, books) = (count("slot"), count("book"));
+    assert!(slots > 20_000, "more than one chunk of slots: {slots}");
+
+    let mut args = vec!["--format".to_owned(), "json".into(), "push".into(), region.clone()];
+    args.extend(connection(&emulator));
+    let o = fer(args, Some(emulator.password().to_owned())).await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let table = |name: &str| report["tables"].as_array().unwrap().iter().find(|t| t["table"] == name).cloned().unwrap();
+    assert_eq!(
+        (table("slot")["records"].as_u64(), table("slot")["accepted"].as_u64()),
+        (Some(slots as u64), Some(slots as u64))
+    );
+    assert_eq!(table("book")["records"].as_u64(), Some(books as u64));
+    assert_eq!(report["counts"]["accepted"], report["records"]);
+    assert_eq!((emulator.count(Table::Slot), emulator.count(Table::Book)), (slots, books));
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn push_reports_invalid_and_skipped_records_and_exits_1() {
     let emulator = Emulator::spawn(EmulatorConfig::default()).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
