@@ -87,6 +87,7 @@
 mod engine;
 mod entry;
 mod error;
+mod lease;
 mod plan;
 pub mod recipes;
 mod reconcile;
@@ -98,3 +99,5 @@ pub use error::SyncError;
 pub use reconcile::ReconcileReport;
 pub use status::{Latency, OrganisationStatus, ParkedRecord, Reconciliation, SyncStatus, TableStatus};
 pub use store::{IntakeCounts, Scope, Store};
+#[cfg(feature = "postgres")]
+pub use store::{Lease, OutboxDrain, OutboxRejection, ParkedChange};
