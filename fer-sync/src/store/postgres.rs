@@ -1189,12 +1189,16 @@ mod tests {
         // The migrations ran on connections of their own, now closed: no session holds an advisory
         // lock, pooled or not, and the pools' connections were never used for them.
         let db = url.split("localhost/").nth(1).unwrap().split('?').next().unwrap();
-        let locks = pg.psql(db, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'");
+        let locks = pg.psql(
+            db,
+            "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database \
+             WHERE l.locktype = 'advisory' AND d.datname = current_database()",
+        );
         assert_eq!(locks.trim(), "0");
         let pool = &a.postgres().unwrap().pool;
         let held: i64 = sqlx::query_scalar(
             "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity s ON s.pid = l.pid \
-             WHERE l.locktype = 'advisory' AND s.application_name = 'fer-sync'",
+             WHERE l.locktype = 'advisory' AND s.datname = current_database()",
         )
         .fetch_one(pool)
         .await
