@@ -244,10 +244,11 @@ impl SyncEngine {
     pub async fn run(&self, shutdown: impl Future<Output = ()>) -> Result<(), SyncError> {
         // The heartbeat of the leases and the outbox's notifications run beside the loop, and end
         // with it (the guard aborts them).
-        let _background = crate::lease::background(&self.shared.store, self.shared.leases.as_ref(), self.shared.outbox, {
-            let shared = Arc::clone(&self.shared);
-            move || shared.wake.notify_one()
-        });
+        let _background =
+            crate::lease::background(&self.shared.store, self.shared.leases.as_ref(), self.shared.outbox, {
+                let shared = Arc::clone(&self.shared);
+                move || shared.wake.notify_one()
+            });
         let result = self.run_loop(shutdown).await;
         if let Some(leases) = &self.shared.leases {
             // A graceful stop hands the partitions over at the others' next round.
@@ -655,10 +656,8 @@ impl Cycle<'_> {
             let asked = Instant::now();
             match self.shared.store.lease_left(fence).await {
                 Ok(left) => {
-                    self.lease_deadlines = left
-                        .into_iter()
-                        .map(|(p, ms)| (p, asked + Duration::from_millis(ms.max(0) as u64)))
-                        .collect();
+                    self.lease_deadlines =
+                        left.into_iter().map(|(p, ms)| (p, asked + Duration::from_millis(ms.max(0) as u64))).collect();
                 }
                 Err(e) => {
                     tracing::warn!(error = %e, "the leases could not be checked: nothing is sent");

@@ -412,4 +412,3 @@ fn parse_table(s: &str) -> Result<Table, SyncError> {
 /// Records on their way into the store, encoded as they are pulled: the records of the next
 /// statement are encoded while SQLite writes the current one.
 pub(crate) type Entries<'a> = Box<dyn Iterator<Item = Result<Entry, SyncError>> + Send + 'a>;
-

@@ -209,25 +209,25 @@ impl PgStore {
 
     pub(crate) async fn route(&self) -> Result<(), SyncError> {
         let routed = retried!(self.pool, conn => {
-                for _ in 0..3 {
-                    let routed: i64 = sqlx::query_scalar(
-                        "WITH up AS (UPDATE fer_sync.record c SET org = COALESCE(c.org, p.org), mo = COALESCE(c.mo, p.mo), \
-                         resource = COALESCE(c.resource, p.resource), day = COALESCE(c.day, p.day) \
-                         FROM fer_sync.record p WHERE p.tbl = c.route_tbl AND p.id = c.route_id \
-                         AND (c.org IS NULL OR c.mo IS NULL) AND c.route_tbl IS NOT NULL \
-                         AND ((c.org IS NULL AND p.org IS NOT NULL) OR (c.mo IS NULL AND p.mo IS NOT NULL)) \
-                         RETURNING c.part), \
-                         reg AS (INSERT INTO fer_sync.lease (part) SELECT DISTINCT part FROM up ON CONFLICT DO NOTHING) \
-                         SELECT count(*) FROM up",
-                    )
-                    .fetch_one(&mut *conn)
-                    .await?;
-                    if routed == 0 {
-                        break;
-                    }
+            for _ in 0..3 {
+                let routed: i64 = sqlx::query_scalar(
+                    "WITH up AS (UPDATE fer_sync.record c SET org = COALESCE(c.org, p.org), mo = COALESCE(c.mo, p.mo), \
+                     resource = COALESCE(c.resource, p.resource), day = COALESCE(c.day, p.day) \
+                     FROM fer_sync.record p WHERE p.tbl = c.route_tbl AND p.id = c.route_id \
+                     AND (c.org IS NULL OR c.mo IS NULL) AND c.route_tbl IS NOT NULL \
+                     AND ((c.org IS NULL AND p.org IS NOT NULL) OR (c.mo IS NULL AND p.mo IS NOT NULL)) \
+                     RETURNING c.part), \
+                     reg AS (INSERT INTO fer_sync.lease (part) SELECT DISTINCT part FROM up ON CONFLICT DO NOTHING) \
+                     SELECT count(*) FROM up",
+                )
+                .fetch_one(&mut *conn)
+                .await?;
+                if routed == 0 {
+                    break;
                 }
-                Ok(())
-            });
+            }
+            Ok(())
+        });
         match routed {
             // Another instance routes the same rows: it will have done it.
             Err(e) if retryable(&e) => Ok(()),
@@ -311,10 +311,18 @@ impl PgStore {
         let mut refused = Vec::new();
         for s in outcomes {
             match s {
-                Settlement::Accepted { table, id, sent_hash } => accepted.push((id.as_str(), table.as_str(), *sent_hash)),
-                Settlement::Refused { table, id, tried_hash, code, message, park, next_try_ms } => {
-                    refused.push((id.as_str(), table.as_str(), *tried_hash, code.as_str(), message.as_str(), *park, *next_try_ms))
+                Settlement::Accepted { table, id, sent_hash } => {
+                    accepted.push((id.as_str(), table.as_str(), *sent_hash))
                 }
+                Settlement::Refused { table, id, tried_hash, code, message, park, next_try_ms } => refused.push((
+                    id.as_str(),
+                    table.as_str(),
+                    *tried_hash,
+                    code.as_str(),
+                    message.as_str(),
+                    *park,
+                    *next_try_ms,
+                )),
             }
         }
         accepted.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
@@ -668,7 +676,12 @@ fn table_of(row: &PgRow) -> Result<Table, SyncError> {
 }
 
 /// The deletes of `ids` of `table`, in key order.
-async fn delete_rows(conn: &mut PgConnection, table: Table, ids: &[Guid], now_ms: i64) -> Result<IntakeCounts, SyncError> {
+async fn delete_rows(
+    conn: &mut PgConnection,
+    table: Table,
+    ids: &[Guid],
+    now_ms: i64,
+) -> Result<IntakeCounts, SyncError> {
     let mut keys: Vec<String> = ids.iter().map(Guid::to_string).collect();
     keys.sort_unstable();
     keys.dedup();
@@ -729,7 +742,7 @@ impl Columns {
     /// The rows of `chunk` (records of one table), the last of each id kept, in key order.
     fn of(mut chunk: Vec<Entry>) -> Columns {
         // Stable: among equal ids the last handed over stays last, and is the one kept.
-        chunk.sort_by(|a, b| a.id.to_string().cmp(&b.id.to_string()));
+        chunk.sort_by_cached_key(|e| e.id.to_string());
         let mut kept: Vec<Entry> = Vec::with_capacity(chunk.len());
         for e in chunk {
             match kept.last_mut() {
@@ -1134,7 +1147,10 @@ mod tests {
         pg.mark_in_flight(&[&due[0]], Some(&a)).await.unwrap();
 
         // a stalls; its leases run out and b takes them over (new tokens).
-        sqlx::query("UPDATE fer_sync.lease SET expires_at = now() - interval '1 second'").execute(&pg.pool).await.unwrap();
+        sqlx::query("UPDATE fer_sync.lease SET expires_at = now() - interval '1 second'")
+            .execute(&pg.pool)
+            .await
+            .unwrap();
         sqlx::query("UPDATE fer_sync.instance SET expires_at = now() - interval '1 second'")
             .execute(&pg.pool)
             .await
@@ -1204,7 +1220,8 @@ mod tests {
         .await
         .unwrap();
         assert_eq!(held, 0);
-        let applied: i64 = sqlx::query_scalar("SELECT count(*) FROM fer_sync._sqlx_migrations").fetch_one(pool).await.unwrap();
+        let applied: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM fer_sync._sqlx_migrations").fetch_one(pool).await.unwrap();
         assert_eq!(applied, migrator().migrations.len() as i64);
     }
 
@@ -1251,7 +1268,9 @@ mod tests {
         assert_eq!((table, got.as_str(), field.as_str()), (Table::Slot, id.as_str(), "/visit_time"));
         assert!(matches!(take(&change("slot", &id, Some("[1, 2".into()))), Taken::Parked(_)));
         let other = Guid::from_u128(9).to_string();
-        let Taken::Parked(OutboxRejection::Invalid { field, .. }) = take(&change("slot", &other, Some(serde_json::to_string(&slot).unwrap()))) else {
+        let Taken::Parked(OutboxRejection::Invalid { field, .. }) =
+            take(&change("slot", &other, Some(serde_json::to_string(&slot).unwrap())))
+        else {
             panic!("a record under another id is taken")
         };
         assert_eq!(field, "/id");

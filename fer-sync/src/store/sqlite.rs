@@ -84,7 +84,6 @@ struct Checkpointer {
     again: std::sync::atomic::AtomicBool,
 }
 
-
 impl SqliteStore {
     /// Opens (and creates when missing) the store at `path`, and brings its schema up to date.
     pub(crate) async fn open(path: impl AsRef<Path>) -> Result<SqliteStore, SyncError> {
@@ -559,7 +558,6 @@ impl SqliteStore {
         .await
     }
 
-
     /// Closes the pool, waiting for the connections to finish.
     pub(crate) async fn close(&self) {
         self.writer.close().await;
@@ -567,12 +565,10 @@ impl SqliteStore {
     }
 }
 
-
 /// The `tbl` column of a row.
 fn table_of(row: &sqlx::sqlite::SqliteRow) -> Result<Table, SyncError> {
     parse_table(&row.try_get::<String, _>("tbl")?)
 }
-
 
 /// The upserts of `entries`, at most [`ROWS_PER_STATEMENT`] rows of one table per statement.
 /// Encoding, routing and building the next statement run on this task while sqlx's worker thread

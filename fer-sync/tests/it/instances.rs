@@ -164,7 +164,8 @@ async fn share_and_survive_a_sigkill(n: usize) {
     for round in 0..60usize {
         for w in &mut want {
             let slot = w.values_mut().nth(round % 60).unwrap();
-            slot.status = if slot.status == SlotStatus::Available { SlotStatus::Blocked } else { SlotStatus::Available };
+            slot.status =
+                if slot.status == SlotStatus::Available { SlotStatus::Blocked } else { SlotStatus::Available };
             handle.upsert(std::slice::from_ref(slot)).await.unwrap();
         }
         if round == 20 {

@@ -149,8 +149,7 @@ async fn exactly_the_committed_changes_of_concurrent_mis_transactions_reach_the_
     for (id, slot) in &want {
         assert_eq!(emulator.get::<Slot>(id).as_ref(), slot.as_ref(), "slot {id}");
     }
-    let never: Vec<&Slot> =
-        slots.iter().filter(|s| !want.contains_key(&s.id)).chain(&never_committed).collect();
+    let never: Vec<&Slot> = slots.iter().filter(|s| !want.contains_key(&s.id)).chain(&never_committed).collect();
     assert!(never.len() >= WORKERS * NEVER);
     assert!(never.iter().all(|s| emulator.get::<Slot>(&s.id).is_none()));
     assert!(store.outbox_parked(10).await.unwrap().is_empty());
