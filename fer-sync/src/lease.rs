@@ -65,7 +65,8 @@ impl Drop for Background {
 }
 
 /// Starts the heartbeat of `leases` (renewal and acquisition; releases happen between cycles) and,
-/// with `outbox`, a listener that calls `wake` at every notification of the MIS outbox.
+/// on PostgreSQL, a listener that calls `wake` at every notification of an intake by another
+/// instance or process and, with `outbox`, of the MIS outbox.
 pub(crate) fn background(
     store: &Store,
     leases: Option<&Leases>,
@@ -87,10 +88,10 @@ pub(crate) fn background(
         }));
     }
     #[cfg(feature = "postgres")]
-    if outbox && let Some(pg) = store.postgres().cloned() {
+    if let Some(pg) = store.postgres().cloned() {
         tasks.push(tokio::spawn(async move {
             loop {
-                match pg.listen().await {
+                match pg.listen(outbox).await {
                     Ok(mut listener) => loop {
                         match listener.recv().await {
                             Ok(_) => wake(),

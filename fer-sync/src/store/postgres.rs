@@ -31,6 +31,10 @@ const POOL_SIZE: u32 = 8;
 /// The channel `fer_sync.enqueue` notifies.
 pub(crate) const OUTBOX_CHANNEL: &str = "fer_sync_outbox";
 
+/// The channel an intake notifies when it changed something, so that the instance holding the
+/// partition wakes (an intake wakes its own engine directly; the others learn it here).
+pub(crate) const INTAKE_CHANNEL: &str = "fer_sync_intake";
+
 /// The key of the advisory lock under which instances starting together migrate one at a time.
 /// Taken on a connection of its own that is closed afterwards, never on a pooled one.
 const MIGRATION_LOCK: i64 = 0x6665_725f_7379_6e63; // "fer_sync"
@@ -137,13 +141,19 @@ impl PgStore {
     }
 
     pub(crate) async fn intake(&self, entries: Entries<'_>, now_ms: i64) -> Result<IntakeCounts, SyncError> {
-        self.write(async |conn| Ok(upsert_entries(conn, entries, now_ms).await?.0)).await
+        self.write(async |conn| {
+            let counts = upsert_entries(conn, entries, now_ms).await?.0;
+            notify_intake(conn, counts).await?;
+            Ok(counts)
+        })
+        .await
     }
 
     pub(crate) async fn delete(&self, table: Table, ids: &[Guid], now_ms: i64) -> Result<IntakeCounts, SyncError> {
         self.write(async |conn| {
             let counts = delete_rows(conn, table, ids, now_ms).await?;
             forget_settled(conn).await?;
+            notify_intake(conn, counts).await?;
             Ok(counts)
         })
         .await
@@ -202,6 +212,7 @@ impl PgStore {
             }
             counts.deleted = q.build().execute(&mut *conn).await?.rows_affected();
             forget_settled(conn).await?;
+            notify_intake(conn, counts).await?;
             Ok(counts)
         })
         .await
@@ -601,7 +612,7 @@ impl PgStore {
 
     pub(crate) async fn leases(&self) -> Result<Vec<Lease>, SyncError> {
         let rows: Vec<(String, Option<String>, i64, i64)> = sqlx::query_as(
-            "SELECT part, holder, token, GREATEST(0, EXTRACT(EPOCH FROM (expires_at - now())) * 1000)::bigint \
+            "SELECT part, holder, token, (EXTRACT(EPOCH FROM (GREATEST(expires_at, now()) - now())) * 1000)::bigint \
              FROM fer_sync.lease ORDER BY part",
         )
         .fetch_all(&self.pool)
@@ -630,10 +641,14 @@ impl PgStore {
         })
     }
 
-    /// A listener on the outbox's channel (a connection of its own, outside the pool).
-    pub(crate) async fn listen(&self) -> Result<PgListener, SyncError> {
+    /// A listener on the intake's channel and, with `outbox`, the outbox's (a connection of its
+    /// own, outside the pool).
+    pub(crate) async fn listen(&self, outbox: bool) -> Result<PgListener, SyncError> {
         let mut listener = PgListener::connect_with(&self.pool).await?;
-        listener.listen(OUTBOX_CHANNEL).await?;
+        listener.listen(INTAKE_CHANNEL).await?;
+        if outbox {
+            listener.listen(OUTBOX_CHANNEL).await?;
+        }
         Ok(listener)
     }
 }
@@ -712,6 +727,14 @@ async fn delete_rows(
         counts.unchanged += chunk.len() as u64 - count(changed);
     }
     Ok(counts)
+}
+
+/// Wakes the other instances (at commit) when an intake changed something.
+async fn notify_intake(conn: &mut PgConnection, counts: IntakeCounts) -> Result<(), SyncError> {
+    if counts.changed + counts.deleted > 0 {
+        sqlx::query("SELECT pg_notify($1, '')").bind(INTAKE_CHANNEL).execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 /// Drops the rows of records that are deleted and known to be absent.
@@ -1095,6 +1118,7 @@ impl PgStore {
             }
             sqlx::query("DELETE FROM fer_sync.outbox WHERE seq = ANY($1)").bind(&seqs).execute(&mut *conn).await?;
             forget_settled(conn).await?;
+            notify_intake(conn, drain.intake).await?;
             Ok(drain)
         })
     }
