@@ -349,9 +349,17 @@ impl SyncEngine {
 
     /// Reads the Vitrina back for every organisation and turns what differs from the last-sent
     /// state into pending work (see the `reconcile` notes in the crate docs). An organisation whose
-    /// read-back fails is counted in the report and left as it is.
+    /// read-back fails is counted in the report and left as it is. On a shared (PostgreSQL) store
+    /// only one instance reconciles, the holder of the lease of the records not routed yet (the
+    /// partition `""`); the others answer an empty report.
     pub async fn reconcile(&self) -> Result<ReconcileReport, SyncError> {
         let shared = &self.shared;
+        if let Some(leases) = &shared.leases {
+            let fence = leases.round(&shared.store, false).await?;
+            if !fence.leases.iter().any(|(part, _)| part.is_empty()) {
+                return Ok(ReconcileReport::default());
+            }
+        }
         shared.store.route().await?;
         let today = chrono::Local::now().date_naive();
         let to = today + chrono::Duration::days(i64::from(shared.config.reconcile_days));

@@ -36,6 +36,10 @@ async fn a_region_goes_up_and_comes_down_from_a_postgres_store() {
     assert_eq!(leases.len(), r.mo.len() + 1, "{leases:?}");
     assert!(leases.iter().all(|l| l.holder.as_deref() == engine.instance()), "{leases:?}");
 
+    // The instance holding the unrouted records' lease reconciles: nothing drifted.
+    let report = engine.reconcile().await.unwrap();
+    assert!(report.read > 0 && report.repaired() == 0, "{report:?}");
+
     // A subdivision closed: one delete, the rest by the Vitrina's cascade.
     let closed = r.mo[0].id;
     let resources: Vec<Guid> = r.resource.iter().filter(|x| x.mo_id == closed).map(|x| x.id).collect();
