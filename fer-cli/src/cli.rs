@@ -97,6 +97,12 @@ Examples:
     /// a failing organisation) goes to stderr every second; with `--format json`, one status
     /// object per line on stdout instead. Exit 0 after SIGINT or SIGTERM, 2 when the folder, the
     /// store or the connection settings are unusable.
+    ///
+    /// As a sidecar for an MIS not written in Rust (`--config FILE`, TOML): the organisations and
+    /// the environment variables of their passwords, the store, and the sources: a loopback HTTP
+    /// intake (`POST /v1/changes`, NDJSON lines `{"table": T, "record": {...}}` or
+    /// `{"table": T, "delete": ID}`, answered once durable) and the folder; `GET /status` (JSON)
+    /// and `GET /metrics` (Prometheus text format) on a loopback port.
     #[command(
         args_conflicts_with_subcommands = true,
         subcommand_negates_reqs = true,
@@ -108,7 +114,8 @@ Examples:
       --password-env P --store sync.db          one status object per line on stdout
   fer sync status --store sync.db               what the store holds, without connecting
   fer --format json sync status --store sync.db
-  fer sync ./status --url ...                   a folder named `status`"
+  fer sync ./status --url ...                   a folder named `status`
+  fer sync --config fer-sync.toml               the sidecar: intake, folder, /status, /metrics"
     )]
     Sync(SyncArgs),
     /// Register, read, update, delete or check the booking webhook (section 10).
@@ -195,7 +202,7 @@ pub struct SampleArgs {
 }
 
 /// Where a Vitrina is and who we are there.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct Connection {
     /// The gateway's base URL.
     #[arg(long)]
@@ -234,14 +241,18 @@ pub struct SyncArgs {
     #[command(subcommand)]
     pub command: Option<SyncCommand>,
     /// The dataset folder the MIS rewrites: `<table>.json` files, the complete region.
-    #[arg(value_name = "DIR", required = true)]
+    #[arg(value_name = "DIR", required_unless_present = "config")]
     pub dir: Option<PathBuf>,
+    /// Run as a sidecar from a TOML file instead: several organisations, an HTTP intake of NDJSON
+    /// changes, the folder, and a `/status` and `/metrics` server (see the crate docs).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["dir", "store", "url", "username", "password_env"])]
+    pub config: Option<PathBuf>,
     /// Where to send.
     #[command(flatten)]
     pub connection: Option<Connection>,
     /// The store: a SQLite file (created when missing) that keeps every change until the Vitrina
     /// accepted it. Keep it across runs; one store per organisation and Vitrina.
-    #[arg(long, value_name = "PATH", required = true)]
+    #[arg(long, value_name = "PATH", required_unless_present = "config")]
     pub store: Option<PathBuf>,
 }
 

@@ -1,8 +1,8 @@
 //! The flags of the emulator as a program, defined once for the `fer-emulator` binary and the
 //! `fer emulator` subcommand (enabled by the `bin` feature, which also brings `clap`).
 //!
-//! `fer-emulator --listen ADDR [--username OID --password PASS] [--state FILE]`, plus the token
-//! lifetime and the fault injection of [`Faults`]. Every flag is parsed by clap into its type (an
+//! `fer-emulator --listen ADDR [--username OID --password PASS] [--state FILE] [--console ADDR]`,
+//! plus the token lifetime and the fault injection of [`Faults`]. Every flag is parsed by clap into its type (an
 //! [`Oid`] for `--username`, a ratio between 0 and 1 for the fault shares): bad input is refused
 //! before start-up with exit code 2 and a message naming the flag.
 //!
@@ -23,6 +23,9 @@
 //! assert!(!config.strict);
 //! let strict = Program::try_parse_from(["x", "--strict"]).unwrap();
 //! assert!(strict.emulator.config().strict);
+//! assert_eq!(config.console, None); // the web console is off unless asked
+//! let console = Program::try_parse_from(["x", "--console", "127.0.0.1:0"]).unwrap();
+//! assert_eq!(console.emulator.config().console.map(|a| a.port()), Some(0));
 //! ```
 
 use std::fmt::Write as _;
@@ -83,6 +86,10 @@ pub struct EmulatorArgs {
     /// refuses.
     #[arg(long)]
     pub strict: bool,
+    /// Serve the web console (the Vitrina's contents, the journal, the last uploads) on this
+    /// loopback address, e.g. 127.0.0.1:2101; off when not given.
+    #[arg(long, env = "FER_EMULATOR_CONSOLE")]
+    pub console: Option<SocketAddr>,
 }
 
 impl EmulatorArgs {
@@ -96,6 +103,7 @@ impl EmulatorArgs {
             state_file: self.state.clone(),
             sandbox_key: self.sandbox_key.clone(),
             strict: self.strict,
+            console: self.console,
             shutdown_grace: Duration::from_millis(self.shutdown_grace_ms),
             faults: Faults {
                 unavailable_ratio: self.unavailable_ratio,
@@ -115,6 +123,9 @@ pub fn banner(emulator: &EmulatorHandle) -> String {
     let mut out = format!("fer-emulator serving at {}\n", emulator.base_url());
     let _ = writeln!(out, "  username: {}", emulator.username());
     let _ = writeln!(out, "  password: {}", emulator.password());
+    if let Some(console) = emulator.console_url() {
+        let _ = writeln!(out, "  console:  {console}");
+    }
     if emulator.sandbox_key_required() {
         let _ = writeln!(out, "  sandbox:  needs the {} header or a Vitrina token", crate::SANDBOX_KEY_HEADER);
     }
@@ -129,4 +140,57 @@ pub fn banner(emulator: &EmulatorHandle) -> String {
 fn ratio(s: &str) -> Result<f64, String> {
     let value: f64 = s.parse().map_err(|e| format!("not a number: {e}"))?;
     if (0.0..=1.0).contains(&value) { Ok(value) } else { Err(format!("must be between 0 and 1, not {value}")) }
+}
+
+/// The `fer-emulator` program's command line.
+#[derive(Debug, clap::Parser)]
+#[command(
+    name = "fer-emulator",
+    version,
+    about = "A local double of the FER 2.0 Vitrina («Витрина данных \"Запись к врачу\"») and gateway."
+)]
+pub struct Program {
+    /// The emulator's flags.
+    #[command(flatten)]
+    pub emulator: EmulatorArgs,
+}
+
+/// The `fer-emulator` program, for every binary that is it (this crate's, and the one the Python
+/// wheel of the `fer` command line carries): parses the process's arguments, logs to stderr
+/// (`RUST_LOG`, default `fer_emulator=info`), prints the [`banner`] on stdout once it listens, and
+/// serves until SIGINT or SIGTERM.
+pub fn main() -> std::process::ExitCode {
+    use clap::Parser as _;
+    use std::process::ExitCode;
+
+    // Logs go to stderr: stdout carries the start-up lines scripts read.
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "fer_emulator=info".into()),
+        )
+        .init();
+    let program = Program::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("fer-emulator: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async {
+        let emulator = match crate::Emulator::spawn(program.emulator.config()).await {
+            Ok(emulator) => emulator,
+            Err(e) => {
+                eprintln!("fer-emulator: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        // Listening before the banner says the emulator is ready: a SIGTERM right after it stops it.
+        let stop = shutdown_signal();
+        println!("{}", banner(&emulator));
+        stop.await;
+        emulator.shutdown().await;
+        ExitCode::SUCCESS
+    })
 }

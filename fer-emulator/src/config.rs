@@ -179,6 +179,12 @@ pub struct EmulatorConfig {
     /// progress finish ([`DEFAULT_SHUTDOWN_GRACE`]); then it stops waiting, so that a half-sent
     /// request cannot hold a stopping emulator.
     pub shutdown_grace: Duration,
+    /// Where the web console listens ([`console`](crate::console): the Vitrina's contents, the
+    /// journal, the last uploads and their refusals, in a browser); `None` (the default) serves
+    /// none. Loopback addresses only: the console has no login, so the emulator refuses to start
+    /// with it on another address ([`EmulatorConfig::validate`]). Port 0 picks a free port, see
+    /// [`EmulatorHandle::console_url`](crate::EmulatorHandle::console_url).
+    pub console: Option<SocketAddr>,
 }
 
 impl Default for EmulatorConfig {
@@ -201,6 +207,7 @@ impl Default for EmulatorConfig {
             other_accounts: Vec::new(),
             strict: false,
             shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
+            console: None,
         }
     }
 }
@@ -209,7 +216,7 @@ impl EmulatorConfig {
     /// Checks the settings that could not work, before anything starts: a token lifetime over
     /// [`MAX_TOKEN_LIFETIME`] (in [`token_lifetime`](EmulatorConfig::token_lifetime) or the fault
     /// injection), a fault share outside 0 – 1, a blank [`sandbox_key`](EmulatorConfig::sandbox_key),
-    /// and no sandbox key on an address beyond loopback.
+    /// no sandbox key on an address beyond loopback, and a console beyond loopback.
     ///
     /// ```
     /// use fer_emulator::EmulatorConfig;
@@ -218,6 +225,8 @@ impl EmulatorConfig {
     /// assert!(open.validate().unwrap_err().to_string().contains("sandbox_key"));
     /// let keyed = EmulatorConfig { sandbox_key: Some("k3y".into()), ..open };
     /// assert!(keyed.validate().is_ok());
+    /// let console = EmulatorConfig { console: Some("0.0.0.0:2101".parse().unwrap()), ..EmulatorConfig::default() };
+    /// assert!(console.validate().unwrap_err().to_string().contains("console"));
     /// ```
     pub fn validate(&self) -> Result<(), EmulatorError> {
         let config = |reason: String| Err(EmulatorError::Config(reason));
@@ -236,6 +245,14 @@ impl EmulatorConfig {
             }
         }
         self.faults.check().map_err(EmulatorError::Config)?;
+        if let Some(console) = self.console
+            && !console.ip().is_loopback()
+        {
+            return config(format!(
+                "the console on {console} would be beyond loopback: it has no login and shows the emulator's \
+                 data, so it listens on a loopback address only (e.g. 127.0.0.1:2101)"
+            ));
+        }
         match &self.sandbox_key {
             Some(key) if key.trim().is_empty() => config("sandbox_key is blank".to_owned()),
             None if !self.listen.ip().is_loopback() => config(format!(
@@ -272,6 +289,7 @@ impl fmt::Debug for EmulatorConfig {
             .field("sandbox_key", &self.sandbox_key.as_ref().map(|_| "<redacted>"))
             .field("other_accounts", &self.other_accounts.iter().map(|(oid, _)| oid).collect::<Vec<_>>())
             .field("strict", &self.strict)
+            .field("console", &self.console)
             .finish()
     }
 }

@@ -395,7 +395,8 @@ async fn apply(
             }
             changes.push(StoreChange::Book { id: book.id, status_code: book.status_code });
             tables.note_gateway_book(&book);
-            Arc::make_mut(&mut tables.book).insert(book.id, book);
+            // Through `put`: the book's links to its slot and referral enter the parent index.
+            tables.put(book);
             changes
         })
         .await

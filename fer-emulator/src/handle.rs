@@ -37,7 +37,13 @@ impl Emulator {
                 .await
         });
         tracing::info!(%local_addr, "fer-emulator listening");
-        Ok(EmulatorHandle { shared, local_addr, stop: Some(stop), task: Some(task) })
+        // The console has a listener of its own: a vendor's client never reaches it by mistake,
+        // and fault injection and the journal do not see it.
+        let console = match shared.config.console {
+            Some(addr) => Some(crate::console::spawn(shared.clone(), addr).await?),
+            None => None,
+        };
+        Ok(EmulatorHandle { shared, local_addr, stop: Some(stop), task: Some(task), console })
     }
 
     /// The emulator's routes as an axum [`Router`](axum::Router) over a fresh store, without binding
@@ -70,6 +76,8 @@ pub struct EmulatorHandle {
     local_addr: SocketAddr,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<std::io::Result<()>>>,
+    /// The web console's server, when [`EmulatorConfig::console`] asks for one.
+    console: Option<crate::console::Server>,
 }
 
 impl std::fmt::Debug for EmulatorHandle {
@@ -82,6 +90,12 @@ impl EmulatorHandle {
     /// The base URL, `http://127.0.0.1:PORT` (no trailing slash).
     pub fn base_url(&self) -> String {
         format!("http://{}", self.local_addr)
+    }
+
+    /// The web console's address, `http://127.0.0.1:PORT/`, when
+    /// [`EmulatorConfig::console`] asked for one (see [`console`](crate::console)).
+    pub fn console_url(&self) -> Option<String> {
+        self.console.as_ref().map(|c| format!("http://{}/", c.local_addr))
     }
 
     /// The address the emulator listens on.
@@ -184,6 +198,9 @@ impl EmulatorHandle {
     pub async fn shutdown(mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
+        }
+        if let Some(console) = self.console.take() {
+            console.shutdown(self.shared.config.shutdown_grace).await;
         }
         if let Some(mut task) = self.task.take() {
             match tokio::time::timeout(self.shared.config.shutdown_grace, &mut task).await {

@@ -217,6 +217,14 @@ impl Journal {
         self.inner.lock().unwrap_or_else(|p| p.into_inner()).entries.iter().map(Kept::entry).collect()
     }
 
+    /// At most `limit` of the kept entries whose direction `keep` selects, newest first, from the
+    /// `skip`-th of them, and how many it selects in all (the console's journal page).
+    pub fn newest(&self, skip: usize, limit: usize, keep: impl Fn(Direction) -> bool) -> (Vec<JournalEntry>, usize) {
+        let inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        let selected = || inner.entries.iter().rev().filter(|k| keep(k.direction));
+        (selected().skip(skip).take(limit).map(Kept::entry).collect(), selected().count())
+    }
+
     /// One page as the JSON array `GET /sandbox/journal` answers: at most `limit` (and at most
     /// [`JournalLimits::page_entries`]) entries from the `offset`-th kept one, oldest first, and
     /// how many entries are kept in all.

@@ -20,6 +20,12 @@
 //!   `POST /sandbox/portal/patient` ([`PortalPatientSetup`] → [`PortalPatientTokens`]).
 //! * **Fault injection** ([`Faults`]): 503 answers, latency, dropped connections, tokens that
 //!   expire early; deterministic from a seed.
+//! * **Web console** ([`console`]): on a loopback port of its own
+//!   ([`EmulatorConfig::console`], `--console`), the Vitrina's contents by organisation,
+//!   subdivision, resource and day (slots coloured by status, with their books), the journal of
+//!   the gateway's exchanges with patient data masked, and the last uploads with every refused
+//!   record and its reason and the freshness of uploads per organisation and table; server-rendered,
+//!   nothing loaded from elsewhere.
 //! * **Webhook conformance** ([`conformance`]): the gateway's calls played straight at a vendor's
 //!   webhook (book, repeats, gzip, refusals, malformed JSON, cancel, repeated cancel), each answer
 //!   graded, for a vendor's own `cargo test` and for `fer conformance`.
@@ -90,6 +96,7 @@ pub mod cli;
 pub mod codes;
 mod config;
 pub mod conformance;
+pub mod console;
 mod error;
 mod gateway;
 mod handle;

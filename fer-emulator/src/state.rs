@@ -111,6 +111,8 @@ pub(crate) struct Shared {
     faults: Mutex<FaultState>,
     /// Every exchange.
     pub journal: Journal,
+    /// The last uploads and their refusals, and the freshness of uploads (the console's).
+    pub uploads: crate::console::Uploads,
     /// The client the gateway side calls webhooks with.
     pub http: reqwest::Client,
     /// The regional portal's state (the regional portal methods, [`fer_model::spec::portal`]); locked after `store` when both are needed.
@@ -158,6 +160,7 @@ impl Shared {
             faults: Mutex::new(faults),
             journal,
             http,
+            uploads: Default::default(),
             portal: Mutex::default(),
         })
     }

@@ -459,6 +459,7 @@ impl SyncHandle {
         let now = now_ms();
         let backlog = shared.store.backlog().await?;
         let parked = shared.store.parked(100).await?;
+        let parked_by_code = shared.store.parked_codes().await?;
         let late_slots = shared.store.late_slots(now - shared.config.freshness.as_millis() as i64).await?;
         let window = shared.config.latency_window;
         let metrics = lock(&shared.metrics);
@@ -497,7 +498,9 @@ impl SyncHandle {
         }
         for (org, table) in metrics.keys() {
             if let Some(o) = organisations.iter_mut().find(|o| o.organisation.as_deref() == Some(org.as_str())) {
-                table_status(&mut o.tables, *table).latency = metrics.latency(org, *table, window);
+                let status = table_status(&mut o.tables, *table);
+                status.latency = metrics.latency(org, *table, window);
+                status.latency_histogram = metrics.histogram(org, *table);
             }
         }
         drop(metrics);
@@ -505,7 +508,7 @@ impl SyncHandle {
             o.tables.sort_by_key(|t| Table::LOAD_ORDER.iter().position(|l| *l == t.table));
         }
         let last_reconciliation = *lock(&shared.last_reconciliation);
-        Ok(SyncStatus { organisations, parked, late_slots, last_reconciliation })
+        Ok(SyncStatus { organisations, parked, parked_by_code, late_slots, last_reconciliation })
     }
 }
 

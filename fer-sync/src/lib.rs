@@ -105,7 +105,9 @@ mod store;
 pub use engine::{CycleReport, SyncConfig, SyncEngine, SyncEngineBuilder, SyncHandle};
 pub use error::SyncError;
 pub use reconcile::ReconcileReport;
-pub use status::{Latency, OrganisationStatus, ParkedRecord, Reconciliation, SyncStatus, TableStatus};
+pub use status::{
+    Latency, LatencyHistogram, OrganisationStatus, ParkedCount, ParkedRecord, Reconciliation, SyncStatus, TableStatus,
+};
 pub use store::{IntakeCounts, Scope, Store};
 #[cfg(feature = "postgres")]
 pub use store::{Lease, OutboxDrain, OutboxRejection, ParkedChange};

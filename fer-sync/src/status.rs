@@ -16,6 +16,8 @@ pub struct SyncStatus {
     /// Parked records: the Vitrina (or pre-flight validation) refused them; they wait for the MIS
     /// to change them. The first 100.
     pub parked: Vec<ParkedRecord>,
+    /// Every parked record counted per refusal code, most frequent code first.
+    pub parked_by_code: Vec<ParkedCount>,
     /// Slots whose change has waited longer than the freshness window (30 s by default).
     pub late_slots: u64,
     /// The last reconciliation of this engine, if it ran one.
@@ -83,12 +85,23 @@ pub struct TableStatus {
     pub oldest_unsent_ms: Option<u64>,
     /// Change → accepted latency over the recent window.
     pub latency: Latency,
+    /// Change → accepted latency since the engine started, as a cumulative histogram (what a
+    /// Prometheus histogram exports).
+    pub latency_histogram: LatencyHistogram,
 }
 
 impl TableStatus {
     /// A table with nothing to report.
     pub(crate) fn empty(table: Table) -> TableStatus {
-        TableStatus { table, pending: 0, parked: 0, in_doubt: 0, oldest_unsent_ms: None, latency: Latency::default() }
+        TableStatus {
+            table,
+            pending: 0,
+            parked: 0,
+            in_doubt: 0,
+            oldest_unsent_ms: None,
+            latency: Latency::default(),
+            latency_histogram: LatencyHistogram::default(),
+        }
     }
 
     /// Adds a line of the store's backlog (`now`: milliseconds since the epoch).
@@ -114,6 +127,49 @@ pub struct Latency {
     pub max_ms: Option<u64>,
 }
 
+/// Change → accepted latency since the engine started, counted into fixed buckets: never reset,
+/// so that a scraper can take rates and quantiles over any interval.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LatencyHistogram {
+    /// Changes accepted.
+    pub count: u64,
+    /// The sum of their latencies, in milliseconds.
+    pub sum_ms: u64,
+    /// Per upper bound of [`LatencyHistogram::BOUNDS_MS`], the changes accepted within it
+    /// (cumulative: each count includes the smaller buckets'; `count` is the `+Inf` bucket).
+    pub buckets: Vec<u64>,
+}
+
+impl LatencyHistogram {
+    /// The buckets' upper bounds in milliseconds, around the profile's 30-second window.
+    pub const BOUNDS_MS: [u64; 12] = [50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 20_000, 30_000, 60_000, 300_000];
+
+    fn observe(&mut self, ms: u64) {
+        self.count += 1;
+        self.sum_ms = self.sum_ms.saturating_add(ms);
+        for (bound, bucket) in Self::BOUNDS_MS.iter().zip(&mut self.buckets) {
+            if ms <= *bound {
+                *bucket += 1;
+            }
+        }
+    }
+}
+
+impl Default for LatencyHistogram {
+    fn default() -> Self {
+        LatencyHistogram { count: 0, sum_ms: 0, buckets: vec![0; Self::BOUNDS_MS.len()] }
+    }
+}
+
+/// How many parked records a refusal code has.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ParkedCount {
+    /// The refusal code, as in [`ParkedRecord::code`].
+    pub code: String,
+    /// Parked records with it.
+    pub count: u64,
+}
+
 /// A record the Vitrina refused, with its reason.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ParkedRecord {
@@ -136,6 +192,7 @@ pub struct ParkedRecord {
 #[derive(Debug, Default)]
 pub(crate) struct Metrics {
     samples: HashMap<(String, Table), VecDeque<(Instant, u64)>>,
+    histograms: HashMap<(String, Table), LatencyHistogram>,
 }
 
 const CAP: usize = 20_000;
@@ -143,6 +200,7 @@ const CAP: usize = 20_000;
 impl Metrics {
     pub(crate) fn record(&mut self, org: &str, table: Table, latency_ms: u64, window: Duration) {
         let now = Instant::now();
+        self.histograms.entry((org.to_owned(), table)).or_default().observe(latency_ms);
         let q = self.samples.entry((org.to_owned(), table)).or_default();
         q.push_back((now, latency_ms));
         while q.len() > CAP || q.front().is_some_and(|(at, _)| now.duration_since(*at) > window) {
@@ -157,6 +215,10 @@ impl Metrics {
         v.sort_unstable();
         let pick = |q: f64| v.get(((v.len() as f64 - 1.0) * q).round() as usize).copied();
         Latency { count: v.len(), p50_ms: pick(0.5), p99_ms: pick(0.99), max_ms: v.last().copied() }
+    }
+
+    pub(crate) fn histogram(&self, org: &str, table: Table) -> LatencyHistogram {
+        self.histograms.get(&(org.to_owned(), table)).cloned().unwrap_or_default()
     }
 
     pub(crate) fn keys(&self) -> impl Iterator<Item = &(String, Table)> {
@@ -178,5 +240,10 @@ mod tests {
         let l = m.latency("1.2.3", Table::Slot, w);
         assert_eq!((l.count, l.p50_ms, l.p99_ms, l.max_ms), (100, Some(51), Some(99), Some(100)));
         assert_eq!(m.latency("1.2.3", Table::Book, w), Latency::default());
+        let h = m.histogram("1.2.3", Table::Slot);
+        assert_eq!((h.count, h.sum_ms), (100, 5050));
+        // 1..=50 within 50 ms, 1..=100 within 100 ms and every larger bound.
+        assert_eq!(&h.buckets[..3], &[50, 100, 100]);
+        assert_eq!(h.buckets.last(), Some(&100));
     }
 }

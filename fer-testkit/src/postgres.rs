@@ -60,10 +60,8 @@ fn bindir() -> Option<PathBuf> {
         .filter(|out| out.status.success())
         .map(|out| PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()));
     let debian = || {
-        let mut dirs: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
-            .ok()?
-            .filter_map(|e| Some(e.ok()?.path().join("bin")))
-            .collect();
+        let mut dirs: Vec<PathBuf> =
+            std::fs::read_dir("/usr/lib/postgresql").ok()?.filter_map(|e| Some(e.ok()?.path().join("bin"))).collect();
         dirs.sort();
         dirs.pop()
     };
@@ -124,8 +122,11 @@ impl Postgres {
             return skipped("running as root and there is no `postgres` user to run the server");
         }
         static CLUSTERS: AtomicU32 = AtomicU32::new(0);
-        let dir = std::env::temp_dir()
-            .join(format!("fer-pg-{}-{}", std::process::id(), CLUSTERS.fetch_add(1, Ordering::Relaxed)));
+        let dir = std::env::temp_dir().join(format!(
+            "fer-pg-{}-{}",
+            std::process::id(),
+            CLUSTERS.fetch_add(1, Ordering::Relaxed)
+        ));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
         if is_root() {
@@ -133,10 +134,16 @@ impl Postgres {
         }
         let data = dir.join("data");
         run(
-            as_owner(&bin, "initdb")
-                .arg("-D")
-                .arg(&data)
-                .args(["-A", "trust", "-U", "postgres", "-E", "UTF8", "--locale=C", "--no-sync"]),
+            as_owner(&bin, "initdb").arg("-D").arg(&data).args([
+                "-A",
+                "trust",
+                "-U",
+                "postgres",
+                "-E",
+                "UTF8",
+                "--locale=C",
+                "--no-sync",
+            ]),
             "initdb",
         );
         let mut options = format!("-k {} -c listen_addresses= -c max_connections=200", dir.display());
@@ -189,8 +196,11 @@ impl Postgres {
 
     /// A new, empty database named after `hint` (made unique), and its URL.
     pub fn database(&self, hint: &str) -> String {
-        let clean: String =
-            hint.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' }).take(40).collect();
+        let clean: String = hint
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' })
+            .take(40)
+            .collect();
         let name = format!("{clean}_{}", self.databases.fetch_add(1, Ordering::Relaxed));
         self.psql("postgres", &format!("CREATE DATABASE \"{name}\""));
         self.url(&name)

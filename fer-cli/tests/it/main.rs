@@ -4,4 +4,5 @@
 mod network;
 mod offline;
 mod openapi;
+mod sidecar;
 mod sync;

@@ -10,16 +10,16 @@ use std::time::{Duration, Instant};
 use fer_emulator::{Emulator, EmulatorConfig, EmulatorHandle};
 use fer_model::{Batch, Guid, Record, Slot, SlotStatus, Table};
 
-const PASSWORD_ENV: &str = "FER_SYNC_TEST_PASSWORD";
+pub(crate) const PASSWORD_ENV: &str = "FER_SYNC_TEST_PASSWORD";
 
-fn fer() -> Command {
+pub(crate) fn fer() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_fer"));
     cmd.env_remove(PASSWORD_ENV);
     cmd
 }
 
 /// `fer sample` of the emulator's organisation into `dir/region`.
-fn sample(dir: &Path, org: &str, mos: u32, days: u32) -> PathBuf {
+pub(crate) fn sample(dir: &Path, org: &str, mos: u32, days: u32) -> PathBuf {
     let region = dir.join("region");
     let o = fer()
         .args(["sample", "--out"])
@@ -47,12 +47,12 @@ fn spawn_sync(emulator: &EmulatorHandle, region: &Path, store: &Path, stdout: St
         .unwrap()
 }
 
-fn file(path: &Path) -> Stdio {
+pub(crate) fn file(path: &Path) -> Stdio {
     Stdio::from(std::fs::File::create(path).unwrap())
 }
 
 /// Polls `check` until it holds; a hang guard, not a timing assertion.
-async fn wait_until(what: &str, limit: Duration, mut check: impl FnMut() -> Result<(), String>) {
+pub(crate) async fn wait_until(what: &str, limit: Duration, mut check: impl FnMut() -> Result<(), String>) {
     let deadline = Instant::now() + limit;
     loop {
         match check() {
@@ -64,7 +64,7 @@ async fn wait_until(what: &str, limit: Duration, mut check: impl FnMut() -> Resu
 }
 
 /// Whether the emulator holds exactly the records of the folder, table by table, by id and content.
-fn matches_folder(emulator: &EmulatorHandle, region: &Path) -> Result<(), String> {
+pub(crate) fn matches_folder(emulator: &EmulatorHandle, region: &Path) -> Result<(), String> {
     fn table<R: Record + PartialEq>(emulator: &EmulatorHandle, region: &Path) -> Result<(), String> {
         let path = region.join(format!("{}.json", R::TABLE.as_str()));
         let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;

@@ -9,13 +9,16 @@
 //!   spelling) and the `resource` spelling: the resource's slots whose `visit_time` falls on a day in
 //!   the range (both ends included; a missing end is open);
 //! * `GET /api/slot/{slot_id}/books`: the slot's books.
+//!
+//! The rows of a resource, a subdivision or a slot come from the tables' parent index: a list of a
+//! busy resource costs its own slots, not a scan of the region's.
 
 use std::sync::Arc;
 
 use axum::extract::State;
 use axum::response::Response;
 use chrono::NaiveDate;
-use fer_model::{Guid, Oid, Record};
+use fer_model::{Book, Guid, Oid, Record, Resource, Slot, Table};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -44,7 +47,7 @@ pub(crate) async fn resources_of_mo(
     Segment(mo_id): Segment<String>,
 ) -> Result<Response, ApiError> {
     let mo_id = guid(&mo_id, "Идентификатор подразделения")?;
-    Ok(shared.read(|s| list(s.tables.resource.values().filter(|r| r.mo_id == mo_id).collect())))
+    Ok(shared.read(|s| list(s.tables.children_rows::<Resource>(Table::Mo, mo_id).collect())))
 }
 
 /// `startDate` / `endDate` of the slot list.
@@ -76,9 +79,7 @@ pub(crate) async fn slots_of_resource(
     Ok(shared.read(|s| {
         list(
             s.tables
-                .slot
-                .values()
-                .filter(|slot| slot.resource_id == resource_id)
+                .children_rows::<Slot>(Table::Resource, resource_id)
                 .filter(|slot| start.is_none_or(|d| slot.visit_time.date() >= d))
                 .filter(|slot| end.is_none_or(|d| slot.visit_time.date() <= d))
                 .collect(),
@@ -91,5 +92,5 @@ pub(crate) async fn books_of_slot(
     Segment(slot_id): Segment<String>,
 ) -> Result<Response, ApiError> {
     let slot_id = guid(&slot_id, "Идентификатор слота")?;
-    Ok(shared.read(|s| list(s.tables.book.values().filter(|b| b.slot_id == slot_id).collect())))
+    Ok(shared.read(|s| list(s.tables.children_rows::<Book>(Table::Slot, slot_id).collect())))
 }

@@ -19,6 +19,7 @@ use super::auth::Caller;
 use super::body::{self, Limits};
 use super::envelope::{self, ApiError, RequestError};
 use super::params::Params;
+use crate::console::Report as UploadReport;
 use crate::state::Shared;
 use crate::store::cascade;
 use crate::store::rules::{Admission, Refusal, RefusalKind, blocked_row, forbidden_row, upsert_batch_as};
@@ -172,10 +173,19 @@ async fn upsert(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
+    let caller = caller.map(|Extension(Caller(oid))| oid);
+    // Every answer is kept for the console, with each refused record and its reason.
+    let refused_whole = |status: u16, message: &str| {
+        shared.uploads.record(UploadReport::whole(table, caller.as_ref(), message), status);
+    };
     let limits = Limits { body: shared.config.body_limit, decompressed: shared.config.decompressed_limit };
     let bytes = match body::read(&headers, body, limits).await {
         Ok(bytes) => bytes,
-        Err(e) => return e.into_response(),
+        Err(e) => {
+            let response = e.clone().into_response();
+            refused_whole(response.status().as_u16(), &e.to_string());
+            return response;
+        }
     };
     let strict = shared.config.strict;
     let prepared = tokio::task::spawn_blocking(move || {
@@ -186,17 +196,31 @@ async fn upsert(
     .await;
     let (records, refusals, request_errors) = match prepared {
         Ok(Ok(prepared)) => prepared,
-        Ok(Err(message)) => return envelope::failure(400, codes::FORMAT, message),
-        Err(e) => return envelope::failure(500, codes::INTERNAL, format!("Ошибка обработки запроса: {e}")),
+        Ok(Err(message)) => {
+            refused_whole(400, &message);
+            return envelope::failure(400, codes::FORMAT, message);
+        }
+        Err(e) => {
+            let message = format!("Ошибка обработки запроса: {e}");
+            refused_whole(500, &message);
+            return envelope::failure(500, codes::INTERNAL, message);
+        }
     };
-    let caller = caller.map(|Extension(Caller(oid))| oid);
     let admission = Admission { caller: caller.as_ref(), strict };
     let applied = shared
         .write(|store| fer_model::with_record_type!(table, T => upsert_batch_as::<T>(&mut store.tables, records, refusals, &admission)))
         .await;
     match applied {
-        Ok(outcome) => envelope::batch(table, outcome, request_errors),
-        Err(e) => envelope::failure(500, codes::INTERNAL, e.to_string()),
+        Ok(outcome) => {
+            let report = UploadReport::batch(table, caller.as_ref(), &outcome, &request_errors);
+            let response = envelope::batch(table, outcome, request_errors);
+            shared.uploads.record(report, response.status().as_u16());
+            response
+        }
+        Err(e) => {
+            refused_whole(500, &e.to_string());
+            envelope::failure(500, codes::INTERNAL, e.to_string())
+        }
     }
 }
 

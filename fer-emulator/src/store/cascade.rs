@@ -3,10 +3,9 @@
 //! [`Table::cascades_to`](fer_model::Table::cascades_to) and the links from
 //! [`Record::parents`](fer_model::Record::parents), so nothing here repeats them.
 
-use fer_model::{Guid, Record, Table};
+use fer_model::{Guid, Table};
 
-use super::tables::{Stored, Tables};
-use fer_model::with_record_type;
+use super::tables::Tables;
 
 /// Deletes a row and, recursively, every row the Vitrina deletes with it. Returns every deleted
 /// row as (table, id), the requested one first; empty when the row was not there.
@@ -28,13 +27,10 @@ fn delete_into(tables: &mut Tables, table: Table, id: Guid, deleted: &mut Vec<(T
     }
 }
 
-/// The rows of `child` that name the row `parent_id` of `parent` as a parent.
+/// The rows of `child` that name the row `parent_id` of `parent` as a parent (from the tables'
+/// parent index: a cascade costs the rows it deletes, not a scan of the child table per row).
 fn children(tables: &Tables, child: Table, parent: Table, parent_id: Guid) -> Vec<Guid> {
-    with_record_type!(child, T => T::rows(tables)
-        .values()
-        .filter(|row| row.parents().iter().any(|p| p.table == parent && p.id == parent_id))
-        .map(Record::id)
-        .collect())
+    tables.children(parent, parent_id, child).collect()
 }
 
 #[cfg(test)]

@@ -60,6 +60,11 @@ pub(crate) struct Tables {
     /// The owner of every unique key of the stored rows.
     #[serde(skip)]
     unique: HashMap<UniqueKey, Guid>,
+    /// The children of every parent row, by the links of [`Record::parents`]: what the list calls
+    /// (a resource's slots, a slot's books) and the cascade deletes read instead of scanning the
+    /// child table.
+    #[serde(skip)]
+    children: HashMap<ChildrenKey, BTreeSet<Guid>>,
     /// When each row written since the start became what it is, and how often it was written
     /// (kept in memory only: a restart starts the account afresh).
     #[serde(skip)]
@@ -68,6 +73,9 @@ pub(crate) struct Tables {
     #[serde(skip)]
     repeated_writes: u64,
 }
+
+/// A parent row and one table of its children: (parent table, parent id, child table).
+type ChildrenKey = (fer_model::Table, Guid, fer_model::Table);
 
 /// When a row became visible on the emulator as it is now, and how often the MIS wrote it: what a
 /// test or a benchmark reads to measure change → visible (not only change → answer) and to count
@@ -150,19 +158,58 @@ impl Tables {
         self.unique.get(key).copied()
     }
 
-    /// Inserts or replaces a row, moving its unique key in the index.
+    /// Inserts or replaces a row, moving its unique key and its parent links in the indexes.
     pub fn put<T: Stored>(&mut self, record: T) {
         let id = record.id();
         let key = duplicate_key(&record);
+        let parents = record.parents();
         let rows = T::rows_mut(self);
         let unchanged = rows.get(&id).is_some_and(|old| *old == record);
-        if let Some(old) = rows.insert(id, record) {
-            self.forget_key(duplicate_key(&old), id);
+        let old = rows.insert(id, record);
+        if let Some(old) = &old {
+            self.forget_key(duplicate_key(old), id);
+        }
+        let old_parents = old.map(|old| old.parents()).unwrap_or_default();
+        if old_parents != parents {
+            self.unlink(T::TABLE, id, &old_parents);
+            for p in &parents {
+                self.children.entry((p.table, p.id, T::TABLE)).or_default().insert(id);
+            }
         }
         if let Some(key) = key {
             self.unique.insert(key, id);
         }
         self.note_write(T::TABLE, id, unchanged);
+    }
+
+    /// Drops the links of the row `id` of `table` to `parents`.
+    fn unlink(&mut self, table: fer_model::Table, id: Guid, parents: &[fer_model::ParentRef]) {
+        for p in parents {
+            let key = (p.table, p.id, table);
+            if let Some(set) = self.children.get_mut(&key) {
+                set.remove(&id);
+                if set.is_empty() {
+                    self.children.remove(&key);
+                }
+            }
+        }
+    }
+
+    /// The ids of the rows of `child` that name the row `parent_id` of `parent` as a parent, in
+    /// id order, from the index (no scan of the child table).
+    pub fn children(
+        &self,
+        parent: fer_model::Table,
+        parent_id: Guid,
+        child: fer_model::Table,
+    ) -> impl Iterator<Item = Guid> + '_ {
+        self.children.get(&(parent, parent_id, child)).into_iter().flatten().copied()
+    }
+
+    /// The rows of `T` that name the row `parent_id` of `parent` as a parent, in id order.
+    pub fn children_rows<T: Stored>(&self, parent: fer_model::Table, parent_id: Guid) -> impl Iterator<Item = &T> {
+        let rows = T::rows(self);
+        self.children(parent, parent_id, T::TABLE).filter_map(move |id| rows.get(&id))
     }
 
     /// Accounts for a write of a row: a repeat when it changed nothing, else a new visibility time.
@@ -219,11 +266,12 @@ impl Tables {
         if table == fer_model::Table::Slot {
             self.gateway_books.remove(id);
         }
-        let key = with_record_type!(table, T => match T::rows_mut(self).remove(id) {
-            Some(row) => duplicate_key(&row),
+        let (key, parents) = with_record_type!(table, T => match T::rows_mut(self).remove(id) {
+            Some(row) => (duplicate_key(&row), row.parents()),
             None => return false,
         });
         self.forget_key(key, *id);
+        self.unlink(table, *id, &parents);
         let now = SystemTime::now();
         let seen = self.seen.entry((table, *id)).or_insert(Visibility { changed_at: now, present: false, writes: 0 });
         seen.changed_at = now;
@@ -250,15 +298,23 @@ impl Tables {
         }
     }
 
-    /// Rebuilds the unique-key index from the rows (after loading the state file).
+    /// Rebuilds the unique-key and the parent indexes from the rows (after loading the state
+    /// file).
     pub fn reindex(&mut self) {
         let mut unique = HashMap::new();
+        let mut children: HashMap<ChildrenKey, BTreeSet<Guid>> = HashMap::new();
         for table in fer_model::Table::LOAD_ORDER {
-            with_record_type!(table, T => unique.extend(
-                T::rows(self).values().filter_map(|r| Some((duplicate_key(r)?, r.id())))
-            ));
+            with_record_type!(table, T => for r in T::rows(self).values() {
+                if let Some(key) = duplicate_key(r) {
+                    unique.insert(key, r.id());
+                }
+                for p in r.parents() {
+                    children.entry((p.table, p.id, table)).or_default().insert(r.id());
+                }
+            });
         }
         self.unique = unique;
+        self.children = children;
     }
 
     /// Drops `key` from the index if the row `id` owns it.
@@ -302,6 +358,64 @@ mod tests {
         let gone = tables.visibility(Table::ProfilecodeResource, &id).unwrap();
         assert!(!gone.present && gone.changed_at >= first.changed_at);
         assert!(tables.visibility(Table::Slot, &id).is_none());
+    }
+
+    #[test]
+    fn the_parent_index_follows_puts_moves_removes_and_reloads() {
+        let mut tables = Tables::default();
+        let guid = |n: u128| Guid::from_u128(n);
+        let pr = |id: u128, resource: u128| ProfilecodeResource {
+            id: guid(id),
+            resource_id: guid(resource),
+            profile_code: "34".into(),
+            create_ts: "2026-12-01T09:00:00".parse().unwrap(),
+        };
+        let of = |t: &Tables, resource: u128| -> Vec<Guid> {
+            t.children(Table::Resource, guid(resource), Table::ProfilecodeResource).collect()
+        };
+        tables.put(pr(2, 100));
+        tables.put(pr(1, 100));
+        tables.put(pr(3, 200));
+        assert_eq!(of(&tables, 100), [guid(1), guid(2)], "in id order");
+        tables.put(pr(2, 200));
+        assert_eq!((of(&tables, 100), of(&tables, 200)), (vec![guid(1)], vec![guid(2), guid(3)]), "moved");
+        assert!(tables.remove(Table::ProfilecodeResource, &guid(1)));
+        assert!(
+            of(&tables, 100).is_empty()
+                && !tables.children.contains_key(&(Table::Resource, guid(100), Table::ProfilecodeResource))
+        );
+        let mut reloaded: Tables = serde_json::from_value(serde_json::to_value(&tables).unwrap()).unwrap();
+        reloaded.reindex();
+        assert_eq!(reloaded.children, tables.children);
+        assert_eq!(reloaded.children_rows::<ProfilecodeResource>(Table::Resource, guid(200)).count(), 2);
+    }
+
+    #[test]
+    fn the_parent_index_equals_a_rebuilt_one_after_any_writes() {
+        let mut tables = Tables::default();
+        let mut seed: u64 = 0x5eed;
+        let mut next = |n: u64| {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (seed >> 33) % n
+        };
+        for step in 0..3_000 {
+            let id = Guid::from_u128(1 + u128::from(next(300)));
+            if next(4) == 0 {
+                tables.remove(Table::ProfilecodeResource, &id);
+            } else {
+                tables.put(ProfilecodeResource {
+                    id,
+                    resource_id: Guid::from_u128(1_000 + u128::from(next(7))),
+                    profile_code: "34".into(),
+                    create_ts: "2026-12-01T09:00:00".parse().unwrap(),
+                });
+            }
+            if step % 500 == 499 {
+                let mut rebuilt = tables.clone();
+                rebuilt.reindex();
+                assert_eq!(rebuilt.children, tables.children, "after {step} writes");
+            }
+        }
     }
 
     #[test]

@@ -6,6 +6,7 @@ mod auth;
 mod binary;
 mod callback;
 mod common;
+mod console;
 mod faults;
 mod fidelity;
 mod fuzz_regressions;

@@ -203,6 +203,11 @@ impl Store {
         backend!(self, s => s.parked(limit).await)
     }
 
+    /// Parked records per refusal code (all of them, where [`Store::parked`] lists the first few).
+    pub(crate) async fn parked_codes(&self) -> Result<Vec<crate::ParkedCount>, SyncError> {
+        backend!(self, s => s.parked_codes().await)
+    }
+
     pub(crate) async fn late_slots(&self, older_than_ms: i64) -> Result<u64, SyncError> {
         backend!(self, s => s.late_slots(older_than_ms).await)
     }
@@ -254,9 +259,10 @@ impl Store {
             o.tables.sort_by_key(|t| Table::LOAD_ORDER.iter().position(|l| *l == t.table));
         }
         let parked = self.parked(100).await?;
+        let parked_by_code = self.parked_codes().await?;
         let window = crate::SyncConfig::default().freshness.as_millis() as i64;
         let late_slots = self.late_slots(now - window).await?;
-        Ok(crate::SyncStatus { organisations, parked, late_slots, last_reconciliation: None })
+        Ok(crate::SyncStatus { organisations, parked, parked_by_code, late_slots, last_reconciliation: None })
     }
 
     /// Moves up to `limit` committed changes from the MIS outbox (`fer_sync.outbox`, written by

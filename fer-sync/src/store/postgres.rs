@@ -427,6 +427,16 @@ impl PgStore {
             .collect()
     }
 
+    pub(crate) async fn parked_codes(&self) -> Result<Vec<crate::ParkedCount>, SyncError> {
+        let rows: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT COALESCE(last_code, ''), count(*) FROM fer_sync.record \
+             WHERE pending AND parked GROUP BY 1 ORDER BY 2 DESC, 1",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(|(code, n)| crate::ParkedCount { code, count: count(n) }).collect())
+    }
+
     pub(crate) async fn late_slots(&self, older_than_ms: i64) -> Result<u64, SyncError> {
         let n: i64 = sqlx::query_scalar(
             "SELECT count(*) FROM fer_sync.record WHERE pending AND NOT parked AND tbl = 'slot' AND pending_since_ms < $1",

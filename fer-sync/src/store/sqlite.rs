@@ -456,6 +456,21 @@ impl SqliteStore {
             .collect()
     }
 
+    /// Parked records per refusal code (all of them, where [`Store::parked`] lists the first few).
+    pub(crate) async fn parked_codes(&self) -> Result<Vec<crate::ParkedCount>, SyncError> {
+        let rows: Vec<(String, i64)> = sqlx::query_as(
+            // `+tbl` as in `late_slots`: through the partial index of the pending rows.
+            "SELECT COALESCE(last_code, ''), COUNT(*) FROM fer_sync_record \
+             WHERE pending = 1 AND parked = 1 AND +tbl IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(code, n)| crate::ParkedCount { code, count: u64::try_from(n).unwrap_or(0) })
+            .collect())
+    }
+
     /// The number of slots whose change has waited longer than `older_than_ms` (ms since epoch).
     pub(crate) async fn late_slots(&self, older_than_ms: i64) -> Result<u64, SyncError> {
         let n: i64 = sqlx::query_scalar(

@@ -93,6 +93,7 @@ async fn a_refused_record_is_parked_with_its_reason_until_the_mis_changes_it() {
     assert_eq!((parked[0].table, parked[0].code.as_str()), (Table::Slot, "R-330"));
     assert_eq!(parked[0].attempts, 3, "the ordering retries, then parked");
     assert!(!parked[0].message.is_empty());
+    assert_eq!(status.parked_by_code, vec![fer_sync::ParkedCount { code: "R-330".into(), count: 1 }]);
     let posts = requests(&w.emulator, "POST", "/api/slot");
     w.engine.run_once().await.unwrap();
     assert_eq!(requests(&w.emulator, "POST", "/api/slot"), posts, "a parked record is not sent again");
@@ -103,6 +104,7 @@ async fn a_refused_record_is_parked_with_its_reason_until_the_mis_changes_it() {
     handle.upsert(std::slice::from_ref(&moved)).await.unwrap();
     let status = drain(&w.engine).await;
     assert!(status.parked.is_empty(), "{:#?}", status.parked);
+    assert!(status.parked_by_code.is_empty());
     assert_eq!(w.emulator.get::<Slot>(&moved.id).unwrap().visit_time, moved.visit_time);
 }
 

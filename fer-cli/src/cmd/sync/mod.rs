@@ -1,10 +1,16 @@
 //! `fer sync`: keep a Vitrina equal to a dataset folder through fer-sync (a snapshot source
 //! polled for changes), with a live status; `fer sync status`: what a store holds.
 
+mod config;
+mod intake;
+mod metrics;
+mod status_server;
+
 use std::collections::HashSet;
 use std::io::{IsTerminal as _, Write as _};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
 
 use fer_client::RetryPolicy;
@@ -20,6 +26,7 @@ use crate::cmd::push;
 use crate::cmd::validate::{dataset_of, validate_folder};
 use crate::error::CliError;
 use crate::input::read_dataset_folder;
+use config::SidecarConfig;
 
 /// How often the folder is looked at.
 const POLL: Duration = Duration::from_millis(500);
@@ -28,14 +35,36 @@ const STATUS_EVERY: Duration = Duration::from_secs(1);
 /// Error diagnostics printed per reading of the folder; the rest are counted.
 const DIAGNOSTICS_SHOWN: usize = 20;
 
-/// Runs `fer sync DIR ...` or `fer sync status`.
+/// Runs `fer sync DIR ...`, `fer sync --config FILE` or `fer sync status`.
 pub async fn run(args: &SyncArgs, format: Format) -> Result<Verdict, CliError> {
-    match (&args.command, &args.dir, &args.connection, &args.store) {
+    match (&args.command, &args.config, &args.dir, &args.connection, &args.store) {
         (Some(SyncCommand::Status(status_args)), ..) => status(status_args, format).await,
-        (None, Some(dir), Some(connection), Some(store)) => sync(&SyncRun { dir, connection, store }, format).await,
+        (None, Some(config), None, None, None) => {
+            let config = SidecarConfig::load(config)?;
+            let plan = Plan {
+                store: config.store.clone(),
+                connections: config.connections(),
+                folder: config.sources.folder.as_ref().map(|f| f.dir.clone()),
+                intake: config.sources.http.as_ref().map(|h| h.listen),
+                status: config.status.as_ref().map(|s| s.listen),
+                engine: config.engine(),
+            };
+            sync(plan, format).await
+        }
+        (None, None, Some(dir), Some(connection), Some(store)) => {
+            let plan = Plan {
+                store: store.clone(),
+                connections: vec![connection.clone()],
+                folder: Some(dir.clone()),
+                intake: None,
+                status: None,
+                engine: SyncConfig::default(),
+            };
+            sync(plan, format).await
+        }
         _ => Err(CliError::Usage(
-            "fer sync needs DIR, --url, --username, --password-env and --store, or a subcommand \
-             (fer sync status --store PATH); see fer sync --help"
+            "fer sync needs DIR, --url, --username, --password-env and --store, or --config FILE, \
+             or a subcommand (fer sync status --store PATH); see fer sync --help"
                 .into(),
         )),
     }
@@ -45,59 +74,91 @@ fn store_error(path: &Path) -> impl FnOnce(fer_sync::SyncError) -> CliError + '_
     move |source| CliError::Store { path: path.to_owned(), source }
 }
 
-/// The settings of `fer sync DIR`.
-struct SyncRun<'a> {
-    dir: &'a Path,
-    connection: &'a Connection,
-    store: &'a Path,
+/// What a run of the engine serves: `fer sync DIR` is one organisation and a folder; the sidecar
+/// (`fer sync --config`) any organisations, sources and the status server of its file.
+struct Plan {
+    store: PathBuf,
+    connections: Vec<Connection>,
+    folder: Option<PathBuf>,
+    intake: Option<SocketAddr>,
+    status: Option<SocketAddr>,
+    engine: SyncConfig,
 }
 
-/// `fer sync DIR`: the engine, the folder source and the status line, until a signal.
-async fn sync(args: &SyncRun<'_>, format: Format) -> Result<Verdict, CliError> {
+/// The engine, its sources and the status, until a signal.
+async fn sync(plan: Plan, format: Format) -> Result<Verdict, CliError> {
     // First, so that a signal from now on stops the run cleanly instead of killing the process.
     let signal = fer_emulator::cli::shutdown_signal();
-    std::fs::read_dir(args.dir).map_err(|source| CliError::Io { path: args.dir.to_owned(), source })?;
-    // A retry budget well inside the 30-second window: a failing batch must not hold newer changes.
-    let client = push::builder(args.connection)?
-        .request_timeout(Duration::from_secs(10))
-        .retry(RetryPolicy {
-            max_attempts: 3,
-            max_elapsed: Duration::from_secs(10),
-            initial_backoff: Duration::from_millis(100),
-            max_backoff: Duration::from_secs(2),
-        })
-        .build()?;
-    let store = Store::open(args.store).await.map_err(store_error(args.store))?;
-    let engine = SyncEngine::builder(store.clone())
-        .organisation(args.connection.username.clone(), client)
-        .config(SyncConfig::default())
-        .build()
-        .map_err(store_error(args.store))?;
+    if let Some(dir) = &plan.folder {
+        std::fs::read_dir(dir).map_err(|source| CliError::Io { path: dir.clone(), source })?;
+    }
+    let store_path = plan.store.as_path();
+    let store = Store::open(store_path).await.map_err(store_error(store_path))?;
+    let mut builder = SyncEngine::builder(store.clone()).config(plan.engine.clone());
+    for connection in &plan.connections {
+        // A retry budget well inside the 30-second window: a failing batch must not hold newer changes.
+        let client = push::builder(connection)?
+            .request_timeout(Duration::from_secs(10))
+            .retry(RetryPolicy {
+                max_attempts: 3,
+                max_elapsed: Duration::from_secs(10),
+                initial_backoff: Duration::from_millis(100),
+                max_backoff: Duration::from_secs(2),
+            })
+            .build()?;
+        builder = builder.organisation(connection.username.clone(), client);
+    }
+    let engine = builder.build().map_err(store_error(store_path))?;
 
     let reporter = Reporter::new(format);
-    let folder = Mutex::new(FolderState::default());
-    let source = FolderSource {
-        dir: args.dir,
-        handle: engine.handle(),
-        store: &store,
-        store_path: args.store,
-        reporter: &reporter,
-        state: &folder,
+    let folder = Arc::new(Mutex::new(FolderState::default()));
+    let answers = metrics::Answers::default();
+    let bind = async |addr: Option<SocketAddr>, what: &str| -> Result<Option<tokio::net::TcpListener>, CliError> {
+        let Some(addr) = addr else { return Ok(None) };
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|e| CliError::Usage(format!("{what}: cannot listen on {addr}: {e}")))?;
+        Ok(Some(listener))
     };
+    let intake_listener = bind(plan.intake, "[sources.http]").await?;
+    let status_listener = bind(plan.status, "[status]").await?;
+    for (listener, path) in [(&intake_listener, intake::CHANGES_PATH), (&status_listener, "/status and /metrics")] {
+        if let Some(addr) = listener.as_ref().and_then(|l| l.local_addr().ok()) {
+            reporter.event(&format!("serving {path} at http://{addr}"));
+        }
+    }
+
     let (stop_tx, stop_rx) = watch::channel(false);
     let stop = &stop_tx;
-
     let engine_run = async {
         let result = engine.run(stopped(stop_rx.clone())).await;
         stop.send_replace(true);
-        result.map_err(store_error(args.store))
+        result.map_err(store_error(store_path))
     };
     let folder_run = async {
+        let Some(dir) = &plan.folder else { return Ok(()) };
+        let source = FolderSource {
+            dir,
+            handle: engine.handle(),
+            store: &store,
+            store_path,
+            reporter: &reporter,
+            state: &folder,
+        };
         let result = source.watch(stop_rx.clone()).await;
         stop.send_replace(true);
         result
     };
-    let status_run = status_loop(&engine, &reporter, &folder, format, stop_rx.clone());
+    // Requests in flight when the signal comes are finished (answered once durable, or with 503).
+    let intake_run = serve(intake_listener, intake::router(engine.handle(), answers.clone()), stop_rx.clone());
+    let status_router = status_server::router(status_server::Shared {
+        handle: engine.handle(),
+        answers: answers.clone(),
+        folder: plan.folder.is_some().then(|| folder.clone()),
+        store: plan.store.clone(),
+    });
+    let status_run = serve(status_listener, status_router, stop_rx.clone());
+    let line_run = status_loop(&engine, &reporter, &folder, format, stop_rx.clone());
     let signal_run = async {
         tokio::select! {
             () = signal => {}
@@ -105,12 +166,29 @@ async fn sync(args: &SyncRun<'_>, format: Format) -> Result<Verdict, CliError> {
         }
         stop.send_replace(true);
     };
-    let (engine_result, folder_result, (), ()) = tokio::join!(engine_run, folder_run, status_run, signal_run);
+    let (engine_result, folder_result, intake_result, status_result, (), ()) =
+        tokio::join!(engine_run, folder_run, intake_run, status_run, line_run, signal_run);
     reporter.finish();
     store.close().await;
     engine_result?;
     folder_result?;
+    intake_result?;
+    status_result?;
     Ok(Verdict::Fine)
+}
+
+/// Serves `router` on `listener` (when there is one) until `stop`, then lets requests in flight
+/// finish.
+async fn serve(
+    listener: Option<tokio::net::TcpListener>,
+    router: axum::Router,
+    stop: watch::Receiver<bool>,
+) -> Result<(), CliError> {
+    let Some(listener) = listener else { return Ok(()) };
+    axum::serve(listener, router)
+        .with_graceful_shutdown(stopped(stop))
+        .await
+        .map_err(|e| CliError::Usage(format!("a server of fer sync failed: {e}")))
 }
 
 /// Resolves once `stop` says so (or its sender is gone).
@@ -381,14 +459,7 @@ async fn status_loop(
                 let folder = lock(folder).clone();
                 match format {
                     Format::Human => reporter.status(&human_line(&status, &folder)),
-                    Format::Json => json_line(&RunStatus {
-                        time: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-                        backlog: status.backlog(),
-                        parked_total: parked_total(&status),
-                        in_doubt_total: status.in_doubt(),
-                        folder: &folder,
-                        status: &status,
-                    }),
+                    Format::Json => json_line(&RunStatus::new(&status, Some(&folder))),
                 }
             }
             Err(e) => reporter.event(&format!("status: {e}")),
@@ -399,7 +470,7 @@ async fn status_loop(
     }
 }
 
-/// One line of `fer --format json sync DIR`.
+/// One line of `fer --format json sync DIR`, and the sidecar's `/status`.
 #[derive(Serialize)]
 struct RunStatus<'a> {
     /// When (UTC, RFC 3339).
@@ -410,10 +481,24 @@ struct RunStatus<'a> {
     parked_total: u64,
     /// Records sent without an answer, to be sent again.
     in_doubt_total: u64,
-    /// The folder source.
-    folder: &'a FolderState,
+    /// The folder source, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    folder: Option<&'a FolderState>,
     #[serde(flatten)]
     status: &'a SyncStatus,
+}
+
+impl<'a> RunStatus<'a> {
+    fn new(status: &'a SyncStatus, folder: Option<&'a FolderState>) -> Self {
+        RunStatus {
+            time: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            backlog: status.backlog(),
+            parked_total: parked_total(status),
+            in_doubt_total: status.in_doubt(),
+            folder,
+            status,
+        }
+    }
 }
 
 /// `fer --format json sync status`.
