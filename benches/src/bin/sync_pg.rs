@@ -265,7 +265,7 @@ async fn latency(
         }
         let status = engine.status().await?;
         let slots = status.table(org.as_str(), Table::Slot);
-        let latency = slots.map(|t| t.latency.clone()).unwrap_or_default();
+        let latency = slots.map(|t| t.latency).unwrap_or_default();
         println!(
             "  instance {}: {} accepted, change → accepted p50 {:?} ms, p99 {:?} ms, max {:?} ms",
             engine.instance().unwrap_or("?"),
