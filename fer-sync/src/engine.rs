@@ -1,6 +1,6 @@
 //! The engine: the intake handle and the push loop.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -15,7 +15,7 @@ use crate::entry::{Entry, parse_parents};
 use crate::plan::plan;
 use crate::reconcile::ReconcileReport;
 use crate::status::{Metrics, OrganisationStatus, SyncStatus, TableStatus};
-use crate::store::{Entries, IntakeCounts, PendingRow, Scope, Settlement, Store, now_ms};
+use crate::store::{Entries, Fence, IntakeCounts, PendingRow, Scope, Settlement, Store, now_ms};
 
 /// How the engine paces itself. The defaults suit the profile's rule: slots on the Vitrina within
 /// 30 s of a change («Требования к наполнению данными»).
@@ -45,6 +45,16 @@ pub struct SyncConfig {
     pub reconcile_every: Option<Duration>,
     /// Days of slots, from today, that reconciliation reads back.
     pub reconcile_days: u32,
+    /// On a shared (PostgreSQL) store: how long a partition's lease lasts without a heartbeat, by
+    /// the database's clock. An instance that dies loses its partitions to the others within
+    /// this plus one heartbeat ([`lease_ttl`](Self::lease_ttl) / 5).
+    pub lease_ttl: Duration,
+    /// On a shared store: the longest one request may take. A request starts only while the
+    /// lease of each of its records' partitions has more than this left, and is abandoned at
+    /// this (its records stay pending, sent again by whoever holds the lease next).
+    pub send_budget: Duration,
+    /// Changes taken from the MIS outbox per drain (see [`SyncEngineBuilder::outbox`]).
+    pub outbox_batch: usize,
 }
 
 impl Default for SyncConfig {
@@ -60,6 +70,9 @@ impl Default for SyncConfig {
             freshness: Duration::from_secs(30),
             reconcile_every: Some(Duration::from_secs(3600)),
             reconcile_days: 14,
+            lease_ttl: Duration::from_secs(10),
+            send_budget: Duration::from_secs(4),
+            outbox_batch: 5_000,
         }
     }
 }
@@ -74,6 +87,13 @@ impl SyncConfig {
     /// The same settings with another tick.
     pub fn with_tick(mut self, tick: Duration) -> Self {
         self.tick = tick;
+        self
+    }
+
+    /// The same settings with another lease lifetime, and a send budget of 2/5 of it.
+    pub fn with_lease_ttl(mut self, ttl: Duration) -> Self {
+        self.lease_ttl = ttl;
+        self.send_budget = ttl.mul_f64(0.4);
         self
     }
 
@@ -101,6 +121,10 @@ struct OrgState {
 
 struct Shared {
     store: Store,
+    /// The leases of this instance, on a shared store.
+    leases: Option<crate::lease::Leases>,
+    /// Whether the engine drains the MIS outbox.
+    outbox: bool,
     wake: Notify,
     orgs: Vec<Organisation>,
     config: SyncConfig,
@@ -117,6 +141,8 @@ pub struct SyncEngineBuilder {
     store: Store,
     orgs: Vec<(Oid, VitrinaClient)>,
     config: SyncConfig,
+    instance: Option<String>,
+    outbox: bool,
 }
 
 impl SyncEngineBuilder {
@@ -133,11 +159,33 @@ impl SyncEngineBuilder {
         self
     }
 
+    /// The name of this engine instance among those sharing a PostgreSQL store (the holder of
+    /// its leases). Default: `fer-sync-<pid>-<random>`; a name must be unique among the running
+    /// instances. Ignored on SQLite.
+    pub fn instance(mut self, name: impl Into<String>) -> Self {
+        self.instance = Some(name.into());
+        self
+    }
+
+    /// Drains the MIS outbox of the PostgreSQL store (`fer_sync.enqueue`) before every cycle, woken
+    /// by the outbox's notifications and polling at every tick as well. With a SQLite store,
+    /// [`build`](Self::build) fails with [`SyncError::NotPostgres`].
+    pub fn outbox(mut self, drain: bool) -> Self {
+        self.outbox = drain;
+        self
+    }
+
     /// The engine; [`SyncError::NoOrganisation`] without an organisation.
     pub fn build(self) -> Result<SyncEngine, SyncError> {
         if self.orgs.is_empty() {
             return Err(SyncError::NoOrganisation);
         }
+        if self.outbox && !self.store.shared() {
+            return Err(SyncError::NotPostgres("the MIS outbox"));
+        }
+        let leases = self.store.shared().then(|| {
+            crate::lease::Leases::new(self.instance.unwrap_or_else(crate::lease::default_instance), &self.config)
+        });
         let orgs = self
             .orgs
             .into_iter()
@@ -146,6 +194,8 @@ impl SyncEngineBuilder {
         Ok(SyncEngine {
             shared: Arc::new(Shared {
                 store: self.store,
+                leases,
+                outbox: self.outbox,
                 wake: Notify::new(),
                 orgs,
                 config: self.config,
@@ -180,7 +230,7 @@ pub struct CycleReport {
 impl SyncEngine {
     /// A builder over `store`.
     pub fn builder(store: Store) -> SyncEngineBuilder {
-        SyncEngineBuilder { store, orgs: Vec::new(), config: SyncConfig::default() }
+        SyncEngineBuilder { store, orgs: Vec::new(), config: SyncConfig::default(), instance: None, outbox: false }
     }
 
     /// A handle to hand changes to this engine; cheap to clone, usable from any task.
@@ -192,6 +242,24 @@ impl SyncEngine {
     /// linger), when a retry falls due, and at every tick; while a cycle leaves due records behind
     /// (more than one cycle's share), the next starts at once. A store error ends the loop.
     pub async fn run(&self, shutdown: impl Future<Output = ()>) -> Result<(), SyncError> {
+        // The heartbeat of the leases and the outbox's notifications run beside the loop, and end
+        // with it (the guard aborts them).
+        let _background =
+            crate::lease::background(&self.shared.store, self.shared.leases.as_ref(), self.shared.outbox, {
+                let shared = Arc::clone(&self.shared);
+                move || shared.wake.notify_one()
+            });
+        let result = self.run_loop(shutdown).await;
+        if let Some(leases) = &self.shared.leases {
+            // A graceful stop hands the partitions over at the others' next round.
+            if let Err(e) = leases.release_all(&self.shared.store).await {
+                tracing::warn!(error = %e, "the leases could not be released (they expire)");
+            }
+        }
+        result
+    }
+
+    async fn run_loop(&self, shutdown: impl Future<Output = ()>) -> Result<(), SyncError> {
         tokio::pin!(shutdown);
         let config = &self.shared.config;
         let mut last_reconcile = Instant::now();
@@ -224,11 +292,22 @@ impl SyncEngine {
     /// One cycle for every organisation, now.
     pub async fn run_once(&self) -> Result<CycleReport, SyncError> {
         let shared = &self.shared;
+        if shared.outbox {
+            self.drain_outbox().await?;
+        }
+        // Between cycles nothing of this instance is on the wire: leases above its share go here.
+        let fence = match &shared.leases {
+            Some(leases) => Some(leases.round(&shared.store, true).await?),
+            None => None,
+        };
         shared.store.route().await?;
         let mut total = CycleReport::default();
         let unrouted = shared.orgs.len() == 1;
+        if fence.as_ref().is_some_and(|f| f.leases.is_empty()) {
+            return Ok(total);
+        }
         for org in &shared.orgs {
-            let report = cycle(shared, org, unrouted).await?;
+            let report = cycle(shared, org, unrouted, fence.as_ref()).await?;
             total.accepted += report.accepted;
             total.cascaded += report.cascaded;
             total.parked += report.parked;
@@ -246,11 +325,41 @@ impl SyncEngine {
         Ok(total)
     }
 
+    /// Drains the MIS outbox into the store until it is empty (or another instance drains it).
+    #[cfg(feature = "postgres")]
+    async fn drain_outbox(&self) -> Result<(), SyncError> {
+        let batch = self.shared.config.outbox_batch.max(1);
+        loop {
+            let drain = self.shared.store.drain_outbox(batch).await?;
+            if drain.busy || drain.taken < batch as u64 {
+                return Ok(());
+            }
+        }
+    }
+
+    #[cfg(not(feature = "postgres"))]
+    async fn drain_outbox(&self) -> Result<(), SyncError> {
+        Ok(())
+    }
+
+    /// The name of this instance among those sharing a PostgreSQL store (`None` on SQLite).
+    pub fn instance(&self) -> Option<&str> {
+        self.shared.leases.as_ref().map(|l| l.instance())
+    }
+
     /// Reads the Vitrina back for every organisation and turns what differs from the last-sent
     /// state into pending work (see the `reconcile` notes in the crate docs). An organisation whose
-    /// read-back fails is counted in the report and left as it is.
+    /// read-back fails is counted in the report and left as it is. On a shared (PostgreSQL) store
+    /// only one instance reconciles, the holder of the lease of the records not routed yet (the
+    /// partition `""`); the others answer an empty report.
     pub async fn reconcile(&self) -> Result<ReconcileReport, SyncError> {
         let shared = &self.shared;
+        if let Some(leases) = &shared.leases {
+            let fence = leases.round(&shared.store, false).await?;
+            if !fence.leases.iter().any(|(part, _)| part.is_empty()) {
+                return Ok(ReconcileReport::default());
+            }
+        }
         shared.store.route().await?;
         let today = chrono::Local::now().date_naive();
         let to = today + chrono::Duration::days(i64::from(shared.config.reconcile_days));
@@ -415,6 +524,10 @@ fn table_status(tables: &mut Vec<TableStatus>, table: Table) -> &mut TableStatus
 struct Cycle<'a> {
     shared: &'a Shared,
     org: &'a Organisation,
+    /// The leases the cycle sends under (a shared store), and until when (this process's clock)
+    /// each is known to hold.
+    fence: Option<&'a Fence>,
+    lease_deadlines: HashMap<String, Instant>,
     settlements: Vec<Settlement>,
     /// Records accepted (or deleted) in this cycle, and records that were not.
     accepted: HashSet<(Table, String)>,
@@ -426,12 +539,17 @@ struct Cycle<'a> {
 /// The organisation could send nothing: the whole cycle stops and waits.
 struct OrgFailure(String);
 
-async fn cycle(shared: &Shared, org: &Organisation, unrouted: bool) -> Result<CycleReport, SyncError> {
+async fn cycle(
+    shared: &Shared,
+    org: &Organisation,
+    unrouted: bool,
+    fence: Option<&Fence>,
+) -> Result<CycleReport, SyncError> {
     if lock(&org.state).retry_at.is_some_and(|at| Instant::now() < at) {
         return Ok(CycleReport::default());
     }
     let now = now_ms();
-    let rows = shared.store.due(&org.oid, unrouted, now, shared.config.max_records_per_cycle).await?;
+    let rows = shared.store.due(&org.oid, unrouted, now, shared.config.max_records_per_cycle, fence).await?;
     if rows.is_empty() {
         return Ok(CycleReport::default());
     }
@@ -442,10 +560,12 @@ async fn cycle(shared: &Shared, org: &Organisation, unrouted: bool) -> Result<Cy
         .chain(plan.upserts.iter().flat_map(|(_, rows)| rows))
         .chain(&plan.late_deletes)
         .collect();
-    shared.store.mark_in_flight(&on_the_wire).await?;
+    shared.store.mark_in_flight(&on_the_wire, fence).await?;
     let mut c = Cycle {
         shared,
         org,
+        fence,
+        lease_deadlines: HashMap::new(),
         settlements: Vec::new(),
         accepted: HashSet::new(),
         not_accepted: HashSet::new(),
@@ -501,7 +621,7 @@ async fn cycle(shared: &Shared, org: &Organisation, unrouted: bool) -> Result<Cy
             }
         }
     }
-    shared.store.settle(&c.settlements).await?;
+    shared.store.settle(&c.settlements, fence).await?;
     {
         let mut metrics = lock(&shared.metrics);
         for (table, ms) in &c.latencies {
@@ -510,6 +630,18 @@ async fn cycle(shared: &Shared, org: &Organisation, unrouted: bool) -> Result<Cy
     }
     tracing::debug!(organisation = %org.oid, ?c.report, "cycle");
     Ok(c.report)
+}
+
+/// `send`, abandoned after `limit` (`None` then); without a limit, `send` as it is.
+async fn budget<T>(limit: Option<Duration>, send: impl Future<Output = T>) -> Option<T> {
+    match limit {
+        Some(limit) => tokio::time::timeout(limit, send).await.ok(),
+        None => Some(send.await),
+    }
+}
+
+fn over_budget(limit: Option<Duration>) -> String {
+    format!("a request outlived its budget under the lease ({} ms): abandoned", limit.unwrap_or_default().as_millis())
 }
 
 /// The wait before try `attempt` (1-based): doubling from the base up to the cap, spread by ±20 %
@@ -522,6 +654,31 @@ fn backoff(config: &SyncConfig, attempt: u32, key: &[u8]) -> Duration {
 }
 
 impl Cycle<'_> {
+    /// The partitions among `parts` that this instance may send for now: their leases are still
+    /// held with their tokens and have more than the send budget left (by the database's clock,
+    /// asked again when what was learnt last no longer covers the budget).
+    async fn allowed(&mut self, parts: &[String]) -> HashSet<String> {
+        let Some(fence) = self.fence else { return parts.iter().cloned().collect() };
+        let budget = self.shared.config.send_budget;
+        let covered = |deadlines: &HashMap<String, Instant>, p: &String| {
+            deadlines.get(p).is_some_and(|d| Instant::now() + budget < *d)
+        };
+        if !parts.iter().all(|p| covered(&self.lease_deadlines, p)) {
+            let asked = Instant::now();
+            match self.shared.store.lease_left(fence).await {
+                Ok(left) => {
+                    self.lease_deadlines =
+                        left.into_iter().map(|(p, ms)| (p, asked + Duration::from_millis(ms.max(0) as u64))).collect();
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "the leases could not be checked: nothing is sent");
+                    self.lease_deadlines.clear();
+                }
+            }
+        }
+        parts.iter().filter(|p| covered(&self.lease_deadlines, p)).cloned().collect()
+    }
+
     fn key(row: &PendingRow) -> (Table, String) {
         (row.table, row.id.clone())
     }
@@ -558,8 +715,17 @@ impl Cycle<'_> {
             self.refuse(row, "id", "the id is not a GUID", true);
             return Ok(());
         };
+        if self.fence.is_some() && !self.allowed(std::slice::from_ref(&row.part)).await.contains(&row.part) {
+            self.not_accepted.insert(Self::key(row));
+            return Ok(());
+        }
         let client = &self.org.client;
-        let result = fer_model::with_record_type!(row.table, R => client.delete::<R>(&id).await);
+        let fence_budget = self.fence.map(|_| self.shared.config.send_budget);
+        let sent = fer_model::with_record_type!(row.table, R => budget(fence_budget, client.delete::<R>(&id)).await);
+        let Some(result) = sent else {
+            self.not_accepted.insert(Self::key(row));
+            return Err(OrgFailure(over_budget(fence_budget)));
+        };
         match result {
             // Deleted, or not there: either way the Vitrina does not hold it.
             Ok(_) => self.accept(row, None),
@@ -584,7 +750,24 @@ impl Cycle<'_> {
         if sendable.is_empty() {
             return Ok(());
         }
+        if self.fence.is_some() {
+            let mut parts: Vec<String> = sendable.iter().map(|r| r.part.clone()).collect();
+            parts.sort_unstable();
+            parts.dedup();
+            let allowed = self.allowed(&parts).await;
+            sendable.retain(|r| {
+                let ok = allowed.contains(&r.part);
+                if !ok {
+                    self.not_accepted.insert(Self::key(r));
+                }
+                ok
+            });
+            if sendable.is_empty() {
+                return Ok(());
+            }
+        }
         let client = &self.org.client;
+        let fence_budget = self.fence.map(|_| self.shared.config.send_budget);
         let sent = fer_model::with_record_type!(table, R => {
             let mut records: Vec<R> = Vec::with_capacity(sendable.len());
             let mut kept = Vec::with_capacity(sendable.len());
@@ -597,9 +780,18 @@ impl Cycle<'_> {
                     Err(e) => self.refuse(row, "decode", format!("the stored record does not decode: {e}"), true),
                 }
             }
-            (kept, client.upsert(&records).await)
+            (kept, budget(fence_budget, client.upsert(&records)).await)
         });
         let (kept, result) = sent;
+        let result = match result {
+            Some(r) => r,
+            None => {
+                for row in &kept {
+                    self.not_accepted.insert(Self::key(row));
+                }
+                return Err(OrgFailure(over_budget(fence_budget)));
+            }
+        };
         match result {
             Ok(report) => {
                 for row in kept {

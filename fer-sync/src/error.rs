@@ -44,6 +44,9 @@ pub enum SyncError {
         /// The value.
         value: String,
     },
+    /// The call needs the PostgreSQL store (the MIS outbox, leases), and this one is SQLite.
+    #[error("{0} needs the PostgreSQL store")]
+    NotPostgres(&'static str),
     /// The engine was built without an organisation to push for.
     #[error("the sync engine needs at least one organisation (MO OID and its client)")]
     NoOrganisation,

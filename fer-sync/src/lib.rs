@@ -2,7 +2,8 @@
 //!
 //! The profile's standing duty for every MIS («Требования к наполнению данными»): slot data on the
 //! Vitrina within 30 seconds of any change, every other table at least hourly. fer-sync takes the
-//! MIS's changes, keeps them in a SQLite outbox ([`Store`]) and pushes them with fer-client in the
+//! MIS's changes, keeps them in a durable outbox ([`Store`]: a SQLite file, or a PostgreSQL
+//! database shared by several engine instances, see [PostgreSQL](#postgresql)) and pushes them with fer-client in the
 //! order the Vitrina needs, so that a vendor hands over changes and gets freshness, durability and
 //! an account of every record.
 //!
@@ -52,6 +53,13 @@
 //! 4. **Covered deletes** are not sent: a delete whose parent is deleted in the same cycle by a
 //!    table that cascades to it is settled when the parent's delete is accepted.
 //!
+#![cfg_attr(feature = "postgres", doc = include_str!("postgres.md"))]
+#![cfg_attr(
+    not(feature = "postgres"),
+    doc = "# PostgreSQL\n\nWith the cargo feature `postgres`: the store on PostgreSQL, shared by several engine \
+           instances under leases per subdivision, and the transactional outbox of a MIS living in \
+           PostgreSQL (see these docs built with the feature).\n"
+)]
 //! # Example
 //!
 //! ```
@@ -87,6 +95,7 @@
 mod engine;
 mod entry;
 mod error;
+mod lease;
 mod plan;
 pub mod recipes;
 mod reconcile;
@@ -100,3 +109,5 @@ pub use status::{
     Latency, LatencyHistogram, OrganisationStatus, ParkedCount, ParkedRecord, Reconciliation, SyncStatus, TableStatus,
 };
 pub use store::{IntakeCounts, Scope, Store};
+#[cfg(feature = "postgres")]
+pub use store::{Lease, OutboxDrain, OutboxRejection, ParkedChange};

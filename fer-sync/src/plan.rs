@@ -83,6 +83,7 @@ mod tests {
                 .join(","),
             attempts: 0,
             pending_since_ms: 0,
+            part: String::new(),
         }
     }
 

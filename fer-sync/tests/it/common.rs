@@ -23,8 +23,13 @@ pub fn quick() -> SyncConfig {
 }
 
 pub fn client(emulator: &EmulatorHandle, username: &Oid, password: &str) -> VitrinaClient {
+    client_at(&emulator.base_url(), username, password)
+}
+
+/// A client of the Vitrina at `base_url` (an emulator in another process's view).
+pub fn client_at(base_url: &str, username: &Oid, password: &str) -> VitrinaClient {
     VitrinaClient::builder()
-        .base_url(emulator.base_url())
+        .base_url(base_url)
         .credentials(username.clone(), password)
         .request_timeout(Duration::from_secs(10))
         .retry(RetryPolicy {
@@ -94,4 +99,37 @@ pub fn requests(emulator: &EmulatorHandle, method: &str, path: &str) -> usize {
         .iter()
         .filter(|e| e.method == method && e.url.split('?').next().is_some_and(|u| u.ends_with(path)))
         .count()
+}
+
+/// The records of one flat subdivision of `org`: the subdivision, its resources and `count`
+/// AVAILABLE slots (`fer_sample::slots`).
+pub fn flat(org: &Oid, count: usize, seed: u64) -> (fer_model::Mo, Vec<fer_model::Resource>, Vec<fer_model::Slot>) {
+    let slots = fer_sample::slots(count, seed);
+    let region = fer_sample::generate(&RegionSpec {
+        mos: 1,
+        doctors_per_mo: 1,
+        days: 0,
+        seed,
+        organisation: Some(org.clone()),
+        ..RegionSpec::default()
+    })
+    .unwrap();
+    let mo = fer_model::Mo { id: slots[0].mo_id, ..region.mo[0].clone() };
+    let mut resources: Vec<fer_model::Resource> = Vec::new();
+    for s in &slots {
+        if resources.last().is_none_or(|r| r.id != s.resource_id) {
+            resources.push(fer_model::Resource { id: s.resource_id, mo_id: mo.id, ..region.resource[0].clone() });
+        }
+    }
+    (mo, resources, slots)
+}
+
+/// Waits (a hang guard of `limit`, not a timing assertion) until `done` holds; panics with
+/// `what` otherwise.
+pub async fn until(limit: Duration, what: &str, mut done: impl AsyncFnMut() -> bool) {
+    let started = std::time::Instant::now();
+    while !done().await {
+        assert!(started.elapsed() < limit, "{what}: not within {limit:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }

@@ -19,6 +19,7 @@ use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Connection as _, QueryBuilder, Row, Sqlite, SqlitePool};
 
+use super::{BacklogRow, Entries, IntakeCounts, PendingRow, Repair, Scope, Settlement, StoredRow, now_ms, parse_table};
 use crate::SyncError;
 use crate::entry::{Entry, UNKNOWN_PRESENCE};
 
@@ -32,22 +33,22 @@ fn migrator() -> Migrator {
     };
     Migrator {
         migrations: Cow::Owned(vec![
-            migration(1, "outbox", include_str!("../migrations/0001_outbox.sql")),
-            migration(2, "schedule scope", include_str!("../migrations/0002_schedule_scope.sql")),
-            migration(3, "indexes for the cycle", include_str!("../migrations/0003_indexes_for_the_cycle.sql")),
+            migration(1, "outbox", include_str!("../../migrations/0001_outbox.sql")),
+            migration(2, "schedule scope", include_str!("../../migrations/0002_schedule_scope.sql")),
+            migration(3, "indexes for the cycle", include_str!("../../migrations/0003_indexes_for_the_cycle.sql")),
             migration(
                 4,
                 "key by id, one scope index",
-                include_str!("../migrations/0004_key_by_id_and_one_scope_index.sql"),
+                include_str!("../../migrations/0004_key_by_id_and_one_scope_index.sql"),
             ),
         ]),
         ..Migrator::DEFAULT
     }
 }
 
-/// The store of one engine: a SQLite file. Cheap to clone (a connection pool).
+/// The store on a SQLite file. Cheap to clone (connection pools).
 #[derive(Debug, Clone)]
-pub struct Store {
+pub(crate) struct SqliteStore {
     /// Readers, and the background checkpoint.
     pool: SqlitePool,
     /// The one writer connection: writers queue here rather than on SQLite's lock, and its page
@@ -83,59 +84,9 @@ struct Checkpointer {
     again: std::sync::atomic::AtomicBool,
 }
 
-/// A pending record as the push loop reads it.
-#[derive(Debug, Clone)]
-pub(crate) struct PendingRow {
-    pub table: Table,
-    pub id: String,
-    pub desired: Option<String>,
-    pub desired_hash: Option<i64>,
-    pub parents: String,
-    pub attempts: u32,
-    pub pending_since_ms: i64,
-}
-
-/// What one intake call changed.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct IntakeCounts {
-    /// Records whose content changed (now pending, or no longer pending because they are back to
-    /// what the Vitrina holds).
-    pub changed: u64,
-    /// Records handed over with the content the store already wanted: nothing to do.
-    pub unchanged: u64,
-    /// Records of the scope that the snapshot did not contain: now pending deletes.
-    pub deleted: u64,
-}
-
-/// Which records a snapshot is the complete set of: the ones of the scope that it does not contain
-/// become deletes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Scope {
-    /// Every record of every table the engine pushes.
-    Region,
-    /// The records of one subdivision (`mo.id`): the subdivision itself and everything under it.
-    Subdivision(Guid),
-    /// The schedule of one resource over a range of days (both included): its slots whose
-    /// `visit_time` falls on one of the days, the books of those slots, and its unavailability
-    /// periods that begin on one of them. What an MIS hands over when it regenerates a doctor's
-    /// fortnight: the resource itself, its services and the slots outside the range are not
-    /// touched. The records are looked up under the resource's subdivision (the Vitrina requires
-    /// a slot's `mo_id` to be its resource's), so a resource the store does not hold has only its
-    /// not yet routed records in the scope.
-    Schedule {
-        /// The resource (`resource.id`).
-        resource: Guid,
-        /// The first day.
-        from: chrono::NaiveDate,
-        /// The last day.
-        to: chrono::NaiveDate,
-    },
-}
-
-impl Store {
+impl SqliteStore {
     /// Opens (and creates when missing) the store at `path`, and brings its schema up to date.
-    pub async fn open(path: impl AsRef<Path>) -> Result<Store, SyncError> {
+    pub(crate) async fn open(path: impl AsRef<Path>) -> Result<SqliteStore, SyncError> {
         let options = SqliteConnectOptions::new()
             .filename(path.as_ref())
             .create_if_missing(true)
@@ -160,7 +111,7 @@ impl Store {
         migrator().run(&writer).await?;
         let reader_options = options.pragma("cache_size", format!("-{}", READER_CACHE_BYTES / 1024));
         let pool = SqlitePoolOptions::new().max_connections(3).connect_with(reader_options).await?;
-        Ok(Store { pool, writer, checkpointer: Arc::default() })
+        Ok(SqliteStore { pool, writer, checkpointer: Arc::default() })
     }
 
     /// Runs `work` in one `BEGIN IMMEDIATE` transaction.
@@ -374,6 +325,7 @@ impl Store {
                     parents: r.try_get("parents")?,
                     attempts: u32::try_from(r.try_get::<i64, _>("attempts")?).unwrap_or(u32::MAX),
                     pending_since_ms: r.try_get::<Option<i64>, _>("pending_since_ms")?.unwrap_or(now_ms),
+                    part: String::new(),
                 })
             })
             .collect()
@@ -534,7 +486,7 @@ impl Store {
 
     /// The record the store wants on the Vitrina for `table`/`id`: `Some(None)` for a delete,
     /// `None` when the store has no such record.
-    pub async fn desired(&self, table: Table, id: &Guid) -> Result<Option<Option<String>>, SyncError> {
+    pub(crate) async fn desired(&self, table: Table, id: &Guid) -> Result<Option<Option<String>>, SyncError> {
         let row = sqlx::query("SELECT desired FROM fer_sync_record WHERE tbl = ?1 AND id = ?2")
             .bind(table.as_str())
             .bind(id.to_string())
@@ -621,115 +573,17 @@ impl Store {
         .await
     }
 
-    /// What the store alone tells, without an engine and without connecting anywhere (for a
-    /// status command run beside, or instead of, the engine): per organisation and table the
-    /// backlog, the parked records and the age of the oldest unsent change; the parked records
-    /// (the first 100) with their reasons; the slots waiting longer than the default freshness
-    /// window of 30 seconds. The figures a running engine keeps in memory are absent: latencies
-    /// are empty, `failing` and `last_reconciliation` are `None`, `consecutive_failures` is 0 (see
-    /// [`SyncHandle::status`](crate::SyncHandle::status) for those). Records not yet routed to an
-    /// organisation are under `organisation: None`.
-    pub async fn status(&self) -> Result<crate::SyncStatus, SyncError> {
-        let now = now_ms();
-        let mut organisations: Vec<crate::OrganisationStatus> = Vec::new();
-        for row in self.backlog().await? {
-            let at = organisations.iter().position(|o| o.organisation == row.org).unwrap_or_else(|| {
-                organisations.push(crate::OrganisationStatus {
-                    organisation: row.org.clone(),
-                    failing: None,
-                    consecutive_failures: 0,
-                    tables: Vec::new(),
-                });
-                organisations.len() - 1
-            });
-            let mut table = crate::TableStatus::empty(row.table);
-            table.add(&row, now);
-            organisations[at].tables.push(table);
-        }
-        for o in &mut organisations {
-            o.tables.sort_by_key(|t| Table::LOAD_ORDER.iter().position(|l| *l == t.table));
-        }
-        let parked = self.parked(100).await?;
-        let parked_by_code = self.parked_codes().await?;
-        let window = crate::SyncConfig::default().freshness.as_millis() as i64;
-        let late_slots = self.late_slots(now - window).await?;
-        Ok(crate::SyncStatus { organisations, parked, parked_by_code, late_slots, last_reconciliation: None })
-    }
-
     /// Closes the pool, waiting for the connections to finish.
-    pub async fn close(&self) {
+    pub(crate) async fn close(&self) {
         self.writer.close().await;
         self.pool.close().await;
     }
-}
-
-/// The outcome of one record in a cycle.
-#[derive(Debug, Clone)]
-pub(crate) enum Settlement {
-    Accepted {
-        table: Table,
-        id: String,
-        sent_hash: Option<i64>,
-    },
-    Refused {
-        table: Table,
-        id: String,
-        tried_hash: Option<i64>,
-        code: String,
-        message: String,
-        park: bool,
-        next_try_ms: i64,
-    },
-}
-
-/// A stored record, as reconciliation compares it.
-#[derive(Debug, Clone)]
-pub(crate) struct StoredRow {
-    pub table: Table,
-    pub id: String,
-    pub desired: Option<String>,
-    pub desired_hash: Option<i64>,
-    pub sent_hash: Option<i64>,
-    pub route_id: Option<String>,
-}
-
-/// What reconciliation saw of one record.
-#[derive(Debug, Clone)]
-pub(crate) struct Repair {
-    pub table: Table,
-    pub id: String,
-    pub org: String,
-    pub vitrina_hash: Option<i64>,
-}
-
-/// Milliseconds since the epoch.
-pub(crate) fn now_ms() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
-}
-
-/// One line of [`Store::backlog`].
-#[derive(Debug, Clone)]
-pub(crate) struct BacklogRow {
-    pub org: Option<String>,
-    pub table: Table,
-    pub pending: u64,
-    pub parked: u64,
-    pub in_doubt: u64,
-    pub oldest_ms: Option<i64>,
 }
 
 /// The `tbl` column of a row.
 fn table_of(row: &sqlx::sqlite::SqliteRow) -> Result<Table, SyncError> {
     parse_table(&row.try_get::<String, _>("tbl")?)
 }
-
-fn parse_table(s: &str) -> Result<Table, SyncError> {
-    Table::from_str(s).map_err(|_| SyncError::Corrupt { what: "the table", value: s.to_owned() })
-}
-
-/// Records on their way into the store, encoded as they are pulled: the records of the next
-/// statement are encoded while SQLite writes the current one.
-pub(crate) type Entries<'a> = Box<dyn Iterator<Item = Result<Entry, SyncError>> + Send + 'a>;
 
 /// The upserts of `entries`, at most [`ROWS_PER_STATEMENT`] rows of one table per statement.
 /// Encoding, routing and building the next statement run on this task while sqlx's worker thread
@@ -899,7 +753,7 @@ impl Routing {
 }
 
 /// A day as the store keeps it: `YYYY-MM-DD`, ordered as text.
-fn day(d: NaiveDate) -> String {
+pub(super) fn day(d: NaiveDate) -> String {
     d.format("%Y-%m-%d").to_string()
 }
 
