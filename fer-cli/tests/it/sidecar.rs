@@ -202,6 +202,71 @@ async fn the_sidecar_takes_ndjson_serves_status_and_metrics_and_loses_nothing_on
     assert!(!log.contains(emulator.password()), "the password is never logged");
 }
 
+/// Two sidecars on one PostgreSQL store, fed by the MIS's outbox (`fer_sync.enqueue` inside its
+/// own transactions): the committed changes reach the Vitrina, a rolled-back one does not, and
+/// `/metrics` shows who holds each partition.
+#[tokio::test(flavor = "multi_thread")]
+async fn two_sidecars_on_postgres_take_the_mis_outbox_and_share_the_partitions() {
+    let Some(pg) = fer_testkit::postgres::Postgres::shared() else { return };
+    let url = pg.database("sidecar");
+    let db = url.split_once("localhost/").unwrap().1.split('?').next().unwrap().to_owned();
+    let emulator = Emulator::spawn(EmulatorConfig::default()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let region = sample(dir.path(), emulator.username().as_str(), 2, 3);
+    let config = |name: &str| {
+        let text = std::fs::read_to_string(write_config(dir.path(), &emulator))
+            .unwrap()
+            .replace("store = \"sync.db\"", &format!("store = \"{url}\"\ninstance = \"{name}\""))
+            .replace("[sources.http]", "[sources.outbox]\n[sources.http]");
+        let path = dir.path().join(format!("{name}.toml"));
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    let (a, b) = (config("a"), config("b"));
+    let mut first = start(&a, &emulator, &dir.path().join("a.log")).await;
+    let mut second = start(&b, &emulator, &dir.path().join("b.log")).await;
+
+    // The MIS commits its region through the outbox, and rolls back one more subdivision.
+    let mut sql = String::from("BEGIN;\n");
+    for line in ndjson_of(&region) {
+        let change: Value = serde_json::from_str(&line).unwrap();
+        let (table, record) = (change["table"].as_str().unwrap(), &change["record"]);
+        let id = record["id"].as_str().or(record["period_id"].as_str()).unwrap();
+        sql.push_str(&format!("SELECT fer_sync.enqueue('{table}', '{id}', $j${record}$j$::json);\n"));
+    }
+    sql.push_str("COMMIT;\n");
+    pg.psql(&db, &sql);
+    let mo: Value = serde_json::from_str(&std::fs::read_to_string(region.join("mo.json")).unwrap()).unwrap();
+    let mut ghost = mo["data"][0].clone();
+    let ghost_id = fer_model::Guid::from_u128(0x5eed);
+    ghost["id"] = json!(ghost_id.to_string());
+    pg.psql(&db, &format!("BEGIN; SELECT fer_sync.enqueue('mo', '{ghost_id}', $j${ghost}$j$::json); ROLLBACK;"));
+
+    wait_until("the emulator holds the committed region", Duration::from_secs(120), || {
+        matches_folder(&emulator, &region)
+    })
+    .await;
+    assert!(emulator.get::<fer_model::Mo>(&ghost_id).is_none(), "a rolled-back change never reaches the Vitrina");
+
+    // Each partition held by one of the two, as both sidecars' metrics say.
+    let client = reqwest::Client::new();
+    for status_url in [&first.status, &second.status] {
+        let scrape = scrape(&client, status_url).await;
+        let held: Vec<(&str, &str)> = scrape
+            .samples
+            .iter()
+            .filter(|s| s.metric == "fer_sync_lease_holder")
+            .map(|s| (s.labels.get("partition").unwrap(), s.labels.get("holder").unwrap()))
+            .collect();
+        assert!(!held.is_empty(), "partitions are leased");
+        assert!(held.iter().all(|(_, holder)| ["a", "b"].contains(holder)), "{held:?}");
+        let partitions: std::collections::HashSet<&str> = held.iter().map(|(p, _)| *p).collect();
+        assert_eq!(partitions.len(), held.len(), "one holder per partition: {held:?}");
+    }
+    stop(&mut first).await;
+    stop(&mut second).await;
+}
+
 #[test]
 fn a_config_with_a_mistake_is_refused_with_exit_2_naming_it() {
     let dir = tempfile::tempdir().unwrap();

@@ -1,8 +1,12 @@
 //! The configuration file of `fer sync --config FILE`, the sidecar for MIS not written in Rust.
 //!
 //! ```toml
-//! # Where every change waits until the Vitrina accepted it (a SQLite file, created when missing).
+//! # Where every change waits until the Vitrina accepted it: a SQLite file (created when missing),
+//! # or a PostgreSQL URL ("postgres://user@host/db", the MIS's own database) that several sidecar
+//! # instances may share, each pushing the subdivisions it holds a lease on.
 //! store = "/var/lib/fer/sync.db"
+//! # The name of this instance among those sharing a PostgreSQL store (default: fer-sync-<pid>-…).
+//! # instance = "mis-host-1"
 //!
 //! [vitrina]
 //! url = "https://vitrina.example"
@@ -17,6 +21,9 @@
 //!
 //! [sources.folder]                    # a folder of <table>.json files the MIS rewrites
 //! dir = "/srv/mis/export"
+//!
+//! # [sources.outbox]                  # PostgreSQL store only: drain fer_sync.enqueue(...), the
+//! #                                   # outbox the MIS writes inside its own transactions
 //!
 //! [status]                            # GET /status (JSON) and /metrics (Prometheus text format)
 //! listen = "127.0.0.1:8701"
@@ -47,8 +54,10 @@ use crate::error::CliError;
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SidecarConfig {
-    /// The store: a SQLite file path.
-    pub store: PathBuf,
+    /// The store: a SQLite file path or a PostgreSQL URL.
+    pub store: StoreLocation,
+    /// The instance's name in the leases of a shared store.
+    pub instance: Option<String>,
     /// Where the Vitrina is.
     pub vitrina: VitrinaSection,
     /// The organisations pushed for (at least one).
@@ -90,6 +99,66 @@ pub struct Sources {
     pub http: Option<ListenSection>,
     /// `[sources.folder]`: the snapshot folder.
     pub folder: Option<FolderSection>,
+    /// `[sources.outbox]`: the PostgreSQL store's MIS outbox.
+    pub outbox: Option<OutboxSection>,
+}
+
+/// `[sources.outbox]` (no keys: the outbox is in the store's database).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutboxSection {}
+
+/// Where the store is.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(from = "String")]
+pub enum StoreLocation {
+    /// A SQLite file.
+    Sqlite(PathBuf),
+    /// A PostgreSQL database, by URL (`postgres://` or `postgresql://`).
+    Postgres(String),
+}
+
+impl From<String> for StoreLocation {
+    fn from(s: String) -> Self {
+        if s.starts_with("postgres://") || s.starts_with("postgresql://") {
+            StoreLocation::Postgres(s)
+        } else {
+            StoreLocation::Sqlite(PathBuf::from(s.strip_prefix("sqlite:").unwrap_or(&s)))
+        }
+    }
+}
+
+impl StoreLocation {
+    /// How the store is named in messages: the path, or the URL without its password.
+    pub fn label(&self) -> PathBuf {
+        match self {
+            StoreLocation::Sqlite(path) => path.clone(),
+            StoreLocation::Postgres(url) => PathBuf::from(redact_url(url)),
+        }
+    }
+}
+
+/// `Debug` never shows a password of the URL.
+impl std::fmt::Debug for StoreLocation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoreLocation::Sqlite(path) => f.debug_tuple("Sqlite").field(path).finish(),
+            StoreLocation::Postgres(url) => f.debug_tuple("Postgres").field(&redact_url(url)).finish(),
+        }
+    }
+}
+
+/// The URL with the password of its user part masked: `postgres://fer:***@db/mis`.
+fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
+    let (authority, tail) = rest.split_at(rest.find(['/', '?']).unwrap_or(rest.len()));
+    match authority.rsplit_once('@') {
+        Some((user, host)) if user.contains(':') => {
+            let name = user.split(':').next().unwrap_or_default();
+            format!("{scheme}://{name}:***@{host}{tail}")
+        }
+        _ => url.to_owned(),
+    }
 }
 
 /// A server's `listen` address.
@@ -128,7 +197,9 @@ impl SidecarConfig {
         let text = std::fs::read_to_string(path).map_err(|source| CliError::Io { path: path.to_owned(), source })?;
         let mut config = Self::parse(&text).map_err(|why| CliError::Usage(format!("{}: {why}", path.display())))?;
         let base = path.parent().unwrap_or(Path::new("."));
-        config.store = base.join(&config.store);
+        if let StoreLocation::Sqlite(file) = &mut config.store {
+            *file = base.join(&*file);
+        }
         if let Some(folder) = &mut config.sources.folder {
             folder.dir = base.join(&folder.dir);
         }
@@ -141,8 +212,14 @@ impl SidecarConfig {
         if config.organisations.is_empty() {
             return Err("no [[organisation]]: the sidecar pushes for at least one".into());
         }
-        if config.sources.http.is_none() && config.sources.folder.is_none() {
-            return Err("no source: configure [sources.http] or [sources.folder] (or both)".into());
+        let sources = &config.sources;
+        if sources.http.is_none() && sources.folder.is_none() && sources.outbox.is_none() {
+            return Err("no source: configure [sources.http], [sources.folder] or [sources.outbox]".into());
+        }
+        if sources.outbox.is_some() && !matches!(config.store, StoreLocation::Postgres(_)) {
+            return Err("[sources.outbox] needs a PostgreSQL store (store = \"postgres://...\"): the outbox is \
+                        in the MIS's database"
+                .into());
         }
         let listens = [("sources.http", &config.sources.http), ("status", &config.status)];
         for (section, listen) in listens {
@@ -225,6 +302,22 @@ mod tests {
         assert_eq!(config.engine().reconcile_days, 14);
         assert_eq!(config.engine().reconcile_every, Some(Duration::from_secs(3600)));
         assert_eq!(config.connections()[0].password_env, "FER_PASSWORD_7777");
+    }
+
+    #[test]
+    fn a_store_is_a_file_or_a_postgres_url_whose_password_is_never_shown() {
+        let url = "postgres://fer:s3cret@db.example:5432/mis?sslmode=require";
+        let pg = StoreLocation::from(url.to_owned());
+        assert_eq!(pg, StoreLocation::Postgres(url.into()));
+        assert_eq!(pg.label(), PathBuf::from("postgres://fer:***@db.example:5432/mis?sslmode=require"));
+        assert!(!format!("{pg:?}").contains("s3cret"));
+        let socket = StoreLocation::from("postgresql:///mis?host=/run/postgresql".to_owned());
+        assert_eq!(socket.label(), PathBuf::from("postgresql:///mis?host=/run/postgresql"));
+        assert_eq!(StoreLocation::from("sqlite:a/b.db".to_owned()), StoreLocation::Sqlite("a/b.db".into()));
+        let outbox_on_sqlite = MINIMAL.replace("[sources.http]", "[sources.outbox]\n[sources.http]");
+        assert!(SidecarConfig::parse(&outbox_on_sqlite).unwrap_err().contains("needs a PostgreSQL store"));
+        let outbox = outbox_on_sqlite.replace("store = \"sync.db\"", &format!("store = \"{url}\""));
+        assert!(SidecarConfig::parse(&outbox).unwrap().sources.outbox.is_some());
     }
 
     #[test]

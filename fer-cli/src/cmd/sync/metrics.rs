@@ -12,6 +12,8 @@
 //! | `fer_sync_late_slots` | | slots past the 30-second window |
 //! | `fer_sync_organisation_failing` | organisation | 1 while nothing can be sent for it |
 //! | `fer_sync_intake_answers_total` | status | answers of the HTTP intake by status code |
+//! | `fer_sync_lease_holder` | partition, holder | 1 per partition (subdivision) leased, on a shared PostgreSQL store |
+//! | `fer_sync_lease_left_seconds` | partition, holder | the time left on that lease |
 
 use std::sync::atomic::AtomicU64;
 
@@ -42,8 +44,8 @@ impl Answers {
     }
 }
 
-/// The metrics text for `status` and the intake's `answers`.
-pub fn encode(status: &SyncStatus, answers: &Answers) -> String {
+/// The metrics text for `status`, the store's `leases` and the intake's `answers`.
+pub fn encode(status: &SyncStatus, leases: &[fer_sync::Lease], answers: &Answers) -> String {
     let mut registry = Registry::with_prefix("fer_sync");
     let family = || Family::<Labels, Gauge>::default();
     let (backlog, in_doubt, parked) = (family(), family(), family());
@@ -72,6 +74,14 @@ pub fn encode(status: &SyncStatus, answers: &Answers) -> String {
     }
     let late: Gauge = Gauge::default();
     late.set(gauge(status.late_slots));
+    let (holders, left) = (family(), Family::<Labels, Gauge<f64, AtomicU64>>::default());
+    for lease in leases {
+        if let Some(holder) = &lease.holder {
+            let labels: Labels = vec![("partition", lease.partition.clone()), ("holder", holder.clone())];
+            holders.get_or_create(&labels).set(1);
+            left.get_or_create(&labels).set(lease.left.as_secs_f64());
+        }
+    }
 
     registry.register("backlog", "Records waiting to be sent", backlog);
     registry.register("in_doubt", "Records sent without an answer, to be sent again", in_doubt);
@@ -86,6 +96,8 @@ pub fn encode(status: &SyncStatus, answers: &Answers) -> String {
     registry.register("late_slots", "Slots whose change waited longer than the 30-second window", late);
     registry.register("organisation_failing", "1 while nothing can be sent for the organisation", failing);
     registry.register("intake_answers", "Answers of the HTTP intake by status code", answers.0.clone());
+    registry.register("lease_holder", "1 per partition (subdivision) leased, and by whom", holders);
+    registry.register_with_unit("lease_left", "The time left on the lease", Unit::Seconds, left);
     registry.register_collector(Box::new(LatencyHistograms(histograms)));
 
     let mut text = String::new();

@@ -26,7 +26,7 @@ use crate::cmd::push;
 use crate::cmd::validate::{dataset_of, validate_folder};
 use crate::error::CliError;
 use crate::input::read_dataset_folder;
-use config::SidecarConfig;
+use config::{SidecarConfig, StoreLocation};
 
 /// How often the folder is looked at.
 const POLL: Duration = Duration::from_millis(500);
@@ -43,6 +43,8 @@ pub async fn run(args: &SyncArgs, format: Format) -> Result<Verdict, CliError> {
             let config = SidecarConfig::load(config)?;
             let plan = Plan {
                 store: config.store.clone(),
+                instance: config.instance.clone(),
+                outbox: config.sources.outbox.is_some(),
                 connections: config.connections(),
                 folder: config.sources.folder.as_ref().map(|f| f.dir.clone()),
                 intake: config.sources.http.as_ref().map(|h| h.listen),
@@ -53,7 +55,9 @@ pub async fn run(args: &SyncArgs, format: Format) -> Result<Verdict, CliError> {
         }
         (None, None, Some(dir), Some(connection), Some(store)) => {
             let plan = Plan {
-                store: store.clone(),
+                store: StoreLocation::Sqlite(store.clone()),
+                instance: None,
+                outbox: false,
                 connections: vec![connection.clone()],
                 folder: Some(dir.clone()),
                 intake: None,
@@ -77,7 +81,11 @@ fn store_error(path: &Path) -> impl FnOnce(fer_sync::SyncError) -> CliError + '_
 /// What a run of the engine serves: `fer sync DIR` is one organisation and a folder; the sidecar
 /// (`fer sync --config`) any organisations, sources and the status server of its file.
 struct Plan {
-    store: PathBuf,
+    store: StoreLocation,
+    /// The instance's name in the leases of a shared store.
+    instance: Option<String>,
+    /// Drain the PostgreSQL store's MIS outbox.
+    outbox: bool,
     connections: Vec<Connection>,
     folder: Option<PathBuf>,
     intake: Option<SocketAddr>,
@@ -92,9 +100,17 @@ async fn sync(plan: Plan, format: Format) -> Result<Verdict, CliError> {
     if let Some(dir) = &plan.folder {
         std::fs::read_dir(dir).map_err(|source| CliError::Io { path: dir.clone(), source })?;
     }
-    let store_path = plan.store.as_path();
-    let store = Store::open(store_path).await.map_err(store_error(store_path))?;
-    let mut builder = SyncEngine::builder(store.clone()).config(plan.engine.clone());
+    let label = plan.store.label();
+    let store_path = label.as_path();
+    let store = match &plan.store {
+        StoreLocation::Sqlite(path) => Store::open(path).await,
+        StoreLocation::Postgres(url) => Store::connect(url).await,
+    }
+    .map_err(store_error(store_path))?;
+    let mut builder = SyncEngine::builder(store.clone()).config(plan.engine.clone()).outbox(plan.outbox);
+    if let Some(name) = &plan.instance {
+        builder = builder.instance(name.clone());
+    }
     for connection in &plan.connections {
         // A retry budget well inside the 30-second window: a failing batch must not hold newer changes.
         let client = push::builder(connection)?
@@ -155,7 +171,8 @@ async fn sync(plan: Plan, format: Format) -> Result<Verdict, CliError> {
         handle: engine.handle(),
         answers: answers.clone(),
         folder: plan.folder.is_some().then(|| folder.clone()),
-        store: plan.store.clone(),
+        store: store.clone(),
+        label: label.clone(),
     });
     let status_run = serve(status_listener, status_router, stop_rx.clone());
     let line_run = status_loop(&engine, &reporter, &folder, format, stop_rx.clone());

@@ -23,8 +23,10 @@ pub struct Shared {
     pub answers: Answers,
     /// The folder source's state, when there is one.
     pub folder: Option<Arc<Mutex<FolderState>>>,
-    /// The store, for the answers.
-    pub store: PathBuf,
+    /// The store (its leases, on PostgreSQL).
+    pub store: fer_sync::Store,
+    /// The store's name in messages (a path, or a URL without its password).
+    pub label: PathBuf,
 }
 
 /// `/status` and `/metrics`.
@@ -43,15 +45,17 @@ async fn status(State(shared): State<Shared>) -> Response {
 }
 
 async fn metrics(State(shared): State<Shared>) -> Response {
-    match shared.handle.status().await {
-        Ok(status) => {
-            ([(header::CONTENT_TYPE, metrics::CONTENT_TYPE)], metrics::encode(&status, &shared.answers)).into_response()
+    let read = async { Ok::<_, fer_sync::SyncError>((shared.handle.status().await?, shared.store.leases().await?)) };
+    match read.await {
+        Ok((status, leases)) => {
+            let text = metrics::encode(&status, &leases, &shared.answers);
+            ([(header::CONTENT_TYPE, metrics::CONTENT_TYPE)], text).into_response()
         }
         Err(e) => unavailable(&shared, e),
     }
 }
 
 fn unavailable(shared: &Shared, e: fer_sync::SyncError) -> Response {
-    tracing::error!(store = %shared.store.display(), error = %e, "status");
-    (StatusCode::SERVICE_UNAVAILABLE, format!("the store {} failed: {e}\n", shared.store.display())).into_response()
+    tracing::error!(store = %shared.label.display(), error = %e, "status");
+    (StatusCode::SERVICE_UNAVAILABLE, format!("the store {} failed: {e}\n", shared.label.display())).into_response()
 }
