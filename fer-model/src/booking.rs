@@ -676,9 +676,9 @@ fn status_schema(g: &SchemaGenerator, code: Schema, name: &str) -> Schema {
             "statusMessage": message,
         },
         "anyOf": [
-            { "required": ["status_code"] },
-            { "required": ["status_сode"] },
-            { "required": ["statusCode"] },
+            { "properties": { "status_code": true }, "required": ["status_code"] },
+            { "properties": { "status_сode": true }, "required": ["status_сode"] },
+            { "properties": { "statusCode": true }, "required": ["statusCode"] },
         ],
     })
 }
@@ -984,16 +984,18 @@ impl JsonSchema for BookingResponse {
                 .into(),
         );
         let non_null = serde_json::json!({ "not": { "type": "null" } });
-        schema.insert(
-            "if".into(),
-            serde_json::json!({
-                "anyOf": [
-                    { "properties": { "status": { "properties": { "status_code": { "const": 0 } }, "required": ["status_code"] } } },
-                    { "properties": { "status": { "properties": { "status_сode": { "const": 0 } }, "required": ["status_сode"] } } },
-                    { "properties": { "status": { "properties": { "statusCode": { "const": 0 } }, "required": ["statusCode"] } } },
-                ]
-            }),
-        );
+        let success = |key: &str| {
+            serde_json::json!({ "properties": { "status": {
+                "type": "object", "properties": { key: { "const": 0 } }, "required": [key],
+            } } })
+        };
+        let keys: &[&str] =
+            if g.contract().is_serialize() { &["status_code"] } else { &["status_code", "status_сode", "statusCode"] };
+        let condition = match keys {
+            [key] => success(key),
+            _ => serde_json::json!({ "anyOf": keys.iter().map(|k| success(k)).collect::<Vec<_>>() }),
+        };
+        schema.insert("if".into(), condition);
         schema.insert(
             "then".into(),
             serde_json::json!({

@@ -213,6 +213,10 @@ fn with_limits(schema: &mut Schema, limits: crate::limits::Limits) {
     for (field, max) in limits {
         if let Some(Value::Object(prop)) = props.get_mut(*field) {
             prop.insert("maxLength".into(), json!(max));
+            // A `string(N)` field is a string; say so next to a reference, for strict validators.
+            if !prop.contains_key("type") && prop.contains_key("$ref") {
+                prop.insert("type".into(), json!("string"));
+            }
         }
     }
 }
@@ -227,6 +231,35 @@ pub fn to_file_text(schema: &Schema) -> String {
     let mut s = serde_json::to_string_pretty(schema).unwrap_or_default();
     s.push('\n');
     s
+}
+
+/// Adds the rules of a type-tagged record ([`variant_rules`]) to its schema: as `allOf` where the
+/// schema states what is accepted, as prose in the canonical form (the `if`/`then` rules break
+/// code generators, which turn them into members of their own).
+pub(crate) fn add_variant_rules(
+    g: &SchemaGenerator,
+    schema: &mut Schema,
+    tag: &str,
+    variants: &[(&str, &[&str], &[&str])],
+    conditional: &[&str],
+) {
+    if !g.contract().is_serialize() {
+        schema.insert("allOf".into(), variant_rules(tag, variants, conditional));
+        return;
+    }
+    let mut text = schema.get("description").and_then(Value::as_str).unwrap_or_default().to_owned();
+    text.push_str(&format!(
+        "\n\nBy `{tag}` (the stand-alone schemas and fer-validate check it; this document states it only here):"
+    ));
+    for (value, required, allowed) in variants {
+        let absent: Vec<&str> = conditional.iter().filter(|f| !allowed.contains(f)).copied().collect();
+        text.push_str(&format!("\n- `{value}`: `{}` required, not null", required.join("`, `")));
+        if !absent.is_empty() {
+            text.push_str(&format!("; `{}` absent or null", absent.join("`, `")));
+        }
+        text.push('.');
+    }
+    schema.insert("description".into(), Value::String(text));
 }
 
 /// `allOf` rules for a type-tagged record: for each `(tag value, required fields, allowed fields)`,
