@@ -248,7 +248,9 @@ run_openapi_generator() {
     mkdir -p "$out/roundtrip"
     javac -encoding UTF-8 -nowarn -d "$out/roundtrip" \
         -cp "$JAVA_CP:$out/java-vitrina/classes:$out/java-mis-webhook/classes" "$HELPERS/RoundTrip.java" || return 1
-    java -cp "$JAVA_CP:$out/java-vitrina/classes:$out/java-mis-webhook/classes:$out/roundtrip" RoundTrip \
+    # At run time the generator's jar goes first: its Jackson and jsr310 module are of one version
+    # (Debian's jackson-databind is older than that module).
+    java -cp "$GENERATOR_JAR:$JAVA_CP:$out/java-vitrina/classes:$out/java-mis-webhook/classes:$out/roundtrip" RoundTrip \
         "$MANIFEST" vitrina=ru.fer.vitrina.model mis-webhook=ru.fer.miswebhook.model || return 1
     # Python clients (pydantic), then the examples through them.
     for doc in vitrina mis-webhook; do

@@ -1,9 +1,12 @@
 //! JSON Schema export: one schema per model, generated from the types (their doc comments are the
 //! descriptions), with the spec's conditional rules.
 //!
-//! The schemas describe what the SDK **accepts** (the lenient input forms of [`crate::wire`]
-//! included), so that every example of the spec validates; each description states the canonical
-//! form that is emitted. Draft 2020-12.
+//! The schemas of [`all`] (the files under `schemas/`) describe what the SDK **accepts** from a
+//! peer (the lenient input forms of [`crate::wire`] included, such as the status key spelled
+//! `status_сode`), so that every example of the spec validates; each description states the
+//! canonical form that is emitted. [`canonical`] gives the same types in that emitted form only,
+//! for the OpenAPI documents. Both are draft 2020-12, with only standard formats, a `maxLength` for
+//! every `string(N)` ([`crate::limits`]) and descriptions in prose.
 //!
 //! ```
 //! let schemas = fer_model::schema::all();

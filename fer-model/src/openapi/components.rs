@@ -113,8 +113,14 @@ mod tests {
 
     #[test]
     fn equal_names_are_equal_definitions() {
+        for contract in [crate::schema::all(), crate::schema::canonical()] {
+            equal_names_in(contract);
+        }
+    }
+
+    fn equal_names_in(schemas: Vec<(&str, Schema)>) {
         let mut seen: Map<String, Value> = Map::new();
-        for (_, schema) in crate::schema::all() {
+        for (_, schema) in schemas {
             let Some(Value::Object(defs)) = schema.to_value().get("$defs").cloned() else { continue };
             for (name, def) in defs {
                 let first = seen.entry(name.clone()).or_insert_with(|| def.clone());

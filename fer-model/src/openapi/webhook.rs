@@ -26,6 +26,7 @@ pub(crate) fn document() -> Value {
         "properties": {
             "error": {
                 "type": "object",
+                "title": "WebhookErrorDetail",
                 "required": ["code", "message"],
                 "properties": {
                     "code": { "type": "string", "examples": ["malformed_json"] },
