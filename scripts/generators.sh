@@ -37,7 +37,7 @@ PIP_PACKAGES=(
     urllib3==2.5.0
     jsonschema[format]==4.25.1 # the guide's validation snippet
     pyyaml==6.0.3
-    schemathesis==4.6.4 # the guide's fuzzing command (4.x, as scripts/schemathesis.sh)
+    schemathesis==4.32.5 # the guide's fuzzing command (4.x, as scripts/schemathesis.sh)
 )
 NPM_PACKAGES=(
     ajv@8.20.0 ajv-formats@3.0.1 js-yaml@4.1.0
@@ -121,6 +121,7 @@ for entry in "${DEBIAN_JARS[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
     CLASSPATH_JARS+=("/usr/share/java/${entry#*:}")
 done
+command -v javac >/dev/null || missing+=(openjdk-17-jdk-headless)
 if ((${#missing[@]})); then
     echo "== installing ${missing[*]}"
     { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null; } ||
