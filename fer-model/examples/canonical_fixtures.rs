@@ -20,9 +20,12 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
-/// The spec's examples: file under `fixtures/spec/`, its schema under `schemas/`, whether it is a
+/// An example: file under `fixtures/spec/`, its schema under `schemas/`, whether it is a
 /// `{"data": [...]}` batch of that schema's records, and the OpenAPI document and component.
-const EXAMPLES: [(&str, &str, bool, Option<(&str, &str)>); 20] = [
+type Example = (&'static str, &'static str, bool, Option<(&'static str, &'static str)>);
+
+/// The spec's examples.
+const EXAMPLES: [Example; 20] = [
     ("004/auth_request.json", "auth_request", false, Some(("vitrina", "AuthRequest"))),
     ("004/auth_response.json", "auth_response", false, Some(("vitrina", "AuthResponse"))),
     ("004/mo_batch_duplicate_name.json", "mo", true, Some(("vitrina", "Mo"))),
