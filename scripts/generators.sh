@@ -278,6 +278,7 @@ echo "== timing"
 printf '%s\n' "${TIMES[@]}"
 if ((${#FAILED[@]})); then
     echo "FAILED: ${FAILED[*]}"
+    echo "generators: $((${#TIMES[@]} - 1 - ${#FAILED[@]})) passed, ${#FAILED[@]} failed"
     exit 1
 fi
-echo "generators: ${#TIMES[@]} steps passed"
+echo "generators: $((${#TIMES[@]} - 1)) passed, 0 failed"
