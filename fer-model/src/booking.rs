@@ -646,22 +646,39 @@ pub struct Status<C> {
     pub message: Option<String>,
 }
 
-fn status_schema(code: Schema, name: &str) -> Schema {
+/// The schema of a `status` object. Accepting (the stand-alone schemas), every spelling a peer may
+/// send is a property; emitting (the OpenAPI documents), only `status_code` / `status_message`, so
+/// that generated code has one member per field, and the other spellings are named in the text.
+fn status_schema(g: &SchemaGenerator, code: Schema, name: &str) -> Schema {
+    let message = json_schema!({ "type": ["string", "null"], "description": "Информационное сообщение статуса" });
+    if g.contract().is_serialize() {
+        return json_schema!({
+            "type": "object",
+            "description": format!("Статус ответа ({name}). Send `status_code` and `status_message`. fer-rs also \
+                                    reads the code key spelled `status_сode` (with a Cyrillic с, as in the \
+                                    profile's cancel examples) or `statusCode`, and the message key \
+                                    `statusMessage`, but never writes them."),
+            "properties": { "status_code": code, "status_message": message },
+            "required": ["status_code"],
+        });
+    }
     json_schema!({
         "type": "object",
         "description": format!("Статус ответа ({name}). The code key is also accepted as `status_сode` \
-                                (Cyrillic с) or `statusCode`, the message key as `statusMessage`."),
+                                (Cyrillic с, as in the profile's cancel examples) or `statusCode`, the message \
+                                key as `statusMessage`: a peer may send them. Send `status_code` and \
+                                `status_message`, the form fer-rs writes."),
         "properties": {
             "status_code": code.clone(),
             "status_сode": code.clone(),
             "statusCode": code,
-            "status_message": { "type": ["string", "null"], "description": "Информационное сообщение статуса" },
-            "statusMessage": { "type": ["string", "null"], "description": "Информационное сообщение статуса" },
+            "status_message": message.clone(),
+            "statusMessage": message,
         },
         "anyOf": [
-            { "required": ["status_code"] },
-            { "required": ["status_сode"] },
-            { "required": ["statusCode"] },
+            { "properties": { "status_code": true }, "required": ["status_code"] },
+            { "properties": { "status_сode": true }, "required": ["status_сode"] },
+            { "properties": { "statusCode": true }, "required": ["statusCode"] },
         ],
     })
 }
@@ -671,7 +688,8 @@ impl JsonSchema for Status<CancelStatusCode> {
         "CancelStatus".into()
     }
     fn json_schema(g: &mut SchemaGenerator) -> Schema {
-        status_schema(CancelStatusCode::json_schema(g), "отмена")
+        let code = CancelStatusCode::json_schema(g);
+        status_schema(g, code, "отмена")
     }
 }
 
@@ -684,10 +702,11 @@ impl JsonSchema for Status<BookingStatusCode> {
     fn schema_name() -> Cow<'static, str> {
         "BookingStatus".into()
     }
-    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+    fn json_schema(g: &mut SchemaGenerator) -> Schema {
         let mut codes = vec![0u16];
         codes.extend_from_slice(BookingRejectionCode::CODES);
         status_schema(
+            g,
             json_schema!({
                 "type": "integer",
                 "enum": codes,
@@ -812,6 +831,7 @@ struct BookingResponseWire {
     visit_time: Option<DateTime<FixedOffset>>,
     /// Длительность посещения, in minutes, as a string. Mandatory on success.
     #[serde(default, serialize_with = "opt_duration_as_string")]
+    #[schemars(schema_with = "answer_duration_schema")]
     duration: Option<DurationMinutes>,
     /// Идентификатор цели услуги.
     #[serde(default)]
@@ -858,6 +878,19 @@ fn answer_time_schema(_: &mut SchemaGenerator) -> Schema {
         "type": ["string", "null"],
         "description": "Время посещения: RFC 3339 with offset, e.g. 2022-12-14T08:00:00+05:00 (a time without offset is accepted with a warning)",
     })
+}
+
+/// The answers' `duration`: written as a string of digits (the table declares `string`), read as a
+/// string or a number.
+fn answer_duration_schema(g: &mut SchemaGenerator) -> Schema {
+    if g.contract().is_serialize() {
+        return json_schema!({
+            "type": ["string", "null"],
+            "pattern": r"^\d+$",
+            "description": "Длительность посещения в минутах, строкой (\"40\"). fer-rs also reads a number.",
+        });
+    }
+    g.subschema_for::<Option<DurationMinutes>>()
 }
 
 fn opt_duration_as_string<S: Serializer>(d: &Option<DurationMinutes>, s: S) -> Result<S::Ok, S::Error> {
@@ -951,16 +984,18 @@ impl JsonSchema for BookingResponse {
                 .into(),
         );
         let non_null = serde_json::json!({ "not": { "type": "null" } });
-        schema.insert(
-            "if".into(),
-            serde_json::json!({
-                "anyOf": [
-                    { "properties": { "status": { "properties": { "status_code": { "const": 0 } }, "required": ["status_code"] } } },
-                    { "properties": { "status": { "properties": { "status_сode": { "const": 0 } }, "required": ["status_сode"] } } },
-                    { "properties": { "status": { "properties": { "statusCode": { "const": 0 } }, "required": ["statusCode"] } } },
-                ]
-            }),
-        );
+        let success = |key: &str| {
+            serde_json::json!({ "properties": { "status": {
+                "type": "object", "properties": { key: { "const": 0 } }, "required": [key],
+            } } })
+        };
+        let keys: &[&str] =
+            if g.contract().is_serialize() { &["status_code"] } else { &["status_code", "status_сode", "statusCode"] };
+        let condition = match keys {
+            [key] => success(key),
+            _ => serde_json::json!({ "anyOf": keys.iter().map(|k| success(k)).collect::<Vec<_>>() }),
+        };
+        schema.insert("if".into(), condition);
         schema.insert(
             "then".into(),
             serde_json::json!({
@@ -1090,6 +1125,7 @@ pub struct CancelResponse {
     pub visit_time: Option<DateTime<FixedOffset>>,
     /// Длительность посещения, in minutes, as a string.
     #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "opt_duration_as_string")]
+    #[schemars(schema_with = "answer_duration_schema")]
     pub duration: Option<DurationMinutes>,
     /// Идентификатор цели услуги.
     #[serde(default, skip_serializing_if = "Option::is_none")]

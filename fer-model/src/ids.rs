@@ -175,11 +175,23 @@ impl<'de> Deserialize<'de> for Guid {
 pub const GUID_INPUT_PATTERN: &str =
     r"^\s*[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\s*$";
 
+/// The JSON Schema pattern of a GUID as fer-rs writes it (lowercase, hyphenated, no spaces).
+pub const GUID_OUTPUT_PATTERN: &str = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$";
+
 impl JsonSchema for Guid {
     fn schema_name() -> Cow<'static, str> {
         "Guid".into()
     }
-    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+    fn json_schema(g: &mut SchemaGenerator) -> Schema {
+        if g.contract().is_serialize() {
+            return json_schema!({
+                "type": "string",
+                "pattern": GUID_OUTPUT_PATTERN,
+                "description": "GUID. Формат: нижний регистр, через дефис (36 characters, lowercase, hyphenated). \
+                                fer-rs also reads upper case and surrounding spaces.",
+                "examples": ["1b0aaec1-38ba-4bf2-a82c-39f90b925a78"],
+            });
+        }
         json_schema!({
             "type": "string",
             "pattern": GUID_INPUT_PATTERN,

@@ -67,6 +67,7 @@ pub mod common;
 pub mod endpoint;
 pub mod envelope;
 pub mod ids;
+pub mod limits;
 #[cfg(feature = "openapi")]
 #[cfg_attr(docsrs, doc(cfg(feature = "openapi")))]
 pub mod openapi;

@@ -274,7 +274,17 @@ impl JsonSchema for Timestamp {
     fn schema_name() -> Cow<'static, str> {
         "Timestamp".into()
     }
-    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+    fn json_schema(g: &mut SchemaGenerator) -> Schema {
+        if g.contract().is_serialize() {
+            return json_schema!({
+                "type": "string",
+                "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$",
+                "description": "Формат: YYYY-MM-DDTHH:MI:SS, ФОРМАТ RFC3339 (ISO8601), local time without offset. \
+                                fer-rs also reads \"YYYY-MM-DD HH:MI:SS\", \"DD.MM.YYYY HH:MI:SS\", and RFC 3339 \
+                                fractional seconds and offset.",
+                "examples": ["2024-03-28T05:00:00"],
+            });
+        }
         json_schema!({
             "type": "string",
             "pattern": TIMESTAMP_INPUT_PATTERN,
@@ -374,7 +384,15 @@ impl JsonSchema for BirthDate {
     fn schema_name() -> Cow<'static, str> {
         "BirthDate".into()
     }
-    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+    fn json_schema(g: &mut SchemaGenerator) -> Schema {
+        if g.contract().is_serialize() {
+            return json_schema!({
+                "type": "string",
+                "pattern": r"^\d{4}-\d{2}-\d{2}T00:00:00$",
+                "description": "Дата рождения, YYYY-MM-DDT00:00:00. fer-rs also reads a bare date and the other \
+                                timestamp forms.",
+            });
+        }
         json_schema!({
             "type": "string",
             "pattern": r"^\s*(\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})?)?|\d{2}\.\d{2}\.\d{4} \d{2}:\d{2}:\d{2})\s*$",
@@ -477,7 +495,15 @@ impl JsonSchema for DurationMinutes {
     fn schema_name() -> Cow<'static, str> {
         "DurationMinutes".into()
     }
-    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+    fn json_schema(g: &mut SchemaGenerator) -> Schema {
+        if g.contract().is_serialize() {
+            return json_schema!({
+                "description": "Продолжительность в минутах (whole minutes), a number. fer-rs also reads a string \
+                                of digits such as \"20\", as the profile's slot examples send.",
+                "type": "integer",
+                "minimum": 0,
+            });
+        }
         json_schema!({
             "description": "Продолжительность в минутах (whole minutes). A number; a string of digits such as \"20\" is accepted on input.",
             "anyOf": [

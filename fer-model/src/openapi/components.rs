@@ -31,17 +31,18 @@ impl Components {
         root.remove("$schema");
         if let Some(Value::Object(defs)) = root.remove("$defs") {
             for (name, def) in defs {
+                let def = titled(&name, def);
                 self.schemas.entry(name).or_insert(def);
             }
         }
         let name = root.get("title").and_then(Value::as_str).unwrap_or(fallback).to_owned();
-        self.schemas.insert(name.clone(), Value::Object(root));
+        self.schemas.insert(name.clone(), titled(&name, Value::Object(root)));
         name
     }
 
     /// Adds a schema of the document's own (not a model of the crate) under `name`.
     pub(crate) fn insert(&mut self, name: &str, schema: Value) {
-        self.schemas.insert(name.to_owned(), schema);
+        self.schemas.insert(name.to_owned(), titled(name, schema));
     }
 
     /// The schemas, sorted by name.
@@ -50,6 +51,15 @@ impl Components {
         entries.sort_by(|a, b| a.0.cmp(&b.0));
         Value::Object(entries.into_iter().collect())
     }
+}
+
+/// `schema` with `title` set to its component name where it has none: generators name their
+/// classes after it.
+fn titled(name: &str, mut schema: Value) -> Value {
+    if let Value::Object(map) = &mut schema {
+        map.entry("title").or_insert_with(|| Value::String(name.to_owned()));
+    }
+    schema
 }
 
 /// `{"$ref": "#/components/schemas/<name>"}`.
@@ -93,9 +103,24 @@ mod tests {
     }
 
     #[test]
+    fn every_component_has_a_title() {
+        for doc in [crate::openapi::vitrina(), crate::openapi::mis_webhook()] {
+            for (name, schema) in doc["components"]["schemas"].as_object().unwrap() {
+                assert!(schema["title"].is_string(), "{name} has no title");
+            }
+        }
+    }
+
+    #[test]
     fn equal_names_are_equal_definitions() {
+        for contract in [crate::schema::all(), crate::schema::canonical()] {
+            equal_names_in(contract);
+        }
+    }
+
+    fn equal_names_in(schemas: Vec<(&str, Schema)>) {
         let mut seen: Map<String, Value> = Map::new();
-        for (_, schema) in crate::schema::all() {
+        for (_, schema) in schemas {
             let Some(Value::Object(defs)) = schema.to_value().get("$defs").cloned() else { continue };
             for (name, def) in defs {
                 let first = seen.entry(name.clone()).or_insert_with(|| def.clone());

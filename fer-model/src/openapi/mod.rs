@@ -9,11 +9,13 @@
 //!   `POST /booking/cancel` and the probe `GET /booking/book`, with the booking and cancel status
 //!   codes.
 //!
-//! The schemas are those of [`crate::schema`] (the files under `schemas/`), not copies: each model
-//! is put under `components/schemas` by its title and its `$defs` beside it, with references
-//! rewritten to `#/components/schemas/...`. OpenAPI 3.1 uses JSON Schema 2020-12, the draft of
-//! those schemas, so nothing else changes. Descriptions are in Russian (the spec's words) and
-//! English.
+//! The schemas are those of [`crate::schema::canonical`], not copies: the same types as the files
+//! under `schemas/`, in the one form fer-rs writes (the serialize contract), so that code
+//! generators get one member per field (`status_code` only; the spellings fer-rs also reads are
+//! named in the descriptions). Each model is put under `components/schemas` by its title and its
+//! `$defs` beside it, each with a `title`, references rewritten to `#/components/schemas/...`.
+//! OpenAPI 3.1 uses JSON Schema 2020-12, the draft of those schemas. Table bodies are the
+//! profile's `{"data": [...]}`. Descriptions are in Russian (the spec's words) and English.
 //!
 //! The documents are `serde_json::Value`s; `fer schema openapi DIR` writes them as YAML
 //! (`openapi/vitrina.yaml`, `openapi/mis-webhook.yaml`), fer-emulator serves the first at

@@ -7,7 +7,7 @@ use serde_json::{Map, Value, json};
 use super::components::{Components, schema_ref};
 use super::status::{HttpStatus, VITRINA_STATUSES};
 use super::{OPENAPI_VERSION, bilingual, info};
-use crate::schema::{self, schema_for};
+use crate::schema::{self, canonical_schema_for};
 use crate::{Table, endpoint};
 
 /// The exported schemas the Vitrina document uses (names of [`crate::schema::names`]).
@@ -35,10 +35,10 @@ const BODY_ERRORS: [u16; 2] = [413, 415];
 pub(crate) fn document() -> Value {
     let mut components = Components::default();
     let mut names: BTreeMap<&str, String> = BTreeMap::new();
-    for (name, schema) in schema::all().into_iter().filter(|(name, _)| SCHEMAS.contains(name)) {
+    for (name, schema) in schema::canonical().into_iter().filter(|(name, _)| SCHEMAS.contains(name)) {
         names.insert(name, components.add(name, schema));
     }
-    let table_schema = components.add("table", schema_for::<Table>());
+    let table_schema = components.add("table", canonical_schema_for::<Table>());
     let doc = Doc { names, table_schema };
 
     let mut paths = Map::new();
@@ -205,12 +205,14 @@ impl Doc {
     fn table(&self, table: Table) -> Value {
         let record = self.schema(table.as_str());
         let name_ru = table.name_ru();
-        let batch = json!({
+        // The profile's form only: the Vitrina's acceptance of a bare array is said in the text, not
+        // as an `anyOf` (generators make a broken union type of it).
+        let body = json!({
             "type": "object",
+            "title": format!("{}Batch", self.names.get(table.as_str()).map_or(table.as_str(), String::as_str)),
             "required": ["data"],
             "properties": { "data": { "type": "array", "items": record } },
         });
-        let body = json!({ "anyOf": [batch, { "type": "array", "items": record }] });
         let cascade: Vec<&str> = table.cascades_to().iter().map(|t| t.as_str()).collect();
         let cascade_en = if cascade.is_empty() {
             String::new()
@@ -234,7 +236,7 @@ impl Doc {
                     &format!("Добавление и обновление данных (таблица «{name_ru}», Приложение 1). Тело: \
                               {{\"data\": [...]}}, может быть сжато gzip (Content-Encoding: gzip)."),
                     &format!("Adds new records and updates existing ones (by `{}`). The body is a batch \
-                              `{{\"data\": [...]}}` (a bare array is accepted too), plain or gzip. A 422 may be a \
+                              `{{\"data\": [...]}}`, plain or gzip (fer-emulator also reads a bare array). A 422 may be a \
                               partial success: `sendedGuids` lists what was accepted.", table.id_field()),
                 ),
                 "requestBody": { "required": true, "content": json_body(body) },

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::schema::variant_rules;
+use crate::schema::add_variant_rules;
 use crate::table::impl_record;
 use crate::{Guid, Oid, Table, Timestamp};
 
@@ -343,13 +343,12 @@ impl JsonSchema for Referral {
         // The other type's fields are allowed (table 8 never says «не указывается»): only the
         // required ones are conditional.
         let all: Vec<&str> = [CONSULTATION_FIELDS, RESEARCH_ONLY].concat();
-        schema.insert(
-            "allOf".into(),
-            variant_rules(
-                "type",
-                &[("CONSULTATION", CONSULTATION_FIELDS, &all), ("RESEARCH", RESEARCH_FIELDS, &all)],
-                &all,
-            ),
+        add_variant_rules(
+            g,
+            &mut schema,
+            "type",
+            &[("CONSULTATION", CONSULTATION_FIELDS, &all), ("RESEARCH", RESEARCH_FIELDS, &all)],
+            &all,
         );
         schema
     }

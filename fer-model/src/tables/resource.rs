@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::schema::variant_rules;
+use crate::schema::add_variant_rules;
 use crate::table::impl_record;
 use crate::{Enabled, Guid, Snils, Table, Timestamp};
 
@@ -308,17 +308,16 @@ impl JsonSchema for Resource {
                 .into(),
         );
         let all: Vec<&str> = [SPECIALIST_ONLY, MACHINE_FIELDS, ROOM_FIELDS].concat();
-        schema.insert(
-            "allOf".into(),
-            variant_rules(
-                "type",
-                &[
-                    ("SPECIALIST", SPECIALIST_FIELDS, SPECIALIST_ONLY),
-                    ("MACHINE", MACHINE_FIELDS, MACHINE_FIELDS),
-                    ("ROOM", ROOM_FIELDS, ROOM_FIELDS),
-                ],
-                &all,
-            ),
+        add_variant_rules(
+            g,
+            &mut schema,
+            "type",
+            &[
+                ("SPECIALIST", SPECIALIST_FIELDS, SPECIALIST_ONLY),
+                ("MACHINE", MACHINE_FIELDS, MACHINE_FIELDS),
+                ("ROOM", ROOM_FIELDS, ROOM_FIELDS),
+            ],
+            &all,
         );
         schema
     }
