@@ -26,8 +26,8 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use chrono::Utc;
 use fer_model::{
-    Book, BookStatus, BookType, BookingRequest, BookingResponse, CancelRequest, CancelResponse, CancelStatusCode, Guid,
-    Oid, ReferralStatus, SlotStatus, TagSource, Timestamp,
+    Book, BookStatus, BookingRequest, BookingResponse, CancelRequest, CancelResponse, CancelStatusCode, Guid, Oid,
+    ReferralStatus, SlotStatus, Timestamp,
 };
 use fer_validate::RawKind;
 use serde::Serialize;
@@ -318,33 +318,14 @@ pub(crate) async fn book(shared: &Arc<Shared>, request: &BookingRequest) -> Resu
             });
         }
         BookingResponse::Confirmed(c) => {
-            let book = Book {
-                id: c.book_ext_id,
-                patient_id: book_patient_id(&request.patient_id),
-                slot_id: request.slot_id,
-                status_code: BookStatus::Recorded,
-                tag_source: TagSource::Epgu,
-                kind: BookType::from(request.booking_type),
-                referral_id: request.referral_id,
-                create_ts: Timestamp::from_naive(chrono::Local::now().naive_local()),
-            };
+            let now = Timestamp::from_naive(chrono::Local::now().naive_local());
+            let book = Book::written_by_gateway(request, c, now);
             apply(shared, book, SlotStatus::Recorded, ReferralStatus::Recorded).await?
         }
         BookingResponse::Rejected(_) => Vec::new(),
     };
     Ok(GatewayOutcome { webhook: url, answer: GatewayAnswer::Book(response), applied, duration })
 }
-
-/// The book table's `patient_id` (a GUID) for the booking request's `patient_id`, which the gateway
-/// may send in another form (the cancel example sends "11234455"): a GUID is kept, any other id is
-/// mapped to a stable name-based GUID (UUID v5 in [`PATIENT_ID_NAMESPACE`]), so the same patient
-/// always gets the same book `patient_id`.
-fn book_patient_id(id: &fer_model::PatientId) -> fer_model::Guid {
-    id.as_guid().unwrap_or_else(|| fer_model::Guid::from_name(&PATIENT_ID_NAMESPACE, id.as_str()))
-}
-
-/// The namespace of [`book_patient_id`]'s name-based GUIDs.
-const PATIENT_ID_NAMESPACE: fer_model::Guid = fer_model::Guid::from_u128(0x5f3c_1b2a_9e47_4d6b_8a10_f3e2_d1c0_b9a8);
 
 /// UC-1.1: sends a cancel request to the webhook of the book's slot and applies a success.
 pub(crate) async fn cancel(shared: &Arc<Shared>, request: &CancelRequest) -> Result<GatewayOutcome, GatewayError> {

@@ -86,6 +86,42 @@ impl From<BookingType> for BookType {
     }
 }
 
+impl Book {
+    /// The book the gateway writes on the Vitrina after the MIS confirmed a booking through the
+    /// webhook (UC-1 of «Сценарии взаимодействия»: the slot turns RECORDED and a book 5000 with
+    /// `id` = the `book_ext_id` the MIS answered, of the request's `booking_type`, source EPGU,
+    /// with the request's referral). `create_ts` is `now`.
+    ///
+    /// The booking request names the patient as the EPGU does, which need not be a GUID (the
+    /// cancel example sends "11234455"), where the book's `patient_id` is one: a GUID is kept, any
+    /// other id is mapped to a name-based GUID (UUID v5 in a fixed namespace), the same for the
+    /// same id every time.
+    pub fn written_by_gateway(
+        request: &crate::BookingRequest,
+        confirmation: &crate::BookingConfirmation,
+        now: Timestamp,
+    ) -> Book {
+        Book {
+            id: confirmation.book_ext_id,
+            patient_id: Book::patient_guid(&request.patient_id),
+            slot_id: request.slot_id,
+            status_code: BookStatus::Recorded,
+            tag_source: TagSource::Epgu,
+            kind: BookType::from(request.booking_type),
+            referral_id: request.referral_id,
+            create_ts: now,
+        }
+    }
+
+    /// The book's `patient_id` for a booking request's patient id: the GUID itself, or a
+    /// name-based GUID for any other form (see [`Book::written_by_gateway`]).
+    pub fn patient_guid(id: &crate::PatientId) -> Guid {
+        /// The namespace of the name-based patient GUIDs.
+        const NAMESPACE: Guid = Guid::from_u128(0x5f3c_1b2a_9e47_4d6b_8a10_f3e2_d1c0_b9a8);
+        id.as_guid().unwrap_or_else(|| Guid::from_name(&NAMESPACE, id.as_str()))
+    }
+}
+
 /// A patient's booking of a slot (бирка).
 ///
 /// Endpoints: `POST/GET/DELETE /api/book`, `GET /api/slot/{slot_id}/books`. «Перед выгрузкой бирки,
