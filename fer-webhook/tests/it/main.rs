@@ -12,3 +12,4 @@ mod http;
 mod retries;
 mod routing;
 mod security;
+mod stores;
