@@ -36,6 +36,8 @@ pub mod content_type;
 mod encoding;
 mod excerpt;
 pub mod gzip;
+#[cfg(feature = "metrics")]
+pub mod metrics;
 mod read;
 #[cfg(feature = "shutdown")]
 mod shutdown;

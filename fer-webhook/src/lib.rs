@@ -29,7 +29,9 @@
 //! [`WebhookService::handle_body`], and every adapter calls it.
 //!
 //! Logs (`tracing`) carry the request id, the route, the answer code and the time taken; never
-//! patient data.
+//! patient data. Metrics (feature `metrics`): `WebhookMetrics` counts calls by operation, answers
+//! by HTTP status and `status_code`, deadline hits and the latency, in a Prometheus registry that
+//! `fer_http::metrics::serve` exports on a loopback port of its own.
 //!
 //! # A vendor's handler
 //!
@@ -168,6 +170,8 @@ mod error;
 mod guard;
 mod handler;
 mod idempotency;
+#[cfg(feature = "metrics")]
+mod metrics;
 mod service;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod sql;
@@ -180,6 +184,8 @@ pub use handler::{BookRejection, BookingHandler, CancelRejection, CancelRejectio
 pub use idempotency::{
     BookingKey, BookingRecord, CLAIM_GRACE, ClaimKey, IdempotencyStore, Idempotent, MemoryStore, REPEAT_AFTER_CANCEL,
 };
+#[cfg(feature = "metrics")]
+pub use metrics::WebhookMetrics;
 pub use service::{REQUEST_ID_HEADER, RemoteAddr, WebhookService};
 #[cfg(feature = "postgres")]
 pub use sql::postgres::PostgresStore;
