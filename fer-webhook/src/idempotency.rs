@@ -100,7 +100,9 @@ pub trait IdempotencyStore: Send + Sync {
     async fn release(&self, key: &ClaimKey, owner: &str) -> Result<(), StoreError>;
     /// What is known of `key`: its confirmation, or that its booking was cancelled.
     async fn find_booking(&self, key: &BookingKey) -> Result<Option<BookingRecord>, StoreError>;
-    /// Remembers the confirmation given for `key`.
+    /// Remembers the confirmation given for `key`. A store may end the claim of `key` in the
+    /// same step (the SQL stores do, in the same transaction: one commit less per booking);
+    /// [`Idempotent`] releases it afterwards anyway.
     async fn save_booking(&self, key: BookingKey, confirmation: &BookingConfirmation) -> Result<(), StoreError>;
     /// The cancel of `book_ext_id`, if it was cancelled (its fields are replayed with code 1).
     async fn find_cancel(&self, book_ext_id: Guid) -> Result<Option<CancelConfirmation>, StoreError>;

@@ -117,12 +117,13 @@ impl IdempotencyStore for PostgresStore {
 
     async fn save_booking(&self, key: BookingKey, confirmation: &BookingConfirmation) -> Result<(), StoreError> {
         let id = confirmation.book_ext_id.to_string();
+        let text = key.to_text();
         let mut tx = self.pool.begin().await.map_err(db)?;
         sqlx::query(
             "INSERT INTO fer_webhook.bookings (key, book_ext_id, confirmation) VALUES ($1, $2, $3)
              ON CONFLICT (key) DO UPDATE SET book_ext_id = excluded.book_ext_id, confirmation = excluded.confirmation",
         )
-        .bind(key.to_text())
+        .bind(&text)
         .bind(&id)
         .bind(booking_json(confirmation))
         .execute(&mut *tx)
@@ -130,6 +131,12 @@ impl IdempotencyStore for PostgresStore {
         .map_err(db)?;
         sqlx::query("DELETE FROM fer_webhook.cancels WHERE book_ext_id = $1")
             .bind(&id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        // The claim ends with the answer, in the same commit (the release after it finds nothing).
+        sqlx::query("DELETE FROM fer_webhook.claims WHERE key = $1")
+            .bind(ClaimKey::Book(key).to_text())
             .execute(&mut *tx)
             .await
             .map_err(db)?;
@@ -147,15 +154,21 @@ impl IdempotencyStore for PostgresStore {
     }
 
     async fn save_cancel(&self, cancel: &CancelConfirmation) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
         sqlx::query(
             "INSERT INTO fer_webhook.cancels (book_ext_id, confirmation) VALUES ($1, $2)
              ON CONFLICT (book_ext_id) DO UPDATE SET confirmation = excluded.confirmation",
         )
         .bind(cancel.book_ext_id.to_string())
         .bind(cancel_json(cancel))
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .map_err(db)?;
-        Ok(())
+        sqlx::query("DELETE FROM fer_webhook.claims WHERE key = $1")
+            .bind(ClaimKey::Cancel(cancel.book_ext_id).to_text())
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        tx.commit().await.map_err(db)
     }
 }
