@@ -644,6 +644,53 @@ mod tests {
         assert!(h.locks.map().is_empty(), "locks are released");
     }
 
+    /// Two instances (two `Idempotent`s, their own in-process locks) sharing one store: the
+    /// store's claim alone keeps the repeats from reaching the handler twice.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn two_instances_sharing_a_store_call_the_handler_once() {
+        let store = Arc::new(MemoryStore::new());
+        let mis = Arc::new(Counting::default());
+        let a = Arc::new(Idempotent::new(Arc::clone(&mis), Arc::clone(&store)));
+        let b = Arc::new(Idempotent::new(Arc::clone(&mis), Arc::clone(&store)));
+        let calls: Vec<_> = (0..20)
+            .map(|i| {
+                let h = Arc::clone(if i % 2 == 0 { &a } else { &b });
+                tokio::spawn(async move { h.book(request(), ctx()).await })
+            })
+            .collect();
+        let mut ids = Vec::new();
+        for call in calls {
+            ids.push(call.await.unwrap().unwrap().book_ext_id);
+        }
+        assert!(ids.iter().all(|id| *id == ids[0]));
+        assert_eq!(mis.books.load(Ordering::SeqCst), 1);
+        assert!(store.state().claims.is_empty(), "claims are released");
+    }
+
+    /// A handler's refusal is not stored and releases the claim: the next repeat, on another
+    /// instance, reaches the handler again.
+    #[tokio::test]
+    async fn a_refusal_releases_the_claim() {
+        struct Refusing(AtomicUsize);
+        #[async_trait]
+        impl BookingHandler for Refusing {
+            async fn book(&self, _: BookingRequest, _: RequestContext) -> Result<BookingConfirmation, BookRejection> {
+                self.0.fetch_add(1, Ordering::SeqCst);
+                Err(BookingRejectionCode::SlotUnavailable.into())
+            }
+            async fn cancel(&self, _: CancelRequest, _: RequestContext) -> Result<CancelConfirmation, CancelRejection> {
+                Err(CancelRejection::technical_error())
+            }
+        }
+        let store = Arc::new(MemoryStore::new());
+        let mis = Arc::new(Refusing(AtomicUsize::new(0)));
+        let a = Idempotent::new(Arc::clone(&mis), Arc::clone(&store));
+        let b = Idempotent::new(Arc::clone(&mis), Arc::clone(&store));
+        assert_eq!(a.book(request(), ctx()).await.unwrap_err().code(), BookingRejectionCode::SlotUnavailable);
+        assert_eq!(b.book(request(), ctx()).await.unwrap_err().code(), BookingRejectionCode::SlotUnavailable);
+        assert_eq!(mis.0.load(Ordering::SeqCst), 2);
+    }
+
     #[tokio::test]
     async fn cancel_then_repeat_cancel_then_a_late_repeat_of_the_booking() {
         let h = Idempotent::in_memory(Counting::default());
