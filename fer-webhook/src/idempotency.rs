@@ -309,6 +309,11 @@ impl IdempotencyStore for MemoryStore {
 /// and should find its own booking (keep the booking and the request's key in the MIS's one
 /// transaction and answer it again), or refuse the slot as taken.
 ///
+/// A claim's owner is the `Idempotent` (a random id drawn when it is made), not the call: the
+/// calls of one key inside one instance are serialized anyway, so a claim left behind by a call
+/// the deadline cancelled is taken again at once by the instance's next call of that key, while
+/// a restarted instance is a new owner and waits for the old claim to expire.
+///
 /// A call that loses its claim while it runs (its database was unreachable longer than the
 /// grace) still answers with its handler's outcome and stores it; the store keeps the latest
 /// confirmation of a key.

@@ -116,31 +116,26 @@ impl IdempotencyStore for PostgresStore {
     }
 
     async fn save_booking(&self, key: BookingKey, confirmation: &BookingConfirmation) -> Result<(), StoreError> {
-        let id = confirmation.book_ext_id.to_string();
-        let text = key.to_text();
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        // One statement, so one round trip and one commit: the booking saved, an older cancel of
+        // its book_ext_id forgotten, and the claim ended with the answer (the release after it
+        // finds nothing).
         sqlx::query(
-            "INSERT INTO fer_webhook.bookings (key, book_ext_id, confirmation) VALUES ($1, $2, $3)
-             ON CONFLICT (key) DO UPDATE SET book_ext_id = excluded.book_ext_id, confirmation = excluded.confirmation",
+            "WITH saved AS (
+                 INSERT INTO fer_webhook.bookings (key, book_ext_id, confirmation) VALUES ($1, $2, $3)
+                 ON CONFLICT (key) DO UPDATE SET book_ext_id = excluded.book_ext_id, confirmation = excluded.confirmation
+             ), uncancelled AS (
+                 DELETE FROM fer_webhook.cancels WHERE book_ext_id = $2
+             )
+             DELETE FROM fer_webhook.claims WHERE key = $4",
         )
-        .bind(&text)
-        .bind(&id)
+        .bind(key.to_text())
+        .bind(confirmation.book_ext_id.to_string())
         .bind(booking_json(confirmation))
-        .execute(&mut *tx)
+        .bind(ClaimKey::Book(key).to_text())
+        .execute(&self.pool)
         .await
         .map_err(db)?;
-        sqlx::query("DELETE FROM fer_webhook.cancels WHERE book_ext_id = $1")
-            .bind(&id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-        // The claim ends with the answer, in the same commit (the release after it finds nothing).
-        sqlx::query("DELETE FROM fer_webhook.claims WHERE key = $1")
-            .bind(ClaimKey::Book(key).to_text())
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-        tx.commit().await.map_err(db)
+        Ok(())
     }
 
     async fn find_cancel(&self, book_ext_id: Guid) -> Result<Option<CancelConfirmation>, StoreError> {
@@ -154,21 +149,20 @@ impl IdempotencyStore for PostgresStore {
     }
 
     async fn save_cancel(&self, cancel: &CancelConfirmation) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        // One statement: the cancel saved and its claim ended.
         sqlx::query(
-            "INSERT INTO fer_webhook.cancels (book_ext_id, confirmation) VALUES ($1, $2)
-             ON CONFLICT (book_ext_id) DO UPDATE SET confirmation = excluded.confirmation",
+            "WITH saved AS (
+                 INSERT INTO fer_webhook.cancels (book_ext_id, confirmation) VALUES ($1, $2)
+                 ON CONFLICT (book_ext_id) DO UPDATE SET confirmation = excluded.confirmation
+             )
+             DELETE FROM fer_webhook.claims WHERE key = $3",
         )
         .bind(cancel.book_ext_id.to_string())
         .bind(cancel_json(cancel))
-        .execute(&mut *tx)
+        .bind(ClaimKey::Cancel(cancel.book_ext_id).to_text())
+        .execute(&self.pool)
         .await
         .map_err(db)?;
-        sqlx::query("DELETE FROM fer_webhook.claims WHERE key = $1")
-            .bind(ClaimKey::Cancel(cancel.book_ext_id).to_text())
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-        tx.commit().await.map_err(db)
+        Ok(())
     }
 }
