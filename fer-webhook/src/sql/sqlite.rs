@@ -21,7 +21,9 @@ const MIGRATIONS: &[(i64, &str, &str)] =
 /// timed by the host's clock. Tables `fer_webhook_bookings`, `fer_webhook_cancels` and
 /// `fer_webhook_claims`, created when the store is opened; the file may hold other tables too.
 ///
-/// Cheap to clone (a connection pool). The MIS's own cancel path may open the same file and
+/// Cheap to clone (two connection pools: one writer, so that this process's writes queue in
+/// the pool instead of sleeping in SQLite's busy handler, and readers, which WAL lets run beside
+/// it). The MIS's own cancel path may open the same file and
 /// call [`IdempotencyStore::save_cancel`] (see [`Idempotent`](crate::Idempotent)).
 ///
 /// ```
@@ -44,7 +46,10 @@ const MIGRATIONS: &[(i64, &str, &str)] =
 /// ```
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
-    pool: SqlitePool,
+    /// One connection: claims, releases, saves.
+    write: SqlitePool,
+    /// Finds.
+    read: SqlitePool,
 }
 
 impl SqliteStore {
@@ -67,14 +72,16 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(5));
-        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await.map_err(db)?;
-        super::migrator(MIGRATIONS).run(&pool).await.map_err(StoreError::new)?;
-        Ok(SqliteStore { pool })
+        let write = SqlitePoolOptions::new().max_connections(1).connect_with(options.clone()).await.map_err(db)?;
+        super::migrator(MIGRATIONS).run(&write).await.map_err(StoreError::new)?;
+        let read = SqlitePoolOptions::new().max_connections(4).connect_with(options).await.map_err(db)?;
+        Ok(SqliteStore { write, read })
     }
 
-    /// Closes the pool (waits for the connections in use).
+    /// Closes the pools (waits for the connections in use).
     pub async fn close(&self) {
-        self.pool.close().await;
+        self.write.close().await;
+        self.read.close().await;
     }
 }
 
@@ -98,7 +105,7 @@ impl IdempotencyStore for SqliteStore {
         .bind(owner)
         .bind(until)
         .bind(now)
-        .execute(&self.pool)
+        .execute(&self.write)
         .await
         .map_err(db)?;
         Ok(done.rows_affected() == 1)
@@ -108,7 +115,7 @@ impl IdempotencyStore for SqliteStore {
         sqlx::query("DELETE FROM fer_webhook_claims WHERE key = ?1 AND owner = ?2")
             .bind(key.to_text())
             .bind(owner)
-            .execute(&self.pool)
+            .execute(&self.write)
             .await
             .map_err(db)?;
         Ok(())
@@ -120,7 +127,7 @@ impl IdempotencyStore for SqliteStore {
              LEFT JOIN fer_webhook_cancels c ON c.book_ext_id = b.book_ext_id WHERE b.key = ?1",
         )
         .bind(key.to_text())
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.read)
         .await
         .map_err(db)?;
         let Some(row) = row else { return Ok(None) };
@@ -134,7 +141,7 @@ impl IdempotencyStore for SqliteStore {
     async fn save_booking(&self, key: BookingKey, confirmation: &BookingConfirmation) -> Result<(), StoreError> {
         let id = confirmation.book_ext_id.to_string();
         let text = key.to_text();
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = self.write.begin().await.map_err(db)?;
         sqlx::query(
             "INSERT INTO fer_webhook_bookings (key, book_ext_id, confirmation) VALUES (?1, ?2, ?3)
              ON CONFLICT (key) DO UPDATE SET book_ext_id = excluded.book_ext_id, confirmation = excluded.confirmation",
@@ -163,14 +170,14 @@ impl IdempotencyStore for SqliteStore {
         let row: Option<(String,)> =
             sqlx::query_as("SELECT confirmation FROM fer_webhook_cancels WHERE book_ext_id = ?1")
                 .bind(book_ext_id.to_string())
-                .fetch_optional(&self.pool)
+                .fetch_optional(&self.read)
                 .await
                 .map_err(db)?;
         row.map(|(json,)| cancel_of(&json)).transpose()
     }
 
     async fn save_cancel(&self, cancel: &CancelConfirmation) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = self.write.begin().await.map_err(db)?;
         sqlx::query(
             "INSERT INTO fer_webhook_cancels (book_ext_id, confirmation) VALUES (?1, ?2)
              ON CONFLICT (book_ext_id) DO UPDATE SET confirmation = excluded.confirmation",
