@@ -13,6 +13,8 @@
 //! * [`gzip()`] and [`gunzip`]: the one compressor and the one decompressor.
 //! * [`content_type`]: whether a `Content-Type` announces JSON in UTF-8.
 //! * `shutdown_signal` (feature `shutdown`): the stop signal every fer-rs server waits for.
+//! * `metrics` (feature `metrics`): the one Prometheus exporter of fer-rs: a `prometheus-client`
+//!   registry and `GET /metrics` in the text exposition format on a (loopback) listener of its own.
 //! * [`excerpt`]: the start of a body for an error message: bounded, cut on a character boundary,
 //!   with the values of [`fer_model::redact::KEYS`] masked, whether the body is whole JSON or not.
 //!
@@ -36,6 +38,8 @@ pub mod content_type;
 mod encoding;
 mod excerpt;
 pub mod gzip;
+#[cfg(feature = "metrics")]
+pub mod metrics;
 mod read;
 #[cfg(feature = "shutdown")]
 mod shutdown;

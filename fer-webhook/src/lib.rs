@@ -19,13 +19,19 @@
 //! * the answer JSON of fer-model ([`fer_model::BookingResponse`], [`fer_model::CancelResponse`]),
 //!   with the spec's texts for every code.
 //!
-//! Helpers: [`check_age`] (code 14), [`Idempotent`] (repeated calls), [`AllowList`].
+//! Helpers: [`check_age`] (code 14), [`Idempotent`] (repeated calls, over an
+//! [`IdempotencyStore`]: [`MemoryStore`] for one process, `SqliteStore` (feature `sqlite`) and
+//! `PostgresStore` (feature `postgres`) shared by several instances, with a claim so that a repeat
+//! reaching two instances at once reaches the handler once: see
+//! [«Several instances»](Idempotent#several-instances-the-claim)), [`AllowList`].
 //! Adapters: `tower::Service` (feature `tower`), an axum `Router` ([`adapters::axum::router`],
 //! feature `axum`), and [`serve`] on hyper (feature `server`). The pipeline is one function,
 //! [`WebhookService::handle_body`], and every adapter calls it.
 //!
 //! Logs (`tracing`) carry the request id, the route, the answer code and the time taken; never
-//! patient data.
+//! patient data. Metrics (feature `metrics`): `WebhookMetrics` counts calls by operation, answers
+//! by HTTP status and `status_code`, deadline hits and the latency, in a Prometheus registry that
+//! `fer_http::metrics::serve` exports on a loopback port of its own.
 //!
 //! # A vendor's handler
 //!
@@ -164,15 +170,27 @@ mod error;
 mod guard;
 mod handler;
 mod idempotency;
+#[cfg(feature = "metrics")]
+mod metrics;
 mod service;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod sql;
 
 pub use age::{age_group, check_age, slot_accepts};
 pub use allow_list::{AllowList, AllowListError, IpNetwork};
 pub use config::{ServeConfig, WebhookConfig};
 pub use error::{StoreError, UNKNOWN_PEER_HINT, WebhookError};
 pub use handler::{BookRejection, BookingHandler, CancelRejection, CancelRejectionCode, RequestContext};
-pub use idempotency::{BookingKey, BookingRecord, IdempotencyStore, Idempotent, MemoryStore, REPEAT_AFTER_CANCEL};
+pub use idempotency::{
+    BookingKey, BookingRecord, CLAIM_GRACE, ClaimKey, IdempotencyStore, Idempotent, MemoryStore, REPEAT_AFTER_CANCEL,
+};
+#[cfg(feature = "metrics")]
+pub use metrics::WebhookMetrics;
 pub use service::{REQUEST_ID_HEADER, RemoteAddr, WebhookService};
+#[cfg(feature = "postgres")]
+pub use sql::postgres::PostgresStore;
+#[cfg(feature = "sqlite")]
+pub use sql::sqlite::SqliteStore;
 
 #[cfg(feature = "server")]
 pub use adapters::server::{

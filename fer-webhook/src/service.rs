@@ -65,6 +65,8 @@ struct Inner<H> {
     config: WebhookConfig,
     book_path: String,
     cancel_path: String,
+    #[cfg(feature = "metrics")]
+    metrics: Option<crate::WebhookMetrics>,
 }
 
 impl<H> Clone for WebhookService<H> {
@@ -117,7 +119,24 @@ impl<H: BookingHandler + 'static> WebhookService<H> {
 
     /// The same service with other settings.
     pub fn with_config(self, config: WebhookConfig) -> Self {
-        Self::build(Arc::clone(&self.inner.handler), config)
+        #[cfg_attr(not(feature = "metrics"), allow(unused_mut))]
+        let mut service = Self::build(Arc::clone(&self.inner.handler), config);
+        #[cfg(feature = "metrics")]
+        if let Some(inner) = Arc::get_mut(&mut service.inner) {
+            inner.metrics.clone_from(&self.inner.metrics);
+        }
+        service
+    }
+
+    /// The same service counting its requests in `metrics` (feature `metrics`; see
+    /// [`WebhookMetrics`](crate::WebhookMetrics)).
+    #[cfg(feature = "metrics")]
+    pub fn with_metrics(self, metrics: crate::WebhookMetrics) -> Self {
+        let mut service = Self::build(Arc::clone(&self.inner.handler), self.inner.config.clone());
+        if let Some(inner) = Arc::get_mut(&mut service.inner) {
+            inner.metrics = Some(metrics);
+        }
+        service
     }
 
     fn build(handler: Arc<H>, config: WebhookConfig) -> Self {
@@ -130,7 +149,16 @@ impl<H: BookingHandler + 'static> WebhookService<H> {
         let base = config.base_path.trim_end_matches('/');
         let book_path = format!("{base}/booking/book");
         let cancel_path = format!("{base}/booking/cancel");
-        WebhookService { inner: Arc::new(Inner { handler, config, book_path, cancel_path }) }
+        WebhookService {
+            inner: Arc::new(Inner {
+                handler,
+                config,
+                book_path,
+                cancel_path,
+                #[cfg(feature = "metrics")]
+                metrics: None,
+            }),
+        }
     }
 
     /// The settings in force.
@@ -170,17 +198,25 @@ impl<H: BookingHandler + 'static> WebhookService<H> {
         );
         let span = tracing::info_span!("fer_webhook", request_id = %ctx.request_id());
         async {
-            let mut response = match self.admit(&request, &ctx) {
+            let route = self.admit(&request, &ctx);
+            let operation = match &route {
+                Ok(Route::Probe) => "probe",
+                Ok(Route::Call(call)) => call.name(),
+                Err(_) => "other",
+            };
+            self.count_call(operation);
+            let (mut response, status_code, deadline_hit) = match route {
                 Err(e) => {
                     tracing::info!(status = e.status().as_u16(), error = %e, "refused");
-                    e.to_response(ctx.request_id())
+                    (e.to_response(ctx.request_id()), None, false)
                 }
                 Ok(Route::Probe) => {
                     tracing::info!("reachability probe");
-                    json_response(StatusCode::OK, &serde_json::json!({ "status": "ok" }))
+                    (json_response(StatusCode::OK, &serde_json::json!({ "status": "ok" })), None, false)
                 }
                 Ok(Route::Call(call)) => self.call(call, request, ctx.clone()).await,
             };
+            self.count_answer(operation, response.status(), status_code, deadline_hit, received);
             if let Ok(value) = HeaderValue::from_str(ctx.request_id()) {
                 response.headers_mut().insert(REQUEST_ID, value);
             }
@@ -188,6 +224,35 @@ impl<H: BookingHandler + 'static> WebhookService<H> {
         }
         .instrument(span)
         .await
+    }
+
+    /// Counts a request's arrival (feature `metrics`).
+    #[inline]
+    fn count_call(&self, operation: &'static str) {
+        #[cfg(feature = "metrics")]
+        if let Some(metrics) = &self.inner.metrics {
+            metrics.called(operation);
+        }
+        #[cfg(not(feature = "metrics"))]
+        let _ = operation;
+    }
+
+    /// Counts a request's answer (feature `metrics`).
+    #[inline]
+    fn count_answer(
+        &self,
+        operation: &'static str,
+        status: StatusCode,
+        status_code: Option<u16>,
+        deadline_hit: bool,
+        received: Instant,
+    ) {
+        #[cfg(feature = "metrics")]
+        if let Some(metrics) = &self.inner.metrics {
+            metrics.answered(operation, status.as_u16(), status_code, deadline_hit, received.elapsed());
+        }
+        #[cfg(not(feature = "metrics"))]
+        let _ = (operation, status, status_code, deadline_hit, received);
     }
 
     /// Allow-list and routing.
@@ -227,8 +292,14 @@ impl<H: BookingHandler + 'static> WebhookService<H> {
         }
     }
 
-    /// Book or cancel under the deadline, counted from the request's arrival.
-    async fn call<B>(&self, call: Call, request: Request<B>, ctx: RequestContext) -> Response<Bytes>
+    /// Book or cancel under the deadline, counted from the request's arrival: the answer, its
+    /// `status_code` when it is the spec's JSON, and whether the deadline wrote it.
+    async fn call<B>(
+        &self,
+        call: Call,
+        request: Request<B>,
+        ctx: RequestContext,
+    ) -> (Response<Bytes>, Option<u16>, bool)
     where
         B: Body,
         B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
@@ -249,14 +320,16 @@ impl<H: BookingHandler + 'static> WebhookService<H> {
                 Call::Cancel => self.cancel(&json, ctx.clone()).await.map(Answer::Cancel),
             }
         };
+        let mut deadline_hit = false;
         let answer = match tokio::time::timeout_at(deadline, work).await {
             Ok(Ok(answer)) => answer,
             Ok(Err(e)) => {
                 tracing::info!(route = call.name(), status = e.status().as_u16(), error = %e, "refused");
-                return e.to_response(ctx.request_id());
+                return (e.to_response(ctx.request_id()), None, false);
             }
             Err(_) => {
                 tracing::warn!(route = call.name(), "deadline passed: answering status 18 on the handler's behalf");
+                deadline_hit = true;
                 match call {
                     Call::Book => Answer::Book(deadline_rejection().into_response(None)),
                     Call::Cancel => Answer::Cancel(deadline_cancel_rejection().into_response(None)),
@@ -271,11 +344,12 @@ impl<H: BookingHandler + 'static> WebhookService<H> {
                     BookingResponse::Rejected(r) => r.code.code(),
                 };
                 tracing::info!(route = "book", status_code = code, elapsed_ms, "answered");
-                json_response(StatusCode::OK, &response)
+                (json_response(StatusCode::OK, &response), Some(code), deadline_hit)
             }
             Answer::Cancel(response) => {
-                tracing::info!(route = "cancel", status_code = response.status.code.code(), elapsed_ms, "answered");
-                json_response(StatusCode::OK, &response)
+                let code = response.status.code.code();
+                tracing::info!(route = "cancel", status_code = code, elapsed_ms, "answered");
+                (json_response(StatusCode::OK, &response), Some(code), deadline_hit)
             }
         }
     }

@@ -9,6 +9,8 @@ mod emulator;
 mod fuzz_regressions;
 mod gzip_members;
 mod http;
+mod metrics;
 mod retries;
 mod routing;
 mod security;
+mod stores;
