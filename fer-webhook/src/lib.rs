@@ -167,6 +167,8 @@ mod body;
 mod checks;
 mod config;
 mod error;
+#[cfg(feature = "forward")]
+mod forward;
 mod guard;
 mod handler;
 mod idempotency;
@@ -180,6 +182,8 @@ pub use age::{age_group, check_age, slot_accepts};
 pub use allow_list::{AllowList, AllowListError, IpNetwork};
 pub use config::{ServeConfig, WebhookConfig};
 pub use error::{StoreError, UNKNOWN_PEER_HINT, WebhookError};
+#[cfg(feature = "forward")]
+pub use forward::{Forward, ForwardError};
 pub use handler::{BookRejection, BookingHandler, CancelRejection, CancelRejectionCode, RequestContext};
 pub use idempotency::{
     BookingKey, BookingRecord, CLAIM_GRACE, ClaimKey, IdempotencyStore, Idempotent, MemoryStore, REPEAT_AFTER_CANCEL,

@@ -6,6 +6,7 @@ mod common;
 mod conformance;
 mod connections;
 mod emulator;
+mod forward;
 mod fuzz_regressions;
 mod gzip_members;
 mod http;

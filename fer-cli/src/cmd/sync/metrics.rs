@@ -18,20 +18,21 @@
 use std::sync::atomic::AtomicU64;
 
 use axum::http::StatusCode;
+use fer_http::metrics::Registry;
+use fer_http::metrics::prometheus_client::collector::Collector;
+use fer_http::metrics::prometheus_client::encoding::DescriptorEncoder;
+use fer_http::metrics::prometheus_client::metrics::MetricType;
+use fer_http::metrics::prometheus_client::metrics::counter::Counter;
+use fer_http::metrics::prometheus_client::metrics::family::Family;
+use fer_http::metrics::prometheus_client::metrics::gauge::Gauge;
+use fer_http::metrics::prometheus_client::registry::Unit;
 use fer_sync::{LatencyHistogram, SyncStatus};
-use prometheus_client::collector::Collector;
-use prometheus_client::encoding::DescriptorEncoder;
-use prometheus_client::metrics::MetricType;
-use prometheus_client::metrics::counter::Counter;
-use prometheus_client::metrics::family::Family;
-use prometheus_client::metrics::gauge::Gauge;
-use prometheus_client::registry::{Registry, Unit};
 
 /// Label pairs.
 type Labels = Vec<(&'static str, String)>;
 
 /// The `Content-Type` of [`encode`]'s text.
-pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+pub use fer_http::metrics::CONTENT_TYPE;
 
 /// The HTTP intake's answers by status code (shared by the intake and the exporter).
 #[derive(Debug, Clone, Default)]
@@ -100,10 +101,7 @@ pub fn encode(status: &SyncStatus, leases: &[fer_sync::Lease], answers: &Answers
     registry.register_with_unit("lease_left", "The time left on the lease", Unit::Seconds, left);
     registry.register_collector(Box::new(LatencyHistograms(histograms)));
 
-    let mut text = String::new();
-    // Writing into a String cannot fail.
-    let _ = prometheus_client::encoding::text::encode(&mut text, &registry);
-    text
+    fer_http::metrics::encode(&registry)
 }
 
 fn gauge(n: u64) -> i64 {
