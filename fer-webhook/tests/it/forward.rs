@@ -85,5 +85,5 @@ async fn an_mis_answer_that_is_not_one_is_a_technical_error() {
     let front = serve_handler(Forward::new(&format!("http://{addr}")).unwrap()).await;
     let answer = post(front, "/booking/book", fixture("booking_request.json")).await;
     assert_eq!(answer["status"]["status_code"], 18, "{answer}");
-    assert!(answer["status"]["status_message"].as_str().unwrap_or_default().len() > 0, "{answer}");
+    assert!(!answer["status"]["status_message"].as_str().unwrap_or_default().is_empty(), "{answer}");
 }
