@@ -267,6 +267,102 @@ async fn two_sidecars_on_postgres_take_the_mis_outbox_and_share_the_partitions()
     stop(&mut second).await;
 }
 
+/// The sidecar's webhook in front of an MIS endpoint: the emulator's gateway books and cancels
+/// through it, and the engine adopts what the gateway wrote, so that a reconciliation (every
+/// second here) neither puts the slot back nor deletes the book.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_sidecar_webhook_forwards_the_gateway_to_the_mis_and_reconciliation_keeps_its_writes() {
+    const SLOT: &str = "b10902d0-e331-11ed-8d9e-60123c4747d1";
+    let emulator = Emulator::spawn(EmulatorConfig::default()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let region = sample(dir.path(), emulator.username().as_str(), 1, 3);
+    // The MIS endpoint: the example MIS, which offers the slot of the spec's booking example.
+    let listener = fer_webhook::bind("127.0.0.1:0").await.unwrap();
+    let mis = format!("http://{}", listener.local_addr().unwrap());
+    let service = fer_webhook::WebhookService::new(fer_webhook::Idempotent::in_memory(fer_examples::DemoMis::sample()));
+    tokio::spawn(fer_webhook::serve(listener, service));
+    let text = std::fs::read_to_string(write_config(dir.path(), &emulator))
+        .unwrap()
+        .replace("reconcile_every_secs = 0", "reconcile_every_secs = 1")
+        + &format!("[webhook]\nlisten = \"127.0.0.1:0\"\nforward = \"{mis}\"\nallow = [\"127.0.0.1\"]\n");
+    let config = dir.path().join("webhook.toml");
+    std::fs::write(&config, text).unwrap();
+    let log = dir.path().join("webhook.log");
+    let mut sidecar = start(&config, &emulator, &log).await;
+    let webhook = std::fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .find_map(|l| l.split("serving the webhook at ").nth(1).map(str::to_owned))
+        .expect("the webhook's address is printed");
+
+    // The region, with one free slot renamed to the example's, through the intake.
+    let mut lines = ndjson_of(&region);
+    let free =
+        lines.iter().position(|l| l.contains("\"table\":\"slot\"") && l.contains("\"status\":\"AVAILABLE\"")).unwrap();
+    let mut change: Value = serde_json::from_str(&lines[free]).unwrap();
+    let old_id = change["record"]["id"].as_str().unwrap().to_owned();
+    change["record"]["id"] = json!(SLOT);
+    change["record"]["tag_age"] = json!("ALL");
+    lines[free] = change.to_string();
+    lines.retain(|l| !(l.contains("\"table\":\"book\"") && l.contains(&old_id)));
+    let client = reqwest::Client::new();
+    let (code, answer) =
+        post(&client, &format!("{}/v1/changes", sidecar.intake), lines.join("\n").into_bytes(), false).await;
+    assert_eq!(code, 200, "{answer}");
+    let slot_id: fer_model::Guid = SLOT.parse().unwrap();
+    wait_until("the slot is on the Vitrina", Duration::from_secs(60), || {
+        emulator.get::<fer_model::Slot>(&slot_id).map(|_| ()).ok_or_else(|| "not yet".to_owned())
+    })
+    .await;
+    let o = fer()
+        .args(["callback", "register", "--url", &emulator.base_url(), "--username", emulator.username().as_str()])
+        .args(["--password-env", PASSWORD_ENV, "--address", &webhook])
+        .env(PASSWORD_ENV, emulator.password())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+
+    // The gateway books through the sidecar's webhook, then writes the slot and the book.
+    let request: fer_model::BookingRequest =
+        serde_json::from_slice(&fer_testkit::fixture::bytes(fer_testkit::Doc::Vitrina, "booking_request.json"))
+            .unwrap();
+    let outcome = emulator.book(&request).await.unwrap();
+    assert!(outcome.is_success(), "{outcome:?}");
+    let fer_emulator::GatewayAnswer::Book(fer_model::BookingResponse::Confirmed(confirmation)) = &outcome.answer else {
+        panic!("{outcome:?}")
+    };
+    let book_id = confirmation.book_ext_id;
+    // Reconciliations run every second: wait for one that started after the booking (a hang
+    // guard bounds the wait; nothing here is a timing assertion).
+    let booked_at = chrono::Utc::now().timestamp_millis();
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while std::time::Instant::now() < deadline {
+        let at = get_status(&client, &sidecar.status).await["last_reconciliation"]["at_ms"].as_i64().unwrap_or(0);
+        if at > booked_at + 1_000 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let slot = emulator.get::<fer_model::Slot>(&slot_id).unwrap();
+    assert_eq!(slot.status, fer_model::SlotStatus::Recorded, "the gateway's write is kept");
+    assert!(emulator.get::<fer_model::Book>(&book_id).is_some(), "the gateway's book is kept");
+
+    // The cancel goes the same way.
+    let cancel = fer_model::CancelRequest {
+        book_ext_id: book_id,
+        ..serde_json::from_slice(&fer_testkit::fixture::bytes(fer_testkit::Doc::Vitrina, "cancel_request.json"))
+            .unwrap()
+    };
+    let outcome = emulator.cancel(&cancel).await.unwrap();
+    assert!(outcome.is_success(), "{outcome:?}");
+    assert_eq!(emulator.get::<fer_model::Slot>(&slot_id).unwrap().status, fer_model::SlotStatus::Available);
+
+    let scrape = scrape(&client, &sidecar.status).await;
+    let calls = |op: &str| value(&scrape, "fer_webhook_calls_total", &[("operation", op)]);
+    assert_eq!((calls("book"), calls("cancel")), (Some(1.0), Some(1.0)));
+    stop(&mut sidecar).await;
+}
+
 #[test]
 fn a_config_with_a_mistake_is_refused_with_exit_2_naming_it() {
     let dir = tempfile::tempdir().unwrap();

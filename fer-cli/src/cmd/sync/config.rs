@@ -28,6 +28,11 @@
 //! [status]                            # GET /status (JSON) and /metrics (Prometheus text format)
 //! listen = "127.0.0.1:8701"
 //!
+//! [webhook]                           # the gateway's booking calls, forwarded to the MIS
+//! listen = "0.0.0.0:8443"              # where the gateway calls (any address)
+//! forward = "http://127.0.0.1:9000"    # the MIS: POST /booking/book and /booking/cancel
+//! allow = ["10.0.0.0/8"]               # the gateway's addresses (default: any)
+//!
 //! [engine]                            # every key optional; these are the defaults
 //! linger_ms = 100
 //! tick_ms = 1000
@@ -68,6 +73,8 @@ pub struct SidecarConfig {
     pub sources: Sources,
     /// The status and metrics server.
     pub status: Option<ListenSection>,
+    /// The gateway-facing webhook.
+    pub webhook: Option<WebhookSection>,
     /// The engine's timings.
     #[serde(default)]
     pub engine: EngineSection,
@@ -167,6 +174,38 @@ fn redact_url(url: &str) -> String {
 pub struct ListenSection {
     /// A loopback address and port (port 0: any free one, printed at start-up).
     pub listen: SocketAddr,
+}
+
+/// `[webhook]`: the webhook the gateway calls, in front of the MIS's own endpoint.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookSection {
+    /// Where the gateway calls (the one listener of the sidecar that may face the network).
+    pub listen: SocketAddr,
+    /// The MIS's endpoint: `POST <forward>/booking/book` and `/booking/cancel`, the gateway's JSON.
+    pub forward: String,
+    /// The gateway's addresses or networks (`10.0.0.0/8`, `192.0.2.7`); empty: any address.
+    #[serde(default)]
+    pub allow: Vec<String>,
+}
+
+impl WebhookSection {
+    /// The allow list of `allow`; a malformed entry is a usage error naming it.
+    pub fn allow_list(&self) -> Result<Option<fer_webhook::AllowList>, CliError> {
+        if self.allow.is_empty() {
+            return Ok(None);
+        }
+        let networks = self
+            .allow
+            .iter()
+            .map(|entry| {
+                entry
+                    .parse::<fer_webhook::IpNetwork>()
+                    .map_err(|e| CliError::Usage(format!("[webhook] allow: {entry:?}: {e}")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Some(fer_webhook::AllowList::new(networks)))
+    }
 }
 
 /// `[sources.folder]`.

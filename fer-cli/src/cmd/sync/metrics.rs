@@ -14,6 +14,9 @@
 //! | `fer_sync_intake_answers_total` | status | answers of the HTTP intake by status code |
 //! | `fer_sync_lease_holder` | partition, holder | 1 per partition (subdivision) leased, on a shared PostgreSQL store |
 //! | `fer_sync_lease_left_seconds` | partition, holder | the time left on that lease |
+//!
+//! With a `[webhook]`, fer-webhook's own metrics follow (calls, answers by status code, deadline
+//! hits, latency: see `fer_webhook::WebhookMetrics`).
 
 use std::sync::atomic::AtomicU64;
 
@@ -46,8 +49,13 @@ impl Answers {
 }
 
 /// The metrics text for `status`, the store's `leases` and the intake's `answers`.
-pub fn encode(status: &SyncStatus, leases: &[fer_sync::Lease], answers: &Answers) -> String {
-    let mut registry = Registry::with_prefix("fer_sync");
+pub fn encode(
+    status: &SyncStatus,
+    leases: &[fer_sync::Lease],
+    answers: &Answers,
+    webhook: Option<&fer_webhook::WebhookMetrics>,
+) -> String {
+    let mut registry = Registry::default();
     let family = || Family::<Labels, Gauge>::default();
     let (backlog, in_doubt, parked) = (family(), family(), family());
     let oldest = Family::<Labels, Gauge<f64, AtomicU64>>::default();
@@ -84,22 +92,25 @@ pub fn encode(status: &SyncStatus, leases: &[fer_sync::Lease], answers: &Answers
         }
     }
 
-    registry.register("backlog", "Records waiting to be sent", backlog);
-    registry.register("in_doubt", "Records sent without an answer, to be sent again", in_doubt);
-    registry.register("parked", "Records refused, waiting for the MIS to change them", parked);
-    registry.register("parked_by_code", "Parked records per refusal code", by_code);
+    registry.register("fer_sync_backlog", "Records waiting to be sent", backlog);
+    registry.register("fer_sync_in_doubt", "Records sent without an answer, to be sent again", in_doubt);
+    registry.register("fer_sync_parked", "Records refused, waiting for the MIS to change them", parked);
+    registry.register("fer_sync_parked_by_code", "Parked records per refusal code", by_code);
     registry.register_with_unit(
-        "oldest_unsent_change_age",
+        "fer_sync_oldest_unsent_change_age",
         "How long the oldest unsent change has waited",
         Unit::Seconds,
         oldest,
     );
-    registry.register("late_slots", "Slots whose change waited longer than the 30-second window", late);
-    registry.register("organisation_failing", "1 while nothing can be sent for the organisation", failing);
-    registry.register("intake_answers", "Answers of the HTTP intake by status code", answers.0.clone());
-    registry.register("lease_holder", "1 per partition (subdivision) leased, and by whom", holders);
-    registry.register_with_unit("lease_left", "The time left on the lease", Unit::Seconds, left);
+    registry.register("fer_sync_late_slots", "Slots whose change waited longer than the 30-second window", late);
+    registry.register("fer_sync_organisation_failing", "1 while nothing can be sent for the organisation", failing);
+    registry.register("fer_sync_intake_answers", "Answers of the HTTP intake by status code", answers.0.clone());
+    registry.register("fer_sync_lease_holder", "1 per partition (subdivision) leased, and by whom", holders);
+    registry.register_with_unit("fer_sync_lease_left", "The time left on the lease", Unit::Seconds, left);
     registry.register_collector(Box::new(LatencyHistograms(histograms)));
+    if let Some(webhook) = webhook {
+        webhook.register(&mut registry);
+    }
 
     fer_http::metrics::encode(&registry)
 }
@@ -119,7 +130,7 @@ impl Collector for LatencyHistograms {
             return Ok(());
         }
         let mut metric = encoder.encode_descriptor(
-            "change_to_accepted",
+            "fer_sync_change_to_accepted",
             "Change to accepted latency: from the intake of a change to the Vitrina's acceptance",
             Some(&Unit::Seconds),
             MetricType::Histogram,

@@ -5,6 +5,7 @@ mod config;
 mod intake;
 mod metrics;
 mod status_server;
+mod webhook;
 
 use std::collections::HashSet;
 use std::io::{IsTerminal as _, Write as _};
@@ -40,7 +41,7 @@ pub async fn run(args: &SyncArgs, format: Format) -> Result<Verdict, CliError> {
     match (&args.command, &args.config, &args.dir, &args.connection, &args.store) {
         (Some(SyncCommand::Status(status_args)), ..) => status(status_args, format).await,
         (None, Some(config), None, None, None) => {
-            let config = SidecarConfig::load(config)?;
+            let mut config = SidecarConfig::load(config)?;
             let plan = Plan {
                 store: config.store.clone(),
                 instance: config.instance.clone(),
@@ -50,6 +51,7 @@ pub async fn run(args: &SyncArgs, format: Format) -> Result<Verdict, CliError> {
                 intake: config.sources.http.as_ref().map(|h| h.listen),
                 status: config.status.as_ref().map(|s| s.listen),
                 engine: config.engine(),
+                webhook: config.webhook.take(),
             };
             sync(plan, format).await
         }
@@ -63,6 +65,7 @@ pub async fn run(args: &SyncArgs, format: Format) -> Result<Verdict, CliError> {
                 intake: None,
                 status: None,
                 engine: SyncConfig::default(),
+                webhook: None,
             };
             sync(plan, format).await
         }
@@ -91,6 +94,8 @@ struct Plan {
     intake: Option<SocketAddr>,
     status: Option<SocketAddr>,
     engine: SyncConfig,
+    /// The gateway-facing webhook, forwarding to the MIS.
+    webhook: Option<config::WebhookSection>,
 }
 
 /// The engine, its sources and the status, until a signal.
@@ -138,6 +143,18 @@ async fn sync(plan: Plan, format: Format) -> Result<Verdict, CliError> {
     };
     let intake_listener = bind(plan.intake, "[sources.http]").await?;
     let status_listener = bind(plan.status, "[status]").await?;
+    let webhook_listener = match &plan.webhook {
+        Some(section) => Some(
+            fer_webhook::bind(section.listen)
+                .await
+                .map_err(|e| CliError::Usage(format!("[webhook]: cannot listen on {}: {e}", section.listen)))?,
+        ),
+        None => None,
+    };
+    if let Some(addr) = webhook_listener.as_ref().and_then(|l| l.local_addr().ok()) {
+        reporter.event(&format!("serving the webhook at http://{addr}"));
+    }
+    let webhook_metrics = plan.webhook.as_ref().map(|_| fer_webhook::WebhookMetrics::new());
     for (listener, path) in [(&intake_listener, intake::CHANGES_PATH), (&status_listener, "/status and /metrics")] {
         if let Some(addr) = listener.as_ref().and_then(|l| l.local_addr().ok()) {
             reporter.event(&format!("serving {path} at http://{addr}"));
@@ -173,7 +190,17 @@ async fn sync(plan: Plan, format: Format) -> Result<Verdict, CliError> {
         folder: plan.folder.is_some().then(|| folder.clone()),
         store: store.clone(),
         label: label.clone(),
+        webhook: webhook_metrics.clone(),
     });
+    let webhook_run = async {
+        let (Some(listener), Some(section), Some(metrics)) = (webhook_listener, &plan.webhook, webhook_metrics) else {
+            return Ok(());
+        };
+        let forward = fer_webhook::Forward::new(&section.forward)
+            .map_err(|e| CliError::Usage(format!("[webhook] forward: {e}")))?;
+        let adopting = webhook::Adopting { inner: forward, handle: engine.handle(), store: store.clone() };
+        webhook::serve(listener, section, adopting, &plan.store, metrics, stopped(stop_rx.clone())).await
+    };
     let status_run = serve(status_listener, status_router, stop_rx.clone());
     let line_run = status_loop(&engine, &reporter, &folder, format, stop_rx.clone());
     let signal_run = async {
@@ -183,14 +210,15 @@ async fn sync(plan: Plan, format: Format) -> Result<Verdict, CliError> {
         }
         stop.send_replace(true);
     };
-    let (engine_result, folder_result, intake_result, status_result, (), ()) =
-        tokio::join!(engine_run, folder_run, intake_run, status_run, line_run, signal_run);
+    let (engine_result, folder_result, intake_result, status_result, webhook_result, (), ()) =
+        tokio::join!(engine_run, folder_run, intake_run, status_run, webhook_run, line_run, signal_run);
     reporter.finish();
     store.close().await;
     engine_result?;
     folder_result?;
     intake_result?;
     status_result?;
+    webhook_result?;
     Ok(Verdict::Fine)
 }
 

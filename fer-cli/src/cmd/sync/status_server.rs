@@ -27,6 +27,8 @@ pub struct Shared {
     pub store: fer_sync::Store,
     /// The store's name in messages (a path, or a URL without its password).
     pub label: PathBuf,
+    /// The webhook's counts, when the sidecar serves one.
+    pub webhook: Option<fer_webhook::WebhookMetrics>,
 }
 
 /// `/status` and `/metrics`.
@@ -48,7 +50,7 @@ async fn metrics(State(shared): State<Shared>) -> Response {
     let read = async { Ok::<_, fer_sync::SyncError>((shared.handle.status().await?, shared.store.leases().await?)) };
     match read.await {
         Ok((status, leases)) => {
-            let text = metrics::encode(&status, &leases, &shared.answers);
+            let text = metrics::encode(&status, &leases, &shared.answers, shared.webhook.as_ref());
             ([(header::CONTENT_TYPE, metrics::CONTENT_TYPE)], text).into_response()
         }
         Err(e) => unavailable(&shared, e),
