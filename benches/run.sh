@@ -26,10 +26,27 @@ if [[ "${1:-}" != "--report" ]]; then
     target="${CARGO_TARGET_DIR:-$root/target}"
     region="$target/region-1m"
     cargo build -q --release -p fer-cli --bin fer
-    cargo build -q --release -p fer-benches --bin region
+    cargo build -q --release -p fer-benches --bin region --bin emulator_region
     if [[ ! -f "$region/slot.json" ]]; then
         "$target/release/fer" sample --mos 250 --slots 32 --days 30 --out "$region" >/dev/null
     fi
+    # The same region for one organisation: what one `fer push` (one login) sends.
+    org=1.2.643.5.1.13.13.12.2.77.7777
+    if [[ ! -f "$region-one/slot.json" ]]; then
+        "$target/release/fer" sample --mos 250 --slots 32 --days 30 --org "$org" --out "$region-one" >/dev/null
+    fi
+    # `fer push` to an emulator on this machine (its own process, started before the timing, so
+    # that the peak RSS is the CLI's; the second and third runs re-send the same records).
+    export FER_BENCH_PASSWORD=bench
+    emulator_log="$(mktemp)"
+    "$target/release/fer" emulator --listen 127.0.0.1:0 --password bench >"$emulator_log" 2>/dev/null &
+    emulator_pid=$!
+    for _ in $(seq 1 100); do
+        emulator_url="$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$emulator_log" | head -n1 || true)"
+        [[ -n "$emulator_url" ]] && break
+        sleep 0.1
+    done
+
     timing="$(mktemp)"
     median() { sort -n | sed -n 2p; }
     measure() {
@@ -50,7 +67,13 @@ if [[ "${1:-}" != "--report" ]]; then
         if [[ -n "${FER_BEFORE:-}" ]]; then measure "fer validate, before (streaming off: whole files and trees)" "$FER_BEFORE" validate "$region"; fi
         measure "fer validate (record by record)" "$target/release/fer" validate "$region"
         measure "jsonschema: parse to Value + iter_errors, file by file" "$target/release/region" jsonschema "$region"
+        measure "fer push to the emulator on this machine (one organisation; the CLI's RSS)" \
+            "$target/release/fer" push "$region-one" --url "$emulator_url" --username "$org" --password-env FER_BENCH_PASSWORD
     } >"$target/fer-benches/region.md"
+    kill "$emulator_pid"; wait "$emulator_pid" 2>/dev/null || true
+    rm -f "$emulator_log"
+    # The emulator holding the region: its memory, a busy resource's list, a cascade delete.
+    "$target/release/emulator_region" "$region" 50 >"$target/fer-benches/emulator_region.txt"
     rm -f "$timing"
     load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
     mkdir -p "$(dirname "$run_info")"

@@ -110,7 +110,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     let load_s = started.elapsed().as_secs_f64();
-    let vitrina = client_of(emulator.username())?;
+    // The busiest resource's organisation deletes it.
+    let owner = parts
+        .iter()
+        .find(|(_, part)| part.records::<fer_model::Resource>().iter().any(|r| r.id == busiest))
+        .map(|(org, _)| org.clone())
+        .ok_or("the busiest resource has no organisation")?;
+    let vitrina = client_of(&owner)?;
     drop(parts);
     let rss_after = memory_mb("VmRSS");
     println!(
