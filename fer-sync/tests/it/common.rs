@@ -133,3 +133,37 @@ pub async fn until(limit: Duration, what: &str, mut done: impl AsyncFnMut() -> b
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+/// The engine running in a task until the sender is used (or dropped); the task gives the engine
+/// back when it stops.
+pub fn spawn_running(
+    engine: SyncEngine,
+) -> (tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle<Result<SyncEngine, fer_sync::SyncError>>) {
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = tokio::spawn(async move {
+        engine
+            .run(async {
+                let _ = stopped.await;
+            })
+            .await
+            .map(|()| engine)
+    });
+    (stop, running)
+}
+
+/// The MIS closes subdivision `closed` of region `r`: deletes of its books, slots, services and
+/// resources, children first, and of the subdivision. The number of those deletes the Vitrina's
+/// cascade settles (all but the subdivision's own).
+pub async fn close_subdivision(handle: &fer_sync::SyncHandle, r: &Dataset, closed: fer_model::Guid) -> usize {
+    use fer_model::{Guid, Table};
+    let resources: Vec<Guid> = r.resource.iter().filter(|x| x.mo_id == closed).map(|x| x.id).collect();
+    let slots: Vec<Guid> = r.slot.iter().filter(|x| x.mo_id == closed).map(|x| x.id).collect();
+    let books: Vec<Guid> = r.book.iter().filter(|b| slots.contains(&b.slot_id)).map(|b| b.id).collect();
+    let services: Vec<Guid> = r.service.iter().filter(|x| resources.contains(&x.resource_id)).map(|x| x.id).collect();
+    handle.delete(Table::Book, &books).await.unwrap();
+    handle.delete(Table::Slot, &slots).await.unwrap();
+    handle.delete(Table::Service, &services).await.unwrap();
+    handle.delete(Table::Resource, &resources).await.unwrap();
+    handle.delete(Table::Mo, &[closed]).await.unwrap();
+    books.len() + slots.len() + services.len() + resources.len()
+}

@@ -10,7 +10,7 @@ use fer_emulator::{Emulator, EmulatorConfig, EmulatorHandle, Faults};
 use fer_model::{Guid, Slot, SlotStatus, Table};
 use fer_sync::{Scope, Store, SyncEngine, SyncStatus};
 
-use crate::common::{client, quick, region};
+use crate::common::{client, quick, region, spawn_running};
 
 fn hostile() -> Faults {
     Faults {
@@ -46,14 +46,7 @@ async fn under_faults_and_a_restart_every_change_is_accepted_parked_or_pending()
         .build()
         .unwrap();
     let handle = engine.handle();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let running = tokio::spawn(async move {
-        engine
-            .run(async {
-                let _ = stopped.await;
-            })
-            .await
-    });
+    let (stop, running) = spawn_running(engine);
 
     let r = region(emulator.username(), 1, 21);
     handle.snapshot(Scope::Region, &r).await.unwrap();

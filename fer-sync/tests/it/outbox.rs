@@ -9,7 +9,7 @@ use fer_emulator::{Emulator, EmulatorConfig};
 use fer_model::{Guid, Slot, SlotStatus, Table};
 use fer_sync::{Store, SyncEngine};
 
-use crate::common::{client, flat, quick, until};
+use crate::common::{client, flat, quick, spawn_running, until};
 
 /// Changes the MIS makes, by workers in transactions of up to ten changes (and a few more in
 /// transactions that always roll back).
@@ -32,14 +32,7 @@ async fn exactly_the_committed_changes_of_concurrent_mis_transactions_reach_the_
         .build()
         .unwrap();
     let handle = engine.handle();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let running = tokio::spawn(async move {
-        engine
-            .run(async {
-                let _ = stopped.await;
-            })
-            .await
-    });
+    let (stop, running) = spawn_running(engine);
 
     // The subdivision and its resources come through the Rust API; the slots through the MIS's
     // own table, whose trigger enqueues every change in the MIS's transaction.

@@ -2,10 +2,10 @@
 //! the status), on a real server started by the test harness.
 
 use fer_emulator::{Emulator, EmulatorConfig};
-use fer_model::{Guid, Table};
+use fer_model::Table;
 use fer_sync::{Scope, Store, SyncEngine};
 
-use crate::common::{client, drain, quick, region, requests};
+use crate::common::{client, close_subdivision, drain, quick, region, requests};
 
 #[tokio::test]
 async fn a_region_goes_up_and_comes_down_from_a_postgres_store() {
@@ -42,20 +42,12 @@ async fn a_region_goes_up_and_comes_down_from_a_postgres_store() {
 
     // A subdivision closed: one delete, the rest by the Vitrina's cascade.
     let closed = r.mo[0].id;
-    let resources: Vec<Guid> = r.resource.iter().filter(|x| x.mo_id == closed).map(|x| x.id).collect();
-    let slots: Vec<Guid> = r.slot.iter().filter(|x| x.mo_id == closed).map(|x| x.id).collect();
-    let books: Vec<Guid> = r.book.iter().filter(|b| slots.contains(&b.slot_id)).map(|b| b.id).collect();
-    let services: Vec<Guid> = r.service.iter().filter(|x| resources.contains(&x.resource_id)).map(|x| x.id).collect();
-    handle.delete(Table::Book, &books).await.unwrap();
-    handle.delete(Table::Slot, &slots).await.unwrap();
-    handle.delete(Table::Service, &services).await.unwrap();
-    handle.delete(Table::Resource, &resources).await.unwrap();
-    handle.delete(Table::Mo, &[closed]).await.unwrap();
+    let cascaded = close_subdivision(&handle, &r, closed).await;
     let report = engine.run_once().await.unwrap();
-    assert_eq!(report.cascaded, books.len() + slots.len() + services.len() + resources.len(), "{report:?}");
+    assert_eq!(report.cascaded, cascaded, "{report:?}");
     assert_eq!(requests(&emulator, "DELETE", "/api/mo"), 1);
     assert_eq!(engine.status().await.unwrap().backlog(), 0);
-    assert_eq!(emulator.count(Table::Slot), r.slot.len() - slots.len());
+    assert_eq!(emulator.count(Table::Slot), r.slot.iter().filter(|x| x.mo_id != closed).count());
     assert!(emulator.get::<fer_model::Mo>(&closed).is_none());
     assert_eq!(store.desired(Table::Mo, &closed).await.unwrap(), None, "a settled delete is forgotten");
     store.close().await;

@@ -7,7 +7,7 @@ use fer_emulator::{EmulatorConfig, Faults};
 use fer_model::{Guid, Oid, Slot, Table, Timestamp};
 use fer_sync::{Scope, Store, SyncEngine};
 
-use crate::common::{client, drain, quick, region, requests, world, world_with};
+use crate::common::{client, close_subdivision, drain, quick, region, requests, spawn_running, world, world_with};
 
 #[tokio::test]
 async fn a_region_goes_up_and_its_latency_is_measured() {
@@ -35,23 +35,15 @@ async fn closing_a_subdivision_sends_one_delete_and_leaves_the_rest_to_the_casca
 
     // The MIS deletes the subdivision with everything under it, children first, as it would.
     let closed = r.mo[0].id;
-    let resources: Vec<Guid> = r.resource.iter().filter(|x| x.mo_id == closed).map(|x| x.id).collect();
-    let slots: Vec<Guid> = r.slot.iter().filter(|x| x.mo_id == closed).map(|x| x.id).collect();
-    let books: Vec<Guid> = r.book.iter().filter(|b| slots.contains(&b.slot_id)).map(|b| b.id).collect();
-    let services: Vec<Guid> = r.service.iter().filter(|x| resources.contains(&x.resource_id)).map(|x| x.id).collect();
-    handle.delete(Table::Book, &books).await.unwrap();
-    handle.delete(Table::Slot, &slots).await.unwrap();
-    handle.delete(Table::Service, &services).await.unwrap();
-    handle.delete(Table::Resource, &resources).await.unwrap();
-    handle.delete(Table::Mo, &[closed]).await.unwrap();
+    let cascaded = close_subdivision(&handle, &r, closed).await;
     let report = w.engine.run_once().await.unwrap();
-    assert_eq!(report.cascaded, books.len() + slots.len() + services.len() + resources.len(), "{report:?}");
+    assert_eq!(report.cascaded, cascaded, "{report:?}");
     assert_eq!(requests(&w.emulator, "DELETE", "/api/mo"), 1);
     for path in ["/api/slot", "/api/book", "/api/resource", "/api/service"] {
         assert_eq!(requests(&w.emulator, "DELETE", path), 0, "{path}: left to the cascade");
     }
     assert_eq!(w.engine.status().await.unwrap().backlog(), 0);
-    assert_eq!(w.emulator.count(Table::Slot), r.slot.len() - slots.len());
+    assert_eq!(w.emulator.count(Table::Slot), r.slot.iter().filter(|x| x.mo_id != closed).count());
     assert!(w.emulator.get::<fer_model::Mo>(&closed).is_none());
 }
 
@@ -203,16 +195,7 @@ async fn the_loop_pushes_a_change_within_the_window_and_stops_on_shutdown() {
     let w = world_with(EmulatorConfig::default()).await;
     let handle = w.engine.handle();
     let r = region(w.emulator.username(), 1, 18);
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let engine = w.engine;
-    let running = tokio::spawn(async move {
-        engine
-            .run(async {
-                let _ = stopped.await;
-            })
-            .await
-            .map(|()| engine)
-    });
+    let (stop, running) = spawn_running(w.engine);
     handle.snapshot(Scope::Region, &r).await.unwrap();
     let started = Instant::now();
     while w.emulator.count(Table::Slot) < r.slot.len() {
