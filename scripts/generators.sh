@@ -56,11 +56,9 @@ DEBIAN_JARS=(
 )
 
 required() { [[ "${REQUIRE_GENERATORS:-0}" == 1 || "${CI:-}" == true ]]; }
-skip() {
-    echo "SKIPPED: $1" >&2
-    if required; then exit 1; fi
-    exit 0
-}
+REQUIRED="${REQUIRE_GENERATORS:-0}"
+# skip.
+source "$ROOT/scripts/lib.sh"
 wanted() { [[ -z "$ONLY" || " $ONLY " == *" $1 "* ]]; }
 
 FAILED=()

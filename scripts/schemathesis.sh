@@ -23,12 +23,9 @@ SCHEMATHESIS_VERSION="${SCHEMATHESIS_VERSION:->=4,<5}"
 REPORT_DIR="${REPORT_DIR:-$ROOT/target/schemathesis}"
 cd "$ROOT"
 
-skip() {
-    echo "SKIPPED: $1" >&2
-    # Under CI=true the run is required: a skip there fails, as for every server a test needs.
-    if [[ "${REQUIRE_SCHEMATHESIS:-0}" == 1 || "${CI:-}" == true ]]; then exit 1; fi
-    exit 0
-}
+REQUIRED="${REQUIRE_SCHEMATHESIS:-0}"
+# skip and address_of.
+source "$ROOT/scripts/lib.sh"
 
 # 1. schemathesis in a local virtual environment.
 if [[ ! -x "$VENV/bin/schemathesis" ]]; then
@@ -51,19 +48,6 @@ stop() {
 }
 trap stop EXIT
 
-# Waits until the server's log has a line matching $2, prints the URL found in it.
-address_of() {
-    local log="$1" pattern="$2"
-    for _ in $(seq 1 100); do
-        local url
-        url="$(grep -o "$pattern" "$log" | head -n1 || true)"
-        if [[ -n "$url" ]]; then echo "$url"; return 0; fi
-        sleep 0.1
-    done
-    echo "server did not start; its log:" >&2
-    cat "$log" >&2
-    exit 2
-}
 
 target/debug/fer-emulator --listen 127.0.0.1:0 >"$LOGS/emulator.log" 2>"$LOGS/emulator.err" &
 PIDS+=($!)

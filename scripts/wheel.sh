@@ -19,11 +19,8 @@ PROFILE="${PROFILE:-dev}"
 MATURIN_VERSION="${MATURIN_VERSION:-1.16.0}"
 cd "$ROOT"
 
-skip() {
-    echo "SKIPPED: $1" >&2
-    if [[ "${CI:-}" == true ]]; then exit 1; fi
-    exit 0
-}
+# skip and address_of.
+source "$ROOT/scripts/lib.sh"
 
 # 1. maturin, pinned, in its own virtual environment.
 if [[ ! -x "$BUILD_VENV/bin/maturin" ]] || ! "$BUILD_VENV/bin/maturin" --version | grep -qF "$MATURIN_VERSION"; then
@@ -61,18 +58,6 @@ stop() {
     rm -rf "$LOGS"
 }
 trap stop EXIT
-address_of() {
-    local log="$1"
-    for _ in $(seq 1 100); do
-        local url
-        url="$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$log" | head -n1 || true)"
-        if [[ -n "$url" ]]; then echo "$url"; return 0; fi
-        sleep 0.1
-    done
-    echo "server did not start; its log:" >&2
-    cat "$log" >&2
-    exit 2
-}
 
 # 4. The wheel's emulator answers a login with a token.
 fer-emulator --listen 127.0.0.1:0 >"$LOGS/emulator.log" 2>"$LOGS/emulator.err" &
